@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Packet construction: in-place TCP rewrites, header copies, checksums, learned options. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
+
+#include "dp_internal.h"
+
+void
+dp_swap_l2_l3_l4(uint8_t *frame, const struct sw_pkt_view *v)
+{
+	uint8_t tmp[16];
+	uint8_t *ip = frame + v->l3_off;
+	uint8_t *l4 = frame + v->l4_off;
+	unsigned alen = v->family == 4 ? 4 : 16;
+	uint8_t *src = ip + (v->family == 4 ? 12 : 8);
+	uint8_t *dst = src + alen;
+
+	memcpy(tmp, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, tmp, 6);
+	memcpy(tmp, src, alen);
+	memcpy(src, dst, alen);
+	memcpy(dst, tmp, alen);
+	memcpy(tmp, l4, 2);
+	memcpy(l4, l4 + 2, 2);
+	memcpy(l4 + 2, tmp, 2);
+}
+
+void
+dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v)
+{
+	uint8_t *ip = frame + v->l3_off;
+	uint8_t *l4 = frame + v->l4_off;
+	uint16_t l4_total = (uint16_t)(v->ip_len - (v->l4_off - v->l3_off));
+	rte_be16_t cs;
+
+	if (v->family == 4) {
+		uint16_t ihl = (uint16_t)((ip[0] & 0x0f) * 4);
+
+		ip[10] = ip[11] = 0;
+		cs = sw_csum_ipv4_hdr(ip, ihl);
+		memcpy(ip + 10, &cs, 2);
+	}
+	l4[SW_TCP_OFF_CSUM] = l4[SW_TCP_OFF_CSUM + 1] = 0;
+	cs = sw_csum_l4(frame, v, l4_total);
+	memcpy(l4 + SW_TCP_OFF_CSUM, &cs, 2);
+}
+
+int
+dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ack, uint8_t flags,
+	uint16_t win, const uint8_t *opt, uint16_t opt_len)
+{
+	uint16_t l4_len = (uint16_t)(SW_TCP_HDR_MIN + opt_len);
+	uint32_t frame_len = (uint32_t)v->l4_off + l4_len;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = frame + v->l3_off;
+	uint8_t *tcph = frame + v->l4_off;
+
+	RTE_ASSERT(opt_len <= SW_TCP_OPT_MAX && opt_len % 4 == 0);
+	/* Only the first segment is kept: the payload is never part of a reply. */
+	if (m->next != NULL) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+	}
+	if (frame_len > (uint32_t)m->buf_len - m->data_off)
+		return -ENOSPC;
+	m->data_len = (uint16_t)frame_len;
+	m->pkt_len = frame_len;
+	m->ol_flags = 0;
+
+	sw_wr32(tcph + SW_TCP_OFF_SEQ, seq);
+	sw_wr32(tcph + SW_TCP_OFF_ACK, ack);
+	tcph[SW_TCP_OFF_DOFF] = (uint8_t)((l4_len / 4) << 4);
+	tcph[SW_TCP_OFF_FLAGS] = flags;
+	sw_wr16(tcph + SW_TCP_OFF_WIN, win);
+	sw_wr16(tcph + SW_TCP_OFF_URP, 0);
+	if (opt_len > 0)
+		memcpy(tcph + SW_TCP_HDR_MIN, opt, opt_len);
+
+	v->l4_len = l4_len;
+	v->payload_len = 0;
+	v->tcp_flags = flags;
+	if (v->family == 4) {
+		v->ip_len = (uint16_t)(v->l4_off - v->l3_off + l4_len);
+		sw_wr16(ip + 2, v->ip_len);
+		ip[6] = 0x40; /* DF, no fragment offset */
+		ip[7] = 0;
+		ip[8] = 64;   /* TTL */
+	} else {
+		v->ip_len = (uint16_t)(v->l4_off - v->l3_off + l4_len);
+		sw_wr16(ip + 4, (uint16_t)(v->ip_len - 40));
+		ip[7] = 64; /* hop limit */
+	}
+	v->is_fragment = false;
+	dp_fix_checksums(frame, v);
+	return 0;
+}
+
+int
+dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_seg *seg,
+	uint8_t extra_flags)
+{
+	uint8_t opt[SW_TCP_OPT_MAX];
+	uint16_t opt_len = 0;
+
+	if (seg->has_ts)
+		opt_len = sw_tcpopt_ts_build(opt, seg->tsval, seg->tsecr);
+	return dp_make_tcp(m, v, seg->seq, seg->ack, SW_TCP_ACK | extra_flags, seg->win, opt,
+		opt_len);
+}
+
+struct rte_mbuf *
+dp_copy_headers(struct sw_worker *w, const struct rte_mbuf *src, const struct sw_pkt_view *v)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	uint16_t len = (uint16_t)(v->l4_off + v->l4_len);
+
+	if (m == NULL)
+		return NULL;
+	if (rte_pktmbuf_append(m, len) == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_mtod(src, const uint8_t *), len);
+	m->port = src->port;
+	return m;
+}
+
+void
+dp_tuple(const struct dp_pkt *p, struct sw_tuple *t)
+{
+	sw_pkt_tuple(p->frame, &p->v, p->port == SW_PORT_INSIDE, t);
+}
+
+static unsigned
+learned_slot(const struct sw_tuple *t)
+{
+	uint32_t h = rte_hash_crc(t->dst, 16, t->dport);
+
+	return h & (SW_LEARN_SLOTS - 1);
+}
+
+const struct sw_learned *
+dp_learned_get(struct sw_worker *w, const struct sw_tuple *t)
+{
+	const struct sw_learned *l = &w->learned[learned_slot(t)];
+
+	if (l->family != t->family || l->port != t->dport || memcmp(l->addr, t->dst, 16) != 0)
+		return NULL;
+	return l;
+}
+
+void
+dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o)
+{
+	struct sw_learned *l = &w->learned[learned_slot(t)];
+
+	memcpy(l->addr, t->dst, 16);
+	l->port = t->dport;
+	l->family = t->family;
+	l->mss = o->has_mss ? o->mss : (t->family == 4 ? 536 : 1220);
+	l->wscale = o->has_wscale ? o->wscale : 0xff;
+	l->sack = o->has_sack_perm;
+	l->ts = o->has_ts;
+}

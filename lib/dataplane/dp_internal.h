@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Data-path internals shared by the stage files: verdict accounting and TX buffering. */
+#ifndef SW_DP_INTERNAL_H
+#define SW_DP_INTERNAL_H
+
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "sw_dataplane.h"
+#include "sw_pkt.h"
+#include "sw_tcpopt.h"
+
+extern int sw_dp_logtype;
+#define DP_LOG(level, ...) rte_log(RTE_LOG_##level, sw_dp_logtype, "synwall: " __VA_ARGS__)
+
+/* Everything a stage needs to know about one received packet. */
+struct dp_pkt {
+	struct rte_mbuf *m;
+	uint8_t *frame; /* rte_pktmbuf_mtod */
+	struct sw_pkt_view v;
+	unsigned port;  /* role it was received on */
+	uint8_t action; /* enum sw_class_action */
+	uint16_t service_id;
+};
+
+static inline unsigned
+dp_other(unsigned port)
+{
+	return port ^ 1;
+}
+
+static inline uint8_t *
+dp_tcph(const struct dp_pkt *p)
+{
+	return p->frame + p->v.l4_off;
+}
+
+/* Queue m for TX on port role `out`; frees and counts when the buffer is full. */
+static inline void
+dp_tx(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
+{
+	if (unlikely(w->tx_n[out] == SW_TX_BUF)) {
+		sw_dp_flush(w);
+	}
+	w->tx_buf[out][w->tx_n[out]++] = m;
+}
+
+/* Received packet leaves through the other port. Consumes p->m. */
+static inline void
+dp_fwd(struct sw_worker *w, struct dp_pkt *p)
+{
+	w->stats.port[p->port][SW_PC_fwd]++;
+	dp_tx(w, dp_other(p->port), p->m);
+}
+
+/* Received packet was rewritten into a reply out of the same port. Consumes p->m. */
+static inline void
+dp_answer(struct sw_worker *w, struct dp_pkt *p)
+{
+	w->stats.port[p->port][SW_PC_answered]++;
+	dp_tx(w, p->port, p->m);
+}
+
+/* Received packet dropped for one cause. Consumes p->m. */
+static inline void
+dp_drop(struct sw_worker *w, struct dp_pkt *p, enum sw_drop_cause cause)
+{
+	w->stats.drop[p->port][cause]++;
+	rte_pktmbuf_free(p->m);
+}
+
+/* Received packet absorbed without a drop (e.g. a retransmitted third ACK). */
+static inline void
+dp_consume(struct sw_worker *w, struct dp_pkt *p)
+{
+	w->stats.port[p->port][SW_PC_consumed]++;
+	rte_pktmbuf_free(p->m);
+}
+
+/* A packet synwall created, out of port role `out`. Consumes m. */
+static inline void
+dp_generated(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
+{
+	w->stats.port[out][SW_PC_generated]++;
+	dp_tx(w, out, m);
+}
+
+/* Options the proxy advertises to a service's clients in its SYN-ACK. */
+struct dp_adv {
+	uint16_t mss;
+	uint8_t wscale;
+	bool sack, ts, ecn;
+};
+void dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id,
+	struct dp_adv *adv);
+
+/* Stage entry points (one file each). All consume p->m. */
+void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
+void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
+void dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
+bool dp_flow_expired(struct sw_flow *f, void *arg);
+
+/* No kept SYN for this flow (sw_flow.aux). */
+#define DP_NO_KEEP 0xffffu
+/* Release the backend SYN kept for retransmission, if any. */
+void dp_keep_release(struct sw_worker *w, struct sw_flow *f);
+/* The conn library may have moved the flow to another state: tell the flow table. */
+static inline void
+dp_state_sync(struct sw_worker *w, struct sw_flow *f)
+{
+	enum sw_conn_state ns = sw_conn_next_state(&f->conn);
+
+	if (ns != f->conn.state)
+		sw_flowtab_set_state(w->ft, f, (uint8_t)ns);
+}
+
+/* Packet construction helpers (build.c). */
+void dp_swap_l2_l3_l4(uint8_t *frame, const struct sw_pkt_view *v);
+/*
+ * Rewrite the TCP header at the view so it has `opt_len` option bytes from
+ * opt, set seq/ack/flags/window, fix IP lengths and checksums, and trim or
+ * extend the mbuf. Payload is discarded. Returns 0 or -ENOSPC.
+ */
+int dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t win, const uint8_t *opt, uint16_t opt_len);
+/* Rewrite m into the segment seg (ACK set, plus extra flags), TS option when seg has one. */
+int dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_seg *seg,
+	uint8_t extra_flags);
+/* Copy the L2..L4 headers of src (no payload) into a fresh mbuf; NULL when the pool is empty. */
+struct rte_mbuf *dp_copy_headers(struct sw_worker *w, const struct rte_mbuf *src,
+	const struct sw_pkt_view *v);
+/* Full IPv4 header + L4 checksum refresh after arbitrary edits. */
+void dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v);
+/* Fill a tuple for a packet received on `port` (client -> server orientation). */
+void dp_tuple(const struct dp_pkt *p, struct sw_tuple *t);
+
+/* Learned backend options. */
+const struct sw_learned *dp_learned_get(struct sw_worker *w, const struct sw_tuple *t);
+void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o);
+
+#endif /* SW_DP_INTERNAL_H */

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Third handshake ACK: verify the cookie, create the flow, turn the ACK into the backend SYN. */
+#include <string.h>
+
+#include "dp_internal.h"
+
+static int
+keep_alloc(struct sw_worker *w, struct rte_mbuf *m, uint32_t *slot)
+{
+	if (w->syn_keep_nfree == 0)
+		return -ENOSPC;
+	*slot = w->syn_keep_free[--w->syn_keep_nfree];
+	w->syn_keep[*slot] = m;
+	return 0;
+}
+
+void
+dp_keep_release(struct sw_worker *w, struct sw_flow *f)
+{
+	uint32_t slot = f->aux;
+
+	if (slot == DP_NO_KEEP || slot >= w->syn_keep_n)
+		return;
+	rte_pktmbuf_free(w->syn_keep[slot]);
+	w->syn_keep[slot] = NULL;
+	w->syn_keep_free[w->syn_keep_nfree++] = slot;
+	f->aux = DP_NO_KEEP;
+}
+
+void
+dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
+{
+	struct sw_pkt_view *v = &p->v;
+	uint8_t *tcph = dp_tcph(p);
+	struct sw_tcpopt o;
+	struct sw_tuple t;
+	struct sw_cookie_opts co;
+	struct sw_conn_syn_opts client, adv_c;
+	struct sw_tcpopt_syn so;
+	struct dp_adv adv;
+	struct sw_flow *f;
+	uint8_t opt[SW_TCP_OPT_MAX];
+	uint32_t isn, cookie, slot, syn_win;
+	uint16_t opt_len;
+	bool evicted = false;
+
+	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+		dp_drop(w, p, SW_DROP_bad_tcpopt);
+		return;
+	}
+	dp_tuple(p, &t);
+	isn = sw_rd32(tcph + SW_TCP_OFF_SEQ) - 1;
+	cookie = sw_rd32(tcph + SW_TCP_OFF_ACK) - 1;
+	/* Forged or expired: drop silently, never reflect a RST (RFC 4987 3.6). */
+	if (sw_cookie_check(&w->keys, &t, isn, cookie, o.has_ts, o.tsecr, &co) != 0) {
+		dp_drop(w, p, SW_DROP_cookie_invalid);
+		return;
+	}
+	if (!sw_csum_verify_tcp(p->frame, v)) {
+		dp_drop(w, p, SW_DROP_bad_csum);
+		return;
+	}
+	w->stats.ev[SW_EV_cookie_valid]++;
+	if (co.has_ts)
+		w->stats.ev[SW_EV_cookie_ts_mode]++;
+
+	f = sw_flowtab_add(w->ft, &t, sw_flowtab_hash(w->ft, &t), &evicted);
+	if (evicted)
+		w->stats.ev[SW_EV_flows_evicted]++;
+	if (f == NULL) {
+		/* Table full of established flows: the client's retransmission may succeed. */
+		dp_drop(w, p, SW_DROP_table_full);
+		return;
+	}
+	dp_adv_opts(w, &t, p->service_id, &adv);
+	client.mss = co.mss;
+	client.wscale = co.wscale;
+	client.has_wscale = co.has_wscale;
+	client.sack_perm = co.sack_perm;
+	client.has_ts = co.has_ts;
+	client.ecn = co.ecn;
+	adv_c.mss = adv.mss;
+	adv_c.wscale = adv.wscale;
+	adv_c.has_wscale = co.has_wscale;
+	adv_c.sack_perm = co.sack_perm && adv.sack;
+	adv_c.has_ts = co.has_ts;
+	adv_c.ecn = co.ecn;
+	f->service_id = p->service_id;
+	f->aux = DP_NO_KEEP;
+	sw_conn_open(&f->conn, isn, cookie, &client, &adv_c, o.has_ts ? o.tsval : 0,
+		o.has_ts ? o.tsecr : 0, sw_rd16(tcph + SW_TCP_OFF_WIN));
+	sw_flowtab_set_state(w->ft, f, SW_CONN_SYN_SENT);
+	f->expire_ms = w->now_ms + SW_BACKEND_RTO_MS;
+
+	/* The ACK becomes the backend SYN: the client's own ISN and options. */
+	so.mss = co.mss;
+	so.wscale = co.wscale;
+	so.has_wscale = co.has_wscale;
+	so.has_sack_perm = co.sack_perm;
+	so.has_ts = co.has_ts;
+	so.tsval = o.tsval;
+	so.tsecr = 0;
+	opt_len = sw_tcpopt_syn_build(opt, &so);
+	/* A SYN's window is never scaled (RFC 7323 2.2): unscale the third ACK's. */
+	syn_win = sw_rd16(tcph + SW_TCP_OFF_WIN);
+	if (co.has_wscale)
+		syn_win = RTE_MIN((uint32_t)syn_win << co.wscale, 0xffffu);
+	if (dp_make_tcp(p->m, v, isn, 0, SW_TCP_SYN | (co.ecn ? SW_TCP_ECE | SW_TCP_CWR : 0),
+		    (uint16_t)syn_win, opt, opt_len) != 0) {
+		sw_flowtab_del(w->ft, f);
+		dp_drop(w, p, SW_DROP_no_mbuf);
+		return;
+	}
+	/* Keep a reference for retransmission; the PMD releases its own after TX. */
+	if (keep_alloc(w, p->m, &slot) == 0) {
+		rte_mbuf_refcnt_update(p->m, 1);
+		f->aux = slot;
+	}
+	w->stats.ev[SW_EV_backend_syn_sent]++;
+	dp_fwd(w, p);
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Packets of existing flows: backend SYN-ACK, the spliced relay, teardown, RST, expiry. */
+#include <string.h>
+
+#include "dp_internal.h"
+
+static const struct sw_conn_timeouts *
+flow_tmo(const struct sw_worker *w, const struct sw_flow *f)
+{
+	uint16_t id = f->service_id;
+
+	/* A service removed by a reload keeps working with the global timeouts. */
+	if (id > w->rt->cfg->n_services)
+		id = 0;
+	return &w->rt->tmo[id];
+}
+
+static void
+flow_rearm(struct sw_worker *w, struct sw_flow *f)
+{
+	f->expire_ms = w->now_ms + sw_conn_timeout_ms(&f->conn, flow_tmo(w, f));
+}
+
+/*
+ * Backend SYN-ACK in SYN_SENT (or a retransmission of it): ACK the backend
+ * from the received mbuf and open the client's window with a generated ACK.
+ */
+static void
+on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+{
+	struct sw_pkt_view *v = &p->v;
+	uint8_t *tcph = dp_tcph(p);
+	struct sw_conn *c = &f->conn;
+	struct sw_conn_seg seg;
+	struct sw_tcpopt o;
+	struct sw_tuple t;
+	struct rte_mbuf *upd;
+	int ret;
+
+	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+		dp_drop(w, p, SW_DROP_bad_tcpopt);
+		return;
+	}
+	ret = sw_conn_on_synack(c, sw_rd32(tcph + SW_TCP_OFF_SEQ), sw_rd32(tcph + SW_TCP_OFF_ACK),
+		sw_rd16(tcph + SW_TCP_OFF_WIN), &o);
+	if (ret == -EALREADY) {
+		w->stats.ev[SW_EV_synack_rtx]++;
+	} else if (ret != 0) {
+		dp_drop(w, p, SW_DROP_synack_invalid);
+		return;
+	} else {
+		dp_state_sync(w, f);
+		dp_keep_release(w, f);
+		dp_tuple(p, &t);
+		dp_learned_put(w, &t, &o);
+		flow_rearm(w, f);
+		w->stats.ev[SW_EV_conn_established]++;
+
+		/* Window update to the client (server -> client, as received). */
+		upd = dp_copy_headers(w, p->m, v);
+		if (upd != NULL) {
+			struct sw_pkt_view uv = *v;
+
+			sw_conn_client_winupdate(c, &o, &seg);
+			if (dp_make_seg(upd, &uv, &seg, 0) == 0)
+				dp_generated(w, SW_PORT_OUTSIDE, upd);
+			else
+				rte_pktmbuf_free(upd);
+		} else {
+			/* The client's zero-window probe fetches the window later. */
+			w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+		}
+	}
+	/* ACK the backend from the SYN-ACK itself (turned client -> server). */
+	sw_conn_backend_ack(c, &o, &seg);
+	dp_swap_l2_l3_l4(p->frame, v);
+	if (dp_make_seg(p->m, v, &seg, 0) != 0) {
+		dp_drop(w, p, SW_DROP_no_mbuf);
+		return;
+	}
+	dp_answer(w, p);
+}
+
+/* Backend refused (RST to our SYN): reset the client with its own numbering. */
+static void
+on_backend_rst(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+{
+	struct sw_conn *c = &f->conn;
+	uint8_t *tcph = dp_tcph(p);
+
+	/* RFC 9293 3.10.7.3: a RST in SYN-SENT is acceptable if it ACKs our SYN. */
+	if (!(p->v.tcp_flags & SW_TCP_ACK) || sw_rd32(tcph + SW_TCP_OFF_ACK) != c->client_isn + 1) {
+		w->stats.ev[SW_EV_rst_inexact]++;
+		dp_drop(w, p, SW_DROP_conn_invalid);
+		return;
+	}
+	if (dp_make_tcp(p->m, &p->v, c->cookie + 1, c->client_isn + 1, SW_TCP_RST | SW_TCP_ACK, 0,
+		    NULL, 0) != 0) {
+		dp_drop(w, p, SW_DROP_no_mbuf);
+		return;
+	}
+	dp_keep_release(w, f);
+	sw_conn_abort(c);
+	dp_state_sync(w, f);
+	flow_rearm(w, f);
+	w->stats.ev[SW_EV_backend_refused]++;
+	dp_fwd(w, p);
+}
+
+/* RFC 5961 4.2: a SYN on a synchronized flow gets a challenge ACK, never a reset. */
+static void
+challenge_ack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f, enum sw_conn_dir dir)
+{
+	struct sw_conn_seg seg;
+
+	sw_conn_challenge_ack(&f->conn, dir, &seg);
+	dp_swap_l2_l3_l4(p->frame, &p->v);
+	if (dp_make_seg(p->m, &p->v, &seg, 0) != 0) {
+		dp_drop(w, p, SW_DROP_no_mbuf);
+		return;
+	}
+	dp_answer(w, p);
+}
+
+void
+dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+{
+	struct sw_conn *c = &f->conn;
+	uint8_t *tcph = dp_tcph(p);
+	uint8_t flags = p->v.tcp_flags;
+	enum sw_conn_dir dir = p->port == SW_PORT_OUTSIDE ? SW_DIR_C2S : SW_DIR_S2C;
+	enum sw_conn_verdict verdict;
+	uint8_t old = c->state;
+
+	if (c->state == SW_CONN_SYN_SENT) {
+		if (dir == SW_DIR_S2C) {
+			if (flags & SW_TCP_RST)
+				on_backend_rst(w, p, f);
+			else if ((flags & (SW_TCP_SYN | SW_TCP_ACK)) == (SW_TCP_SYN | SW_TCP_ACK))
+				on_synack(w, p, f);
+			else
+				dp_drop(w, p, SW_DROP_conn_invalid);
+			return;
+		}
+		if ((flags & (SW_TCP_SYN | SW_TCP_RST)) == 0) {
+			/* Retransmitted third ACK or zero-window probe: the SYN is under way. */
+			w->stats.ev[SW_EV_third_ack_rtx]++;
+			dp_consume(w, p);
+			return;
+		}
+		if (flags & SW_TCP_SYN) {
+			dp_drop(w, p, SW_DROP_conn_invalid);
+			return;
+		}
+		/* Client RST while we wait: fall through to the tracker (in-window check). */
+	}
+
+	if (dir == SW_DIR_C2S && (flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN) {
+		if (sw_conn_can_reopen(c)) {
+			dp_keep_release(w, f);
+			sw_flowtab_del(w->ft, f);
+			w->stats.ev[SW_EV_conn_reopened]++;
+			dp_proxy_syn(w, p);
+		} else {
+			dp_drop(w, p, SW_DROP_conn_invalid);
+		}
+		return;
+	}
+	if (dir == SW_DIR_S2C && (flags & (SW_TCP_SYN | SW_TCP_ACK)) == (SW_TCP_SYN | SW_TCP_ACK)) {
+		on_synack(w, p, f);
+		return;
+	}
+
+	verdict = sw_conn_track(c, dir, flags, sw_rd32(tcph + SW_TCP_OFF_SEQ),
+		sw_rd32(tcph + SW_TCP_OFF_ACK), p->v.payload_len, sw_rd16(tcph + SW_TCP_OFF_WIN));
+	dp_state_sync(w, f);
+	switch (verdict) {
+	case SW_CONN_V_FWD:
+	case SW_CONN_V_RST_FWD:
+	case SW_CONN_V_RST_INWIN:
+		break;
+	case SW_CONN_V_CHALLENGE_ACK:
+		challenge_ack(w, p, f, dir);
+		return;
+	case SW_CONN_V_DROP_EARLY:
+		w->stats.ev[SW_EV_third_ack_rtx]++;
+		dp_consume(w, p);
+		return;
+	default:
+		if (flags & SW_TCP_RST)
+			w->stats.ev[SW_EV_rst_inexact]++;
+		dp_drop(w, p, SW_DROP_conn_invalid);
+		return;
+	}
+	if (sw_conn_xlate(c, dir, tcph, p->v.l4_len) != 0) {
+		dp_drop(w, p, SW_DROP_bad_tcpopt);
+		return;
+	}
+	if (verdict == SW_CONN_V_RST_FWD) {
+		dp_keep_release(w, f);
+		w->stats.ev[SW_EV_conn_reset]++;
+	} else if (verdict == SW_CONN_V_RST_INWIN) {
+		w->stats.ev[SW_EV_rst_inexact]++;
+	} else if (old != SW_CONN_TIME_WAIT && f->conn.state == SW_CONN_TIME_WAIT) {
+		w->stats.ev[SW_EV_conn_closed]++;
+	}
+	flow_rearm(w, f);
+	dp_fwd(w, p);
+}
+
+/* RST to the client of a flow whose backend never answered; built from the kept SYN. */
+static void
+reset_client(struct sw_worker *w, struct sw_flow *f)
+{
+	struct rte_mbuf *syn = w->syn_keep[f->aux];
+	struct rte_mbuf *m;
+	struct sw_pkt_view v;
+	uint8_t *frame;
+
+	if (sw_pkt_parse(rte_pktmbuf_mtod(syn, const uint8_t *), rte_pktmbuf_data_len(syn), &v) !=
+		SW_PKT_OK)
+		return;
+	m = dp_copy_headers(w, syn, &v);
+	if (m == NULL) {
+		w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+		return;
+	}
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	dp_swap_l2_l3_l4(frame, &v);
+	if (dp_make_tcp(m, &v, f->conn.cookie + 1, f->conn.client_isn + 1, SW_TCP_RST | SW_TCP_ACK,
+		    0, NULL, 0) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_generated(w, SW_PORT_OUTSIDE, m);
+}
+
+bool
+dp_flow_expired(struct sw_flow *f, void *arg)
+{
+	struct sw_worker *w = arg;
+
+	if (f->conn.state == SW_CONN_SYN_SENT && f->aux != DP_NO_KEEP) {
+		if (sw_conn_syn_retry(&f->conn, SW_BACKEND_SYN_RETRIES) == 0) {
+			struct rte_mbuf *syn = w->syn_keep[f->aux];
+
+			rte_mbuf_refcnt_update(syn, 1);
+			dp_generated(w, SW_PORT_INSIDE, syn);
+			w->stats.ev[SW_EV_backend_syn_rtx]++;
+			/* Exponential backoff (RFC 6298 5.5). */
+			f->expire_ms = w->now_ms + (SW_BACKEND_RTO_MS << f->conn.syn_retries);
+			return false;
+		}
+		reset_client(w, f);
+		w->stats.ev[SW_EV_backend_timeout]++;
+	} else {
+		w->stats.ev[SW_EV_flows_expired]++;
+	}
+	dp_keep_release(w, f);
+	return true;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker burst loop: rx -> parse -> classify -> act -> tx, one instance per lcore. */
+#ifndef SW_DATAPLANE_H
+#define SW_DATAPLANE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "sw_conn.h"
+#include "sw_cookie.h"
+#include "sw_flowtab.h"
+#include "sw_rules.h"
+#include "sw_stats.h"
+
+#define SW_BURST 32
+#define SW_TX_BUF 128 /* per worker and port: a burst may emit up to 2 packets per input */
+#define SW_MAX_WORKERS 64
+#define SW_LEARN_SLOTS 1024 /* learned backend options, per worker, direct mapped */
+
+/* Backend SYN retransmission (RFC 6298 initial RTO 1 s, doubled each time). */
+#define SW_BACKEND_RTO_MS 1000
+#define SW_BACKEND_SYN_RETRIES 3
+
+/*
+ * The running configuration as the workers see it: the parsed snapshot plus
+ * what was built from it. Immutable once published; replaced as a whole
+ * through rcu (cp: writes the pointer, dp: reads it between quiescent states).
+ */
+struct sw_runtime {
+	struct sw_config *cfg;   /* the validated snapshot */
+	struct sw_classifier *cl; /* classifier built from cfg */
+	struct sw_conn_timeouts tmo[SW_CONFIG_SERVICES_MAX + 1]; /* per service id; [0] = global */
+	uint64_t generation;      /* increments on every successful reload */
+};
+
+/* Shared by all workers; set up by the control thread before they start. */
+struct sw_dp_shared {
+	uint16_t port_id[SW_NB_PORTS]; /* DPDK port of outside / inside */
+	uint16_t nb_workers;
+	bool steer;                    /* software steering: queues < workers or no symmetric RSS */
+	struct rte_mempool *pool[RTE_MAX_NUMA_NODES]; /* for generated packets */
+	struct sw_cookie_master cookie_master;
+	uint32_t cookie_epoch_ms;
+	uint32_t flow_capacity;
+	uint8_t flow_hash_key[16];
+	struct rte_ring *steer_rings[SW_MAX_WORKERS]; /* each worker's inbox (MP/SC) */
+	struct rte_rcu_qsbr *rcu;      /* workers report quiescent states each loop */
+	_Atomic(struct sw_runtime *) rt; /* cp: rw, dp: ro (acquire) */
+	atomic_bool stop;              /* cp: sets; dp: polls and returns */
+};
+
+/* Options learned from a backend's SYN-ACK (per backend ip:port). */
+struct sw_learned {
+	uint8_t addr[16];
+	rte_be16_t port;
+	uint16_t mss;
+	uint8_t wscale; /* 0xff = none */
+	uint8_t family;
+	bool sack, ts;
+};
+
+/*
+ * One worker lcore. Allocated on its NUMA socket; every field is written only
+ * by the owning lcore (dp: rw) unless noted.
+ */
+struct sw_worker {
+	unsigned lcore_id;
+	uint16_t idx;      /* 0..nb_workers-1 */
+	uint16_t queue_id; /* RX/TX queue this worker owns on every port */
+	struct sw_dp_shared *sh;
+	struct sw_flowtab *ft;        /* cp: ro through the flowtab readers */
+	struct rte_mempool *pool;     /* generated packets */
+	struct sw_cookie_keys keys;   /* epoch keys cache */
+	struct rte_ring *steer_ring;  /* MP/SC: other workers enqueue, this one dequeues */
+	uint64_t tsc_hz;
+	uint64_t tsc_per_ms;
+	uint64_t now_tsc; /* set once per poll */
+	uint32_t now_ms;  /* ms clock derived from now_tsc */
+	uint32_t ts_clock; /* clock for our TSvals (ms), random offset */
+	struct sw_runtime *rt; /* snapshot used during this poll */
+
+	/* TX buffering per port, flushed at the end of each poll. */
+	uint16_t tx_n[SW_NB_PORTS];
+	struct rte_mbuf *tx_buf[SW_NB_PORTS][SW_TX_BUF];
+
+	/* Backend SYNs kept for retransmission: slot index stored in the flow. */
+	struct rte_mbuf **syn_keep;
+	uint32_t syn_keep_n;
+	uint32_t *syn_keep_free;
+	uint32_t syn_keep_nfree;
+
+	struct sw_learned learned[SW_LEARN_SLOTS];
+
+	struct sw_stats stats; /* cp: ro */
+} __rte_cache_aligned;
+
+/* Build what the workers need from a validated snapshot; takes ownership of cfg on success. */
+struct sw_runtime *sw_runtime_build(struct sw_config *cfg);
+/* Free a runtime (NULL allowed); only after every worker is quiescent. */
+void sw_runtime_free(struct sw_runtime *rt);
+
+/* Create a worker's state (flow table, rings) on socket. NULL + rte_errno on failure. */
+struct sw_worker *sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id,
+	int socket);
+void sw_dp_worker_free(struct sw_worker *w);
+
+/* lcore entry point: poll until sh->stop. arg is the struct sw_worker. */
+int sw_dp_worker_main(void *arg);
+
+/*
+ * One iteration at time now_tsc: drain RX of every port (and the steering
+ * ring), process, flush TX, run a slice of flow expiry. Returns packets
+ * processed. Exposed for in-process harnesses that control time.
+ */
+unsigned sw_dp_poll(struct sw_worker *w, uint64_t now_tsc);
+
+/*
+ * Process a burst received on port role `port` (SW_PORT_OUTSIDE/INSIDE).
+ * Consumes every mbuf: each is transmitted, buffered for TX, or freed.
+ */
+void sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);
+
+/* Flush buffered TX on every port. */
+void sw_dp_flush(struct sw_worker *w);
+
+#endif /* SW_DATAPLANE_H */

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker lifecycle and the burst loop: rx -> parse -> classify -> dispatch -> tx. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
+
+#include "dp_internal.h"
+
+RTE_LOG_REGISTER(sw_dp_logtype, synwall.dp, INFO);
+
+#define STEER_RING_SIZE 4096
+#define EXPIRE_BUDGET 64 /* flow-table slots examined per poll */
+
+struct sw_worker *
+sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, int socket)
+{
+	struct sw_worker *w;
+	char name[RTE_RING_NAMESIZE];
+	uint32_t keep = RTE_MIN(sh->flow_capacity, (uint32_t)DP_NO_KEEP);
+
+	w = rte_zmalloc_socket("sw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		goto nomem;
+	w->sh = sh;
+	w->idx = idx;
+	w->queue_id = idx;
+	w->lcore_id = lcore_id;
+	w->pool = sh->pool[socket < 0 ? 0 : socket];
+	if (w->pool == NULL)
+		w->pool = sh->pool[0];
+	w->tsc_hz = rte_get_tsc_hz();
+	w->tsc_per_ms = w->tsc_hz / 1000;
+	if (w->tsc_per_ms == 0)
+		w->tsc_per_ms = 1;
+
+	w->ft = rte_zmalloc_socket("sw_flowtab", sw_flowtab_memsize(sh->flow_capacity),
+		RTE_CACHE_LINE_SIZE, socket);
+	if (w->ft == NULL)
+		goto nomem;
+	if (sw_flowtab_init(w->ft, sh->flow_capacity, sh->flow_hash_key) != 0) {
+		rte_errno = EINVAL;
+		goto fail;
+	}
+
+	w->syn_keep = rte_zmalloc_socket("sw_syn_keep", keep * sizeof(*w->syn_keep), 0, socket);
+	w->syn_keep_free =
+		rte_zmalloc_socket("sw_syn_free", keep * sizeof(*w->syn_keep_free), 0, socket);
+	if (w->syn_keep == NULL || w->syn_keep_free == NULL)
+		goto nomem;
+	w->syn_keep_n = keep;
+	for (uint32_t i = 0; i < keep; i++)
+		w->syn_keep_free[i] = keep - 1 - i;
+	w->syn_keep_nfree = keep;
+
+	snprintf(name, sizeof(name), "sw_steer_%u", idx);
+	w->steer_ring = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
+	if (w->steer_ring == NULL)
+		goto fail;
+
+	sw_cookie_keys_update(&w->keys, &sh->cookie_master, 0);
+	/* Our TSvals start at a random point: they must not reveal uptime. */
+	w->ts_clock = (uint32_t)rte_rand();
+	return w;
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	sw_dp_worker_free(w);
+	return NULL;
+}
+
+void
+sw_dp_worker_free(struct sw_worker *w)
+{
+	if (w == NULL)
+		return;
+	if (w->syn_keep != NULL) {
+		for (uint32_t i = 0; i < w->syn_keep_n; i++)
+			rte_pktmbuf_free(w->syn_keep[i]);
+	}
+	for (unsigned p = 0; p < SW_NB_PORTS; p++)
+		for (unsigned i = 0; i < w->tx_n[p]; i++)
+			rte_pktmbuf_free(w->tx_buf[p][i]);
+	if (w->steer_ring != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_sc_dequeue(w->steer_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->steer_ring);
+	}
+	rte_free(w->syn_keep);
+	rte_free(w->syn_keep_free);
+	rte_free(w->ft);
+	rte_free(w);
+}
+
+void
+sw_dp_flush(struct sw_worker *w)
+{
+	for (unsigned p = 0; p < SW_NB_PORTS; p++) {
+		uint16_t n = w->tx_n[p];
+		uint16_t sent;
+		uint64_t bytes = 0;
+
+		if (n == 0)
+			continue;
+		for (uint16_t i = 0; i < n; i++)
+			bytes += rte_pktmbuf_pkt_len(w->tx_buf[p][i]);
+		sent = rte_eth_tx_burst(w->sh->port_id[p], w->queue_id, w->tx_buf[p], n);
+		for (uint16_t i = sent; i < n; i++) {
+			bytes -= rte_pktmbuf_pkt_len(w->tx_buf[p][i]);
+			rte_pktmbuf_free(w->tx_buf[p][i]);
+		}
+		w->stats.port[p][SW_PC_tx] += sent;
+		w->stats.port[p][SW_PC_tx_bytes] += bytes;
+		w->stats.port[p][SW_PC_tx_drops] += n - sent;
+		w->tx_n[p] = 0;
+	}
+}
+
+/* Map the parser's verdicts to drop causes; SW_PKT_NOT_IP is bridged. */
+static const uint8_t parse_drop[] = {
+	[SW_PKT_TRUNC_L2] = SW_DROP_trunc_l2,
+	[SW_PKT_BAD_L3] = SW_DROP_bad_l3,
+	[SW_PKT_BAD_EXTHDR] = SW_DROP_bad_exthdr,
+	[SW_PKT_BAD_L4] = SW_DROP_bad_l4,
+};
+
+/*
+ * Symmetric software hash of a parsed packet: both directions of a flow give
+ * the same value (addresses and ports combined order-independently).
+ */
+static uint32_t
+steer_hash(const struct dp_pkt *p)
+{
+	const uint8_t *ip = p->frame + p->v.l3_off;
+	uint32_t a, b, ports = 0;
+
+	if (p->v.family == 4) {
+		a = rte_hash_crc_4byte(sw_rd32(ip + 12), 0);
+		b = rte_hash_crc_4byte(sw_rd32(ip + 16), 0);
+	} else {
+		a = rte_hash_crc(ip + 8, 16, 0);
+		b = rte_hash_crc(ip + 24, 16, 0);
+	}
+	if (!p->v.is_fragment && (p->v.l4_proto == SW_IPPROTO_TCP ||
+					 p->v.l4_proto == SW_IPPROTO_UDP)) {
+		const uint8_t *l4 = p->frame + p->v.l4_off;
+
+		ports = (uint32_t)sw_rd16(l4) ^ sw_rd16(l4 + 2);
+	}
+	return rte_hash_crc_4byte(a ^ b ^ ports, 0x5157);
+}
+
+void
+sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_pkt pk[SW_BURST];
+	struct sw_class_query q[SW_BURST];
+	struct sw_tuple tup[SW_BURST];
+	const struct sw_tuple *keys[SW_BURST];
+	struct sw_flow *flows[SW_BURST];
+	uint8_t qidx[SW_BURST];
+	uint8_t act[SW_BURST];
+	uint16_t svc[SW_BURST];
+	unsigned nq = 0;
+	struct sw_runtime *rt = w->rt;
+
+	RTE_ASSERT(n <= SW_BURST);
+	w->stats.port[port][SW_PC_rx] += n;
+
+	/* Stage 1: parse; non-TCP goes straight through. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_pkt *p = &pk[nq];
+		enum sw_pkt_verdict pv;
+
+		w->stats.port[port][SW_PC_rx_bytes] += rte_pktmbuf_pkt_len(m);
+		p->m = m;
+		p->port = port;
+		p->frame = rte_pktmbuf_mtod(m, uint8_t *);
+		pv = sw_pkt_parse(p->frame, rte_pktmbuf_data_len(m), &p->v);
+		if (pv == SW_PKT_NOT_IP) {
+			dp_fwd(w, p);
+			continue;
+		}
+		if (unlikely(pv != SW_PKT_OK)) {
+			dp_drop(w, p, parse_drop[pv]);
+			continue;
+		}
+		if (w->sh->steer) {
+			uint16_t owner = steer_hash(p) % w->sh->nb_workers;
+
+			if (owner != w->idx) {
+				struct rte_mbuf *mm = m;
+
+				/* The owner counts rx again: undo ours so each packet counts once. */
+				w->stats.port[port][SW_PC_rx]--;
+				w->stats.port[port][SW_PC_rx_bytes] -= rte_pktmbuf_pkt_len(m);
+				mm->hash.usr = port;
+				if (rte_ring_mp_enqueue(w->sh->steer_rings[owner], mm) != 0) {
+					w->stats.port[port][SW_PC_rx]++;
+					dp_drop(w, p, SW_DROP_steer_full);
+				} else {
+					w->stats.ev[SW_EV_steered]++;
+				}
+				continue;
+			}
+		}
+		if (p->v.l4_proto != SW_IPPROTO_TCP || !p->v.has_l4) {
+			dp_fwd(w, p);
+			continue;
+		}
+		/* Orient client -> server: outside receives from clients. */
+		sw_pkt_tuple(p->frame, &p->v, port == SW_PORT_INSIDE, &tup[nq]);
+		q[nq].family = tup[nq].family == 4 ? AF_INET : AF_INET6;
+		q[nq].src = tup[nq].src;
+		q[nq].dst = tup[nq].dst;
+		q[nq].dport = tup[nq].dport;
+		nq++;
+	}
+	if (nq == 0)
+		return;
+
+	/* Stage 2: classify in bulk, then look up flows in bulk (prefetched). */
+	sw_classify_bulk(rt->cl, q, nq, act, svc);
+	unsigned nk = 0;
+	for (unsigned i = 0; i < nq; i++) {
+		pk[i].action = act[i];
+		pk[i].service_id = svc[i];
+		if (act[i] == SW_CLASS_PROXY) {
+			keys[nk] = &tup[i];
+			qidx[nk++] = (uint8_t)i;
+		}
+	}
+	if (nk > 0)
+		sw_flowtab_lookup_bulk(w->ft, keys, nk, flows);
+
+	/* Stage 3: act. */
+	unsigned k = 0;
+	for (unsigned i = 0; i < nq; i++) {
+		struct dp_pkt *p = &pk[i];
+		struct sw_flow *f = NULL;
+
+		if (k < nk && qidx[k] == i)
+			f = flows[k++];
+		switch (p->action) {
+		case SW_CLASS_PROXY:
+			break;
+		case SW_CLASS_BRIDGE:
+		case SW_CLASS_PASS:
+			dp_fwd(w, p);
+			continue;
+		case SW_CLASS_DROP_DENY:
+			dp_drop(w, p, SW_DROP_deny);
+			continue;
+		case SW_CLASS_DROP_SERVICE:
+			dp_drop(w, p, SW_DROP_service_drop);
+			continue;
+		default:
+			dp_drop(w, p, SW_DROP_default_drop);
+			continue;
+		}
+		if (f != NULL) {
+			dp_proxy_flow(w, p, f);
+			continue;
+		}
+		if (p->port == SW_PORT_INSIDE) {
+			/* A server packet for a protected service without a flow. */
+			dp_drop(w, p, SW_DROP_no_flow);
+			continue;
+		}
+		if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN)
+			dp_proxy_syn(w, p);
+		else if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_ACK)
+			dp_proxy_ack(w, p);
+		else
+			dp_drop(w, p, SW_DROP_no_flow);
+	}
+}
+
+static void
+poll_time(struct sw_worker *w, uint64_t now_tsc)
+{
+	uint32_t epoch;
+
+	w->now_tsc = now_tsc;
+	w->now_ms = (uint32_t)(now_tsc / w->tsc_per_ms);
+	epoch = (uint32_t)(now_tsc / (w->tsc_per_ms * w->sh->cookie_epoch_ms));
+	sw_cookie_keys_update(&w->keys, &w->sh->cookie_master, epoch);
+}
+
+unsigned
+sw_dp_poll(struct sw_worker *w, uint64_t now_tsc)
+{
+	struct rte_mbuf *pkts[SW_BURST];
+	unsigned total = 0;
+
+	poll_time(w, now_tsc);
+	w->rt = atomic_load_explicit(&w->sh->rt, memory_order_acquire);
+
+	for (unsigned port = 0; port < SW_NB_PORTS; port++) {
+		uint16_t n = rte_eth_rx_burst(w->sh->port_id[port], w->queue_id, pkts, SW_BURST);
+
+		if (n > 0) {
+			sw_dp_process_burst(w, port, pkts, n);
+			total += n;
+		}
+	}
+	if (w->sh->steer) {
+		unsigned n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts, SW_BURST, NULL);
+
+		/* Steered packets are processed one port-run at a time. */
+		for (unsigned i = 0; i < n;) {
+			unsigned port = (unsigned)pkts[i]->hash.usr, j = i + 1;
+
+			while (j < n && pkts[j]->hash.usr == port)
+				j++;
+			sw_dp_process_burst(w, port, pkts + i, (uint16_t)(j - i));
+			i = j;
+		}
+		total += n;
+	}
+	sw_dp_flush(w);
+	sw_flowtab_expire(w->ft, w->now_ms, EXPIRE_BUDGET, dp_flow_expired, w);
+	sw_dp_flush(w);
+	return total;
+}
+
+int
+sw_dp_worker_main(void *arg)
+{
+	struct sw_worker *w = arg;
+	struct sw_dp_shared *sh = w->sh;
+
+	rte_rcu_qsbr_thread_register(sh->rcu, w->idx);
+	rte_rcu_qsbr_thread_online(sh->rcu, w->idx);
+	DP_LOG(INFO, "worker %u on lcore %u, queue %u\n", w->idx, w->lcore_id, w->queue_id);
+
+	while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
+		uint64_t start = rte_rdtsc();
+		unsigned n = sw_dp_poll(w, start);
+
+		if (n > 0) {
+			w->stats.ev[SW_EV_polls_busy]++;
+			w->stats.ev[SW_EV_cycles_busy] += rte_rdtsc() - start;
+		} else {
+			w->stats.ev[SW_EV_polls_idle]++;
+		}
+		/* The runtime snapshot read in this poll is no longer referenced. */
+		rte_rcu_qsbr_quiescent(sh->rcu, w->idx);
+	}
+	sw_dp_flush(w);
+	rte_rcu_qsbr_thread_offline(sh->rcu, w->idx);
+	rte_rcu_qsbr_thread_unregister(sh->rcu, w->idx);
+	return 0;
+}
