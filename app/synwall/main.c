@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* synwall: command line, ordered init/teardown, worker launch and the control loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "synwall.h"
+#include "runtime.h"
+
+RTE_LOG_REGISTER(sw_app_logtype, synwall.app, INFO);
+
+static volatile sig_atomic_t got_stop;
+static volatile sig_atomic_t got_reload;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_reload = 1;
+	else
+		got_stop = 1;
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [EAL options] -- -f FILE [options]\n"
+		"\n"
+		"synwall answers SYNs to protected services with SYN cookies and splices\n"
+		"validated connections to the servers; everything else is bridged between\n"
+		"the outside and inside ports named in the config file.\n"
+		"\n"
+		"Options:\n"
+		"  -f, --config FILE        configuration file (INI; see config/synwall.ini)\n"
+		"      --check-config       parse and validate FILE, print every error, exit 0/1\n"
+		"                           (needs no EAL options, hugepages or ports)\n"
+		"      --stats-interval SEC print a stats line every SEC seconds (0 = off;\n"
+		"                           overrides [general] stats_interval)\n"
+		"      --summary-json FILE  write the final counters as JSON to FILE at exit\n"
+		"      --json               print the final counters as JSON on stdout at exit\n"
+		"      --duration SEC       stop by itself after SEC seconds (default: run until\n"
+		"                           SIGINT/SIGTERM)\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"Signals: SIGINT/SIGTERM stop cleanly and print the final counters;\n"
+		"SIGHUP reloads the config file.\n"
+		"\n"
+		"Example (lab, af_packet on two veths):\n"
+		"  %s -l 0-1 --no-pci --vdev net_af_packet0,iface=veth0 \\\n"
+		"     --vdev net_af_packet1,iface=veth1 -- -f config/lab.ini --stats-interval 1\n",
+		prog, prog);
+}
+
+enum { OPT_CHECK = 256, OPT_STATS, OPT_JSON_FILE, OPT_JSON, OPT_DURATION };
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'f'},
+	{"check-config", no_argument, NULL, OPT_CHECK},
+	{"stats-interval", required_argument, NULL, OPT_STATS},
+	{"summary-json", required_argument, NULL, OPT_JSON_FILE},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *out > max || s[0] == '-')
+		return -EINVAL;
+	return 0;
+}
+
+/* Returns 0 to run, 1 to exit 0 (help), -1 to exit 1. */
+static int
+parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
+{
+	int c;
+	unsigned long v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			app->config_path = optarg;
+			break;
+		case OPT_CHECK:
+			*check_only = true;
+			break;
+		case OPT_STATS:
+			if (parse_uint(optarg, 86400, &v) != 0) {
+				fprintf(stderr, "synwall: --stats-interval: '%s' is not 0..86400\n",
+					optarg);
+				return -1;
+			}
+			app->stats_interval_s = (unsigned)v;
+			app->stats_interval_set = true;
+			break;
+		case OPT_JSON_FILE:
+			app->summary_json = optarg;
+			break;
+		case OPT_JSON:
+			app->summary_json_stdout = true;
+			break;
+		case OPT_DURATION:
+			if (parse_uint(optarg, 31536000, &v) != 0) {
+				fprintf(stderr, "synwall: --duration: '%s' is not a whole number of "
+						"seconds\n",
+					optarg);
+				return -1;
+			}
+			app->duration_s = (double)v;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 1;
+		default:
+			usage(stderr, argv[0]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "synwall: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (app->config_path == NULL) {
+		fprintf(stderr, "synwall: -f FILE is required (see --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_config(struct sw_app *app)
+{
+	struct sw_config_errors errs;
+	struct sw_config *cfg;
+
+	memset(&errs, 0, sizeof(errs));
+	cfg = sw_config_load(app->config_path, &errs);
+	if (cfg == NULL) {
+		sw_config_errors_print(&errs, stderr);
+		sw_config_errors_free(&errs);
+		return -EINVAL;
+	}
+	sw_config_errors_free(&errs);
+	app->cfg = cfg;
+	sw_app_apply_general(app, cfg);
+	return 0;
+}
+
+/* --- ordered init / teardown ------------------------------------------------------------ */
+
+static int
+step_cookie(struct sw_app *app)
+{
+	int ret = sw_cookie_master_init(&app->sh.cookie_master);
+
+	if (ret == 0 && getrandom(app->sh.flow_hash_key, 16, 0) != 16)
+		ret = -EIO;
+	return ret;
+}
+
+static int
+step_rcu(struct sw_app *app)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(app->sh.nb_workers);
+
+	app->sh.rcu = rte_zmalloc("sw_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (app->sh.rcu == NULL)
+		return -ENOMEM;
+	return rte_rcu_qsbr_init(app->sh.rcu, app->sh.nb_workers);
+}
+
+static void
+fini_rcu(struct sw_app *app)
+{
+	rte_free(app->sh.rcu);
+	app->sh.rcu = NULL;
+}
+
+static int
+step_runtime(struct sw_app *app)
+{
+	struct sw_runtime *rt = sw_runtime_build(app->cfg);
+
+	if (rt == NULL)
+		return -rte_errno;
+	app->cfg = NULL; /* owned by rt now */
+	atomic_store_explicit(&app->sh.rt, rt, memory_order_release);
+	return 0;
+}
+
+static void
+fini_runtime(struct sw_app *app)
+{
+	struct sw_runtime *rt = atomic_exchange(&app->sh.rt, NULL);
+
+	sw_runtime_free(rt);
+}
+
+static int
+step_workers(struct sw_app *app)
+{
+	unsigned lcore, idx = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		struct sw_worker *w = sw_dp_worker_create(&app->sh, (uint16_t)idx, lcore, socket);
+
+		if (w == NULL) {
+			SW_LOG(ERR, "worker on lcore %u: %s\n", lcore, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		app->workers[idx] = w;
+		app->sh.steer_rings[idx] = w->steer_ring;
+		idx++;
+	}
+	return 0;
+}
+
+static void
+fini_workers(struct sw_app *app)
+{
+	for (unsigned i = 0; i < app->sh.nb_workers; i++) {
+		sw_dp_worker_free(app->workers[i]);
+		app->workers[i] = NULL;
+	}
+}
+
+static int
+step_telemetry(struct sw_app *app)
+{
+	return sw_app_telemetry_init(app);
+}
+
+struct init_step {
+	const char *name;
+	int (*init)(struct sw_app *app);
+	void (*fini)(struct sw_app *app);
+};
+
+/* Run top to bottom; unwound bottom to top. */
+static const struct init_step steps[] = {
+	{"cookie keys", step_cookie, NULL},
+	{"mempools", sw_app_pools_init, sw_app_pools_fini},
+	{"rcu", step_rcu, fini_rcu},
+	{"runtime", step_runtime, fini_runtime},
+	{"workers", step_workers, fini_workers},
+	{"ports", sw_app_ports_init, sw_app_ports_fini},
+	{"telemetry", step_telemetry, NULL},
+};
+
+static void
+write_summary(struct sw_app *app)
+{
+	struct sw_stats s;
+
+	sw_app_stats_collect(app, &s);
+	printf("synwall: final counters\n");
+	sw_stats_write_text(&s, stdout);
+	if (app->summary_json_stdout)
+		sw_stats_write_json(&s, stdout);
+	if (app->summary_json != NULL) {
+		FILE *f = fopen(app->summary_json, "w");
+
+		if (f == NULL) {
+			SW_LOG(ERR, "cannot write %s: %s\n", app->summary_json, strerror(errno));
+			return;
+		}
+		sw_stats_write_json(&s, f);
+		fclose(f);
+	}
+	fflush(stdout);
+}
+
+static void
+control_loop(struct sw_app *app)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t start = rte_get_timer_cycles();
+	uint64_t next_stats = start + (uint64_t)app->stats_interval_s * hz;
+
+	app->last_tsc = start;
+	while (!got_stop) {
+		uint64_t now;
+
+		rte_delay_us_sleep(50 * 1000);
+		now = rte_get_timer_cycles();
+		if (got_reload) {
+			got_reload = 0;
+			sw_app_reload(app);
+		}
+		sw_app_control_poll(app);
+		if (app->stats_interval_s > 0 && now >= next_stats) {
+			sw_app_stats_line(app);
+			next_stats = now + (uint64_t)app->stats_interval_s * hz;
+		}
+		if (app->duration_s > 0 && (double)(now - start) / (double)hz >= app->duration_s)
+			break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sw_app app;
+	bool check_only = false;
+	int eal_argc, ret, exit_code = 0;
+
+	int sep = -1;
+	size_t done = 0;
+
+	/* App options follow "--"; --check-config and --help need no EAL. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			sep = i;
+			break;
+		}
+	if (sep < 0) {
+		for (int i = 1; i < argc; i++)
+			if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+				usage(stdout, argv[0]);
+				return 0;
+			}
+		fprintf(stderr, "synwall: missing '-- -f FILE' (see --help)\n");
+		return 1;
+	}
+	argv[sep] = argv[0];
+	ret = parse_args(&app, argc - sep, argv + sep, &check_only);
+	if (ret != 0)
+		return ret > 0 ? 0 : 1;
+	if (check_only) {
+		struct sw_config_errors errs;
+		struct sw_config *cfg;
+
+		memset(&errs, 0, sizeof(errs));
+		cfg = sw_config_load(app.config_path, &errs);
+		if (cfg == NULL) {
+			sw_config_errors_print(&errs, stderr);
+			sw_config_errors_free(&errs);
+			return 1;
+		}
+		sw_config_errors_free(&errs);
+		printf("%s: OK\n", app.config_path);
+		sw_config_free(cfg);
+		return 0;
+	}
+	if (load_config(&app) != 0)
+		return 1;
+
+	eal_argc = rte_eal_init(sep, argv);
+	if (eal_argc < 0) {
+		fprintf(stderr, "synwall: EAL init failed: %s\n", rte_strerror(rte_errno));
+		sw_config_free(app.cfg);
+		return 1;
+	}
+	app.sh.nb_workers = (uint16_t)rte_lcore_count() - 1;
+	if (app.sh.nb_workers == 0 || app.sh.nb_workers > SW_MAX_WORKERS) {
+		SW_LOG(ERR, "need 1..%u worker lcores besides the main one (e.g. -l 0-1)\n",
+			SW_MAX_WORKERS);
+		sw_config_free(app.cfg);
+		rte_eal_cleanup();
+		return 1;
+	}
+	if (sw_app_check_workers(&app) != 0) {
+		sw_config_free(app.cfg);
+		rte_eal_cleanup();
+		return 1;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	for (done = 0; done < RTE_DIM(steps); done++) {
+		ret = steps[done].init(&app);
+		if (ret != 0) {
+			SW_LOG(ERR, "init %s failed: %s\n", steps[done].name, rte_strerror(-ret));
+			exit_code = 1;
+			break;
+		}
+	}
+	if (exit_code == 0) {
+		unsigned lcore, idx = 0;
+
+		RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_remote_launch(sw_dp_worker_main, app.workers[idx++], lcore);
+		printf("synwall: running: %u worker(s), outside=%s inside=%s%s\n",
+			app.sh.nb_workers, app.outside_name, app.inside_name,
+			app.sh.steer ? ", software steering" : "");
+		fflush(stdout);
+		control_loop(&app);
+		atomic_store_explicit(&app.sh.stop, true, memory_order_relaxed);
+		rte_eal_mp_wait_lcore();
+		write_summary(&app);
+	}
+	while (done-- > 0)
+		if (steps[done].fini != NULL)
+			steps[done].fini(&app);
+	sw_app_telemetry_fini(&app);
+	sw_config_free(app.cfg);
+	rte_eal_cleanup();
+	return exit_code;
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Port and mempool setup: one RX/TX queue per worker on every port, symmetric RSS. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "synwall.h"
+
+#define NB_RXD 1024
+#define NB_TXD 1024
+#define MBUF_CACHE 256
+
+/*
+ * RSS key that makes Toeplitz symmetric: with the 16-bit pattern repeated,
+ * swapping source and destination (addresses and ports) gives the same hash,
+ * so both directions of a flow land on the same queue and worker
+ * ("Scalable TCP Session Monitoring with Symmetric Receive-side Scaling",
+ * Woo and Park).
+ */
+static uint8_t sym_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+int
+sw_app_pools_init(struct sw_app *app)
+{
+	unsigned lcore;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+
+	/* Jumbo MTUs use chained mbufs (scattered RX) rather than huge buffers. */
+	RTE_LCORE_FOREACH(lcore)
+	{
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+
+		if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
+			socket = 0;
+		if (app->sh.pool[socket] != NULL)
+			continue;
+		snprintf(name, sizeof(name), "sw_mbuf_%d", socket);
+		app->sh.pool[socket] = rte_pktmbuf_pool_create(name, app->nb_mbufs, MBUF_CACHE, 0,
+			data_room, socket);
+		if (app->sh.pool[socket] == NULL) {
+			SW_LOG(ERR, "mempool on socket %d (%u mbufs): %s\n", socket, app->nb_mbufs,
+				rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	if (app->sh.pool[0] == NULL) {
+		/* Keep pool[0] valid as the fallback for workers on other sockets. */
+		for (int s = 1; s < RTE_MAX_NUMA_NODES; s++)
+			if (app->sh.pool[s] != NULL) {
+				app->sh.pool[0] = app->sh.pool[s];
+				app->pool0_alias = true;
+				break;
+			}
+	}
+	return 0;
+}
+
+void
+sw_app_pools_fini(struct sw_app *app)
+{
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		if (s == 0 && app->pool0_alias) {
+			app->sh.pool[0] = NULL;
+			continue;
+		}
+		rte_mempool_free(app->sh.pool[s]);
+		app->sh.pool[s] = NULL;
+	}
+}
+
+static int
+port_setup(struct sw_app *app, unsigned role, const char *devname)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t port_id;
+	uint16_t nq = app->sh.nb_workers;
+	int ret;
+
+	if (rte_eth_dev_get_port_by_name(devname, &port_id) != 0) {
+		SW_LOG(ERR, "%s port '%s' not found: is it in the EAL --vdev/-a options?\n",
+			sw_stats_port_role[role], devname);
+		return -ENODEV;
+	}
+	app->sh.port_id[role] = port_id;
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret != 0)
+		return ret;
+	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+		SW_LOG(ERR,
+			"%s port %s has %u RX / %u TX queues, %u workers need one each "
+			"(af_packet: add qpairs=%u to its --vdev)\n",
+			sw_stats_port_role[role], devname, info.max_rx_queues, info.max_tx_queues, nq,
+			nq);
+		return -EINVAL;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	if (nq > 1) {
+		uint64_t hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+
+		if (hf != 0 && info.hash_key_size == sizeof(sym_rss_key)) {
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_rss_key);
+			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+		} else {
+			/*
+			 * No symmetric RSS (af_packet, tap, pcap, ring): whichever
+			 * worker receives a packet hands it to the owner chosen by a
+			 * symmetric software hash.
+			 */
+			app->sh.steer = true;
+		}
+	}
+	if (app->mtu > RTE_ETHER_MTU && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+
+	ret = rte_eth_dev_configure(port_id, nq, nq, &conf);
+	if (ret != 0) {
+		SW_LOG(ERR, "configure %s: %s\n", devname, rte_strerror(-ret));
+		return ret;
+	}
+	if (app->mtu != RTE_ETHER_MTU) {
+		ret = rte_eth_dev_set_mtu(port_id, app->mtu);
+		if (ret != 0) {
+			SW_LOG(ERR, "%s: MTU %u not supported: %s\n", devname, app->mtu,
+				rte_strerror(-ret));
+			return ret;
+		}
+	}
+	uint16_t nb_rxd = NB_RXD, nb_txd = NB_TXD;
+	rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	for (uint16_t q = 0; q < nq; q++) {
+		int socket = rte_eth_dev_socket_id(port_id);
+		struct rte_mempool *mp;
+
+		if (socket < 0 || app->sh.pool[socket] == NULL)
+			socket = 0;
+		mp = app->sh.pool[socket];
+		ret = rte_eth_rx_queue_setup(port_id, q, nb_rxd, (unsigned)socket, NULL, mp);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(port_id, q, nb_txd, (unsigned)socket, NULL);
+		if (ret != 0) {
+			SW_LOG(ERR, "%s queue %u: %s\n", devname, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	/* A bump in the wire must see every destination MAC. */
+	ret = rte_eth_promiscuous_enable(port_id);
+	if (ret != 0 && ret != -ENOTSUP)
+		SW_LOG(WARNING, "%s: promiscuous mode: %s\n", devname, rte_strerror(-ret));
+	ret = rte_eth_dev_start(port_id);
+	if (ret != 0) {
+		SW_LOG(ERR, "start %s: %s\n", devname, rte_strerror(-ret));
+		return ret;
+	}
+	app->port_started[role] = true;
+	return 0;
+}
+
+int
+sw_app_ports_init(struct sw_app *app)
+{
+	const char *names[SW_NB_PORTS] = {app->outside_name, app->inside_name};
+
+	if (strcmp(names[0], names[1]) == 0) {
+		SW_LOG(ERR, "outside and inside are the same port '%s'\n", names[0]);
+		return -EINVAL;
+	}
+	for (unsigned role = 0; role < SW_NB_PORTS; role++) {
+		int ret = port_setup(app, role, names[role]);
+
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+void
+sw_app_ports_fini(struct sw_app *app)
+{
+	for (unsigned role = 0; role < SW_NB_PORTS; role++) {
+		if (!app->port_started[role])
+			continue;
+		rte_eth_dev_stop(app->sh.port_id[role]);
+		rte_eth_dev_close(app->sh.port_id[role]);
+		app->port_started[role] = false;
+	}
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Config in the app: apply [general], reload with RCU publish and grace period. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "runtime.h"
+
+void
+sw_app_apply_general(struct sw_app *app, const struct sw_config *cfg)
+{
+	snprintf(app->outside_name, sizeof(app->outside_name), "%s", cfg->ports.outside);
+	snprintf(app->inside_name, sizeof(app->inside_name), "%s", cfg->ports.inside);
+	app->nb_mbufs = cfg->general.mbufs;
+	app->mtu = cfg->general.mtu;
+	app->sh.flow_capacity = cfg->general.flow_capacity;
+	app->sh.cookie_epoch_ms = cfg->general.cookie_epoch_ms;
+	if (!app->stats_interval_set)
+		app->stats_interval_s = (cfg->general.stats_interval_ms + 999) / 1000;
+}
+
+int
+sw_app_check_workers(struct sw_app *app)
+{
+	uint32_t want = app->cfg->general.workers;
+
+	if (want != 0 && want != app->sh.nb_workers) {
+		SW_LOG(ERR, "%s: [general] workers = %u but the EAL lcore list gives %u worker(s)\n",
+			app->config_path, want, app->sh.nb_workers);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+sw_app_reload(struct sw_app *app)
+{
+	struct sw_config_errors errs;
+	struct sw_config *cfg;
+	struct sw_runtime *rt, *old;
+
+	memset(&errs, 0, sizeof(errs));
+	cfg = sw_config_load(app->config_path, &errs);
+	if (cfg == NULL) {
+		SW_LOG(ERR, "reload of %s rejected (%u error(s)); keeping the running config\n",
+			app->config_path, errs.count);
+		sw_config_errors_print(&errs, stderr);
+		sw_config_errors_free(&errs);
+		app->reload_failed++;
+		return -EINVAL;
+	}
+	sw_config_errors_free(&errs);
+	rt = sw_runtime_build(cfg);
+	if (rt == NULL) {
+		SW_LOG(ERR, "reload: building classifier: %s\n", rte_strerror(rte_errno));
+		sw_config_free(cfg);
+		app->reload_failed++;
+		return -rte_errno;
+	}
+	old = atomic_load_explicit(&app->sh.rt, memory_order_relaxed);
+	rt->generation = old->generation + 1;
+	atomic_store_explicit(&app->sh.rt, rt, memory_order_release);
+	/* Free the old snapshot only once every worker has passed a quiescent state. */
+	rte_rcu_qsbr_synchronize(app->sh.rcu, RTE_QSBR_THRID_INVALID);
+	sw_runtime_free(old);
+	app->reload_ok++;
+	SW_LOG(INFO, "reloaded %s (generation %" PRIu64 ")\n", app->config_path, rt->generation);
+	return 0;
+}
+
+void
+sw_app_control_poll(struct sw_app *app)
+{
+	RTE_SET_USED(app);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The appliance's control-plane state, shared by the app's files. */
+#ifndef SYNWALL_APP_H
+#define SYNWALL_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "sw_dataplane.h"
+#include "sw_rules.h"
+#include "sw_stats.h"
+
+extern int sw_app_logtype;
+#define SW_LOG(level, ...) rte_log(RTE_LOG_##level, sw_app_logtype, "synwall: " __VA_ARGS__)
+
+/* Everything main owns. Written by the main lcore only. */
+struct sw_app {
+	const char *config_path;
+	const char *summary_json; /* --summary-json FILE, or NULL */
+	bool summary_json_stdout; /* --json: JSON of the final summary on stdout */
+	unsigned stats_interval_s; /* 0 = off */
+	bool stats_interval_set;   /* given on the command line: beats the config */
+	double duration_s;         /* --duration: stop by itself after this long, 0 = run */
+
+	struct sw_config *cfg; /* current snapshot */
+	char outside_name[SW_CONFIG_DEV_MAX], inside_name[SW_CONFIG_DEV_MAX];
+	unsigned nb_mbufs;
+	uint16_t mtu;
+
+	struct sw_dp_shared sh;
+	struct sw_worker *workers[SW_MAX_WORKERS];
+	bool port_started[SW_NB_PORTS];
+	bool pool0_alias;
+
+	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */
+	struct sw_stats last; /* previous stats line's totals */
+	uint64_t last_tsc;
+};
+
+int sw_app_pools_init(struct sw_app *app);
+void sw_app_pools_fini(struct sw_app *app);
+int sw_app_ports_init(struct sw_app *app);
+void sw_app_ports_fini(struct sw_app *app);
+
+/* Sum every worker's counters. */
+void sw_app_stats_collect(const struct sw_app *app, struct sw_stats *out);
+/* The testpmd-style periodic line. */
+void sw_app_stats_line(struct sw_app *app);
+
+#endif /* SYNWALL_APP_H */

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Golden-packet harness: one synwall worker between two net_ring ports, driven
+ * line by line on stdin so a scapy test can send packets, move the clock and
+ * read back every packet synwall transmitted.
+ *
+ * Commands (one per line; every reply ends with a line "done"):
+ *   in o|i HEX      queue a frame as received on the outside / inside port
+ *   poll            run one worker iteration; prints "out o|i HEX" per frame sent
+ *   advance MS      move the worker's clock forward
+ *   expire          run worker iterations until the flow table was scanned once
+ *   flows           "flows N" then "state NAME COUNT" for non-empty states
+ *   stats           the JSON counters
+ *   reload FILE     load FILE, swap it in (errors: "error ..." lines)
+ *   quit
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "sw_dataplane.h"
+
+static struct rte_ring *rx_ring[SW_NB_PORTS], *tx_ring[SW_NB_PORTS];
+static struct sw_dp_shared sh;
+static struct sw_worker *w;
+static uint64_t now_tsc;
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+cmd_in(unsigned port, const char *hex)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sh.pool[0]);
+	size_t n = strlen(hex) / 2;
+	uint8_t *d;
+
+	if (m == NULL)
+		return -ENOMEM;
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOSPC;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			rte_pktmbuf_free(m);
+			return -EINVAL;
+		}
+		d[i] = (uint8_t)(hi << 4 | lo);
+	}
+	m->port = sh.port_id[port];
+	if (rte_ring_enqueue(rx_ring[port], m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void
+drain_tx(void)
+{
+	struct rte_mbuf *m;
+
+	for (unsigned p = 0; p < SW_NB_PORTS; p++)
+		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+			printf("out %c ", p == SW_PORT_OUTSIDE ? 'o' : 'i');
+			for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
+				const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
+
+				for (unsigned i = 0; i < s->data_len; i++)
+					printf("%02x", d[i]);
+			}
+			printf("\n");
+			rte_pktmbuf_free(m);
+		}
+}
+
+static void
+cmd_flows(void)
+{
+	uint32_t by_state[SW_CONN_STATE_MAX];
+
+	sw_flowtab_count_by_state(w->ft, by_state);
+	printf("flows %u\n", sw_flowtab_count(w->ft));
+	for (unsigned s = 1; s < SW_CONN_STATE_MAX; s++)
+		if (by_state[s])
+			printf("state %s %u\n", sw_conn_state_name((enum sw_conn_state)s),
+				by_state[s]);
+}
+
+static int
+cmd_reload(const char *path)
+{
+	struct sw_config_errors errs;
+	struct sw_config *cfg;
+	struct sw_runtime *rt, *old;
+
+	memset(&errs, 0, sizeof(errs));
+	cfg = sw_config_load(path, &errs);
+	if (cfg == NULL) {
+		for (unsigned i = 0; i < errs.n_msgs; i++)
+			printf("error %s\n", errs.msgs[i]);
+		sw_config_errors_free(&errs);
+		return -EINVAL;
+	}
+	rt = sw_runtime_build(cfg);
+	if (rt == NULL) {
+		printf("error runtime: %s\n", rte_strerror(rte_errno));
+		sw_config_free(cfg);
+		return -EINVAL;
+	}
+	old = atomic_exchange(&sh.rt, rt);
+	/* Single-threaded: no worker holds the old snapshot between commands. */
+	sw_runtime_free(old);
+	return 0;
+}
+
+static int
+ring_port(const char *name, unsigned role)
+{
+	char rn[32];
+	struct rte_eth_conf conf;
+	int port;
+
+	snprintf(rn, sizeof(rn), "%s_rx", name);
+	rx_ring[role] = rte_ring_create(rn, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(rn, sizeof(rn), "%s_tx", name);
+	tx_ring[role] = rte_ring_create(rn, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rx_ring[role] == NULL || tx_ring[role] == NULL)
+		return -1;
+	port = rte_eth_from_rings(name, &rx_ring[role], 1, &tx_ring[role], 1, 0);
+	if (port < 0)
+		return -1;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure((uint16_t)port, 1, 1, &conf) != 0 ||
+		rte_eth_rx_queue_setup((uint16_t)port, 0, 1024, 0, NULL, sh.pool[0]) != 0 ||
+		rte_eth_tx_queue_setup((uint16_t)port, 0, 1024, 0, NULL) != 0 ||
+		rte_eth_dev_start((uint16_t)port) != 0)
+		return -1;
+	sh.port_id[role] = (uint16_t)port;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "256", a_nopci[] = "--no-pci",
+		    a_noshconf[] = "--no-shconf", a_log[] = "--log-level=5",
+		    a_fp[] = "--file-prefix";
+	char prefix[64];
+	char *eal_argv[] = {argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp,
+		prefix, NULL};
+	static char line[65536];
+	struct sw_config_errors errs;
+	struct sw_config *cfg;
+	struct sw_runtime *rt;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s CONFIG\n", argv[0]);
+		return 2;
+	}
+	snprintf(prefix, sizeof(prefix), "sw_harness_%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
+		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	memset(&errs, 0, sizeof(errs));
+	cfg = sw_config_load(argv[1], &errs);
+	if (cfg == NULL) {
+		sw_config_errors_print(&errs, stderr);
+		return 1;
+	}
+	sh.nb_workers = 1;
+	sh.flow_capacity = cfg->general.flow_capacity;
+	sh.cookie_epoch_ms = cfg->general.cookie_epoch_ms;
+	sh.pool[0] = rte_pktmbuf_pool_create("harness", 8192, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (sh.pool[0] == NULL || sw_cookie_master_init(&sh.cookie_master) != 0)
+		return 1;
+	for (unsigned i = 0; i < 16; i++)
+		sh.flow_hash_key[i] = (uint8_t)rand();
+	if (ring_port("outside", SW_PORT_OUTSIDE) != 0 || ring_port("inside", SW_PORT_INSIDE) != 0) {
+		fprintf(stderr, "ring ports: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	rt = sw_runtime_build(cfg);
+	if (rt == NULL)
+		return 1;
+	atomic_store(&sh.rt, rt);
+	w = sw_dp_worker_create(&sh, 0, rte_lcore_id(), 0);
+	if (w == NULL) {
+		fprintf(stderr, "worker: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	sh.steer_rings[0] = w->steer_ring;
+	/* Start the clock at 1000 s so nothing is near zero. */
+	now_tsc = 1000ull * 1000 * w->tsc_per_ms;
+
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		char *arg;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		arg = strchr(line, ' ');
+		if (arg != NULL)
+			*arg++ = '\0';
+		if (strcmp(line, "quit") == 0)
+			break;
+		if (strcmp(line, "in") == 0 && arg != NULL && (arg[0] == 'o' || arg[0] == 'i') &&
+			arg[1] == ' ') {
+			int ret = cmd_in(arg[0] == 'o' ? SW_PORT_OUTSIDE : SW_PORT_INSIDE, arg + 2);
+
+			if (ret != 0)
+				printf("error in: %s\n", strerror(-ret));
+		} else if (strcmp(line, "poll") == 0) {
+			sw_dp_poll(w, now_tsc);
+			drain_tx();
+		} else if (strcmp(line, "advance") == 0 && arg != NULL) {
+			now_tsc += strtoull(arg, NULL, 10) * w->tsc_per_ms;
+		} else if (strcmp(line, "expire") == 0) {
+			unsigned rounds = sw_flowtab_capacity(w->ft) / 32 + 2;
+
+			for (unsigned i = 0; i < rounds; i++)
+				sw_dp_poll(w, now_tsc);
+			drain_tx();
+		} else if (strcmp(line, "flows") == 0) {
+			cmd_flows();
+		} else if (strcmp(line, "stats") == 0) {
+			sw_stats_write_json(&w->stats, stdout);
+		} else if (strcmp(line, "reload") == 0 && arg != NULL) {
+			cmd_reload(arg);
+		} else {
+			printf("error unknown command '%s'\n", line);
+		}
+		printf("done\n");
+		fflush(stdout);
+	}
+	sw_dp_worker_free(w);
+	sw_runtime_free(atomic_load(&sh.rt));
+	rte_eal_cleanup();
+	return 0;
+}

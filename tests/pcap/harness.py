@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Drive tests/pcap/harness.c: send scapy frames into one synwall worker, read what it sends."""
+import os
+import subprocess
+
+from scapy.layers.l2 import Ether
+
+
+class Harness:
+    """One harness process with its own config. Use as a context manager."""
+
+    def __init__(self, config_text, tmp_path):
+        self.cfg = tmp_path / "synwall.ini"
+        self.cfg.write_text(config_text)
+        exe = os.environ["SW_HARNESS"]
+        self.p = subprocess.Popen([exe, str(self.cfg)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.write("quit\n")
+                self.p.stdin.flush()
+                self.p.wait(timeout=10)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.p.kill()
+                self.p.wait()
+        assert self.p.returncode == 0, self.p.stderr.read()
+
+    def cmd(self, line):
+        """Send one command, return its reply lines (without 'done')."""
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        out = []
+        while True:
+            r = self.p.stdout.readline()
+            if r == "":
+                raise RuntimeError("harness died: " + self.p.stderr.read())
+            r = r.rstrip("\n")
+            if r == "done":
+                return out
+            if r.startswith("error"):
+                raise RuntimeError(r)
+            out.append(r)
+
+    def send(self, port, *frames):
+        """Queue frames on port 'o' (outside, clients) or 'i' (inside, servers), poll once.
+        Returns [(port, Ether)] of every frame synwall transmitted."""
+        for f in frames:
+            self.cmd("in %s %s" % (port, bytes(f).hex()))
+        return self.poll()
+
+    def poll(self):
+        return self._outs(self.cmd("poll"))
+
+    def advance(self, ms):
+        self.cmd("advance %d" % ms)
+
+    def expire(self):
+        return self._outs(self.cmd("expire"))
+
+    @staticmethod
+    def _outs(lines):
+        res = []
+        for r in lines:
+            _, port, hexs = r.split(" ", 2)
+            res.append((port, Ether(bytes.fromhex(hexs))))
+        return res
+
+    def flows(self):
+        lines = self.cmd("flows")
+        total = int(lines[0].split()[1])
+        states = {}
+        for r in lines[1:]:
+            _, name, n = r.split()
+            states[name] = int(n)
+        return total, states
+
+    def stats(self):
+        import json
+        return json.loads(self.cmd("stats")[0])
