@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Micro benchmark of the data path without a PMD: one real worker between two
+ * net_ring ports, fed pre-built frames for each path over N distinct 4-tuples.
+ * Prints cycles per packet (TSC) per path and the flow table's bytes per flow.
+ * Run it under `valgrind --tool=callgrind` with a small N for instructions per
+ * packet (tests/perf/callgrind.sh does that).
+ *
+ *   bench_dp [flows] [capacity]
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "sw_dataplane.h"
+#include "sw_pkt.h"
+#include "sw_tcpopt.h"
+
+#define FRAME_MAX 128
+
+static struct rte_ring *rxr[SW_NB_PORTS], *txr[SW_NB_PORTS];
+static struct sw_dp_shared sh;
+static struct sw_worker *w;
+static uint64_t now_tsc;
+
+/* One pre-built frame per flow and path. */
+struct frame {
+	uint16_t len;
+	uint8_t b[FRAME_MAX];
+};
+
+static const uint8_t cli_mac[6] = {2, 0, 0, 0, 0, 1}, srv_mac[6] = {2, 0, 0, 0, 0, 2};
+
+static int
+ring_port(const char *name, unsigned role)
+{
+	char rn[32];
+	struct rte_eth_conf conf;
+	int port;
+
+	snprintf(rn, sizeof(rn), "%s_rx", name);
+	rxr[role] = rte_ring_create(rn, 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(rn, sizeof(rn), "%s_tx", name);
+	txr[role] = rte_ring_create(rn, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rxr[role] == NULL || txr[role] == NULL)
+		return -1;
+	port = rte_eth_from_rings(name, &rxr[role], 1, &txr[role], 1, 0);
+	memset(&conf, 0, sizeof(conf));
+	if (port < 0 || rte_eth_dev_configure((uint16_t)port, 1, 1, &conf) != 0 ||
+		rte_eth_rx_queue_setup((uint16_t)port, 0, 64, 0, NULL, sh.pool[0]) != 0 ||
+		rte_eth_tx_queue_setup((uint16_t)port, 0, 4096, 0, NULL) != 0 ||
+		rte_eth_dev_start((uint16_t)port) != 0)
+		return -1;
+	sh.port_id[role] = (uint16_t)port;
+	return 0;
+}
+
+/* IPv4 TCP frame from client i (198.18.x.y:port) to 198.18.2.1:80 or back. */
+static void
+build(struct frame *f, uint32_t i, bool s2c, uint8_t flags, uint32_t seq, uint32_t ack,
+	uint16_t win, const uint8_t *opt, uint16_t opt_len, uint16_t payload)
+{
+	uint8_t *b = f->b, *ip = b + 14, *tcp = ip + 20;
+	uint8_t cli[4] = {198, 18, (uint8_t)(1 + (i >> 24 & 0x3f)), (uint8_t)(i >> 16)};
+	uint8_t srv[4] = {198, 18, 2, 1};
+	uint16_t cport = (uint16_t)(1024 + (i & 0xffff) % 60000);
+	uint16_t l4 = (uint16_t)(20 + opt_len);
+	struct sw_pkt_view v;
+	rte_be16_t cs;
+
+	/* Distinct tuples: i spreads over client address bytes and the port. */
+	cli[3] = (uint8_t)(i >> 16 ^ i >> 8);
+	cli[2] = (uint8_t)(1 + ((i >> 24) & 0x7f));
+	cport = (uint16_t)(1024 + (i & 0xffff));
+	memset(b, 0, FRAME_MAX);
+	memcpy(b, s2c ? cli_mac : srv_mac, 6);
+	memcpy(b + 6, s2c ? srv_mac : cli_mac, 6);
+	b[12] = 0x08;
+	ip[0] = 0x45;
+	sw_wr16(ip + 2, (uint16_t)(20 + l4 + payload));
+	ip[6] = 0x40;
+	ip[8] = 64;
+	ip[9] = SW_IPPROTO_TCP;
+	memcpy(ip + 12, s2c ? srv : cli, 4);
+	memcpy(ip + 16, s2c ? cli : srv, 4);
+	sw_wr16(tcp, s2c ? 80 : cport);
+	sw_wr16(tcp + 2, s2c ? cport : 80);
+	sw_wr32(tcp + 4, seq);
+	sw_wr32(tcp + 8, ack);
+	tcp[12] = (uint8_t)((l4 / 4) << 4);
+	tcp[13] = flags;
+	sw_wr16(tcp + 14, win);
+	if (opt_len)
+		memcpy(tcp + 20, opt, opt_len);
+	f->len = (uint16_t)(14 + 20 + l4 + payload);
+	sw_pkt_parse(b, f->len, &v);
+	cs = sw_csum_ipv4_hdr(ip, 20);
+	memcpy(ip + 10, &cs, 2);
+	cs = sw_csum_l4(b, &v, (uint16_t)(l4 + payload));
+	memcpy(tcp + 16, &cs, 2);
+}
+
+static void
+drain(struct rte_mbuf **out, unsigned *n_out, unsigned port)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(txr[port], (void **)&m) == 0) {
+		if (out != NULL)
+			out[(*n_out)++] = m;
+		else
+			rte_pktmbuf_free(m);
+	}
+}
+
+/* Feed frames[0..n) into port in bursts of 32, timing only the worker; cycles per packet. */
+static double
+run(const struct frame *frames, uint32_t n, unsigned port)
+{
+	uint64_t cycles = 0;
+	struct rte_mbuf *pk[SW_BURST];
+
+	for (uint32_t i = 0; i < n; i += SW_BURST) {
+		uint16_t b = (uint16_t)RTE_MIN((uint32_t)SW_BURST, n - i);
+		uint64_t t0;
+
+		if (rte_pktmbuf_alloc_bulk(sh.pool[0], pk, b) != 0) {
+			fprintf(stderr, "mbufs exhausted\n");
+			exit(1);
+		}
+		for (uint16_t k = 0; k < b; k++)
+			memcpy(rte_pktmbuf_append(pk[k], frames[i + k].len), frames[i + k].b,
+				frames[i + k].len);
+		t0 = rte_rdtsc_precise();
+		sw_dp_process_burst(w, port, pk, b);
+		sw_dp_flush(w);
+		cycles += rte_rdtsc_precise() - t0;
+		drain(NULL, NULL, SW_PORT_OUTSIDE);
+		drain(NULL, NULL, SW_PORT_INSIDE);
+	}
+	return (double)cycles / n;
+}
+
+/* Like run() but collects the first frame sent on out_port for each input. */
+static double
+run_collect(const struct frame *frames, uint32_t n, unsigned port, struct frame *out,
+	unsigned out_port)
+{
+	uint64_t cycles = 0;
+	struct rte_mbuf *pk[SW_BURST];
+	struct rte_mbuf *o[4 * SW_BURST];
+	uint32_t got = 0;
+
+	for (uint32_t i = 0; i < n; i += SW_BURST) {
+		uint16_t b = (uint16_t)RTE_MIN((uint32_t)SW_BURST, n - i);
+		unsigned no = 0;
+		uint64_t t0;
+
+		if (rte_pktmbuf_alloc_bulk(sh.pool[0], pk, b) != 0) {
+			fprintf(stderr, "mbufs exhausted\n");
+			exit(1);
+		}
+		for (uint16_t k = 0; k < b; k++)
+			memcpy(rte_pktmbuf_append(pk[k], frames[i + k].len), frames[i + k].b,
+				frames[i + k].len);
+		t0 = rte_rdtsc_precise();
+		sw_dp_process_burst(w, port, pk, b);
+		sw_dp_flush(w);
+		cycles += rte_rdtsc_precise() - t0;
+		drain(o, &no, out_port);
+		drain(NULL, NULL, out_port ^ 1);
+		for (unsigned k = 0; k < no; k++) {
+			if (got < n) {
+				out[got].len = (uint16_t)RTE_MIN(rte_pktmbuf_data_len(o[k]), FRAME_MAX);
+				memcpy(out[got].b, rte_pktmbuf_mtod(o[k], uint8_t *), out[got].len);
+				got++;
+			}
+			rte_pktmbuf_free(o[k]);
+		}
+	}
+	if (got != n) {
+		fprintf(stderr, "expected %u frames out, got %u\n", n, got);
+		exit(1);
+	}
+	return (double)cycles / n;
+}
+
+static uint32_t
+rd_seq(const struct frame *f)
+{
+	return sw_rd32(f->b + 14 + 20 + 4);
+}
+
+static uint32_t
+rd_tsval(const struct frame *f, uint32_t *tsecr)
+{
+	struct sw_tcpopt o;
+	const uint8_t *tcp = f->b + 14 + 20;
+
+	sw_tcpopt_parse(tcp + 20, (uint16_t)((tcp[12] >> 4) * 4 - 20), &o);
+	*tsecr = o.tsecr;
+	return o.tsval;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "4096",
+		    a_nopci[] = "--no-pci", a_noshconf[] = "--no-shconf", a_log[] = "--log-level=4",
+		    a_fp[] = "--file-prefix";
+	char prefix[64];
+	char *eal_argv[] = {argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp, prefix,
+		NULL};
+	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
+	uint32_t cap = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 2 * n;
+	static const char cfg_text[] = "[ports]\noutside = o\ninside = i\n[general]\n"
+				       "flow_capacity = 1024\n[service web]\ndst = 198.18.2.1\n"
+				       "ports = 80\n";
+	char cfg_path[] = "/tmp/bench_dp_XXXXXX";
+	struct sw_config_errors errs = {0};
+	struct sw_config *cfg;
+	struct frame *syn, *synack, *ack, *forged, *bsyn, *bsynack, *c2s, *s2c, *fin;
+	uint8_t opt[40];
+	struct sw_tcpopt_syn so = {.mss = 1460, .wscale = 7, .has_wscale = true,
+		.has_sack_perm = true, .has_ts = true, .tsval = 1000, .tsecr = 0};
+	uint16_t opt_len;
+	int fd;
+
+	snprintf(prefix, sizeof(prefix), "bench_dp_%d", (int)getpid());
+	/* --no-huge memory is faulted in on first touch: keep page faults out of the timing. */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+		perror("mlockall (figures include page faults)");
+	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
+		return 1;
+	fd = mkstemp(cfg_path);
+	if (fd < 0 || write(fd, cfg_text, sizeof(cfg_text) - 1) < 0)
+		return 1;
+	close(fd);
+	cfg = sw_config_load(cfg_path, &errs);
+	unlink(cfg_path);
+	if (cfg == NULL) {
+		sw_config_errors_print(&errs, stderr);
+		return 1;
+	}
+	sh.nb_workers = 1;
+	sh.flow_capacity = cap;
+	sh.cookie_epoch_ms = 3600 * 1000;
+	sh.pool[0] = rte_pktmbuf_pool_create("bench", RTE_MIN(n, 65535u) + 16384, 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (sh.pool[0] == NULL || sw_cookie_master_init(&sh.cookie_master) != 0 ||
+		ring_port("o", SW_PORT_OUTSIDE) != 0 || ring_port("i", SW_PORT_INSIDE) != 0)
+		return 1;
+	atomic_store(&sh.rt, sw_runtime_build(cfg));
+	w = sw_dp_worker_create(&sh, 0, rte_lcore_id(), 0);
+	if (w == NULL) {
+		fprintf(stderr, "worker: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	now_tsc = rte_rdtsc();
+	w->rt = atomic_load(&sh.rt);
+	sw_dp_poll(w, now_tsc); /* sets the worker clock and keys */
+
+	syn = calloc(n, sizeof(*syn));
+	synack = calloc(n, sizeof(*syn));
+	ack = calloc(n, sizeof(*syn));
+	forged = calloc(n, sizeof(*syn));
+	bsyn = calloc(n, sizeof(*syn));
+	bsynack = calloc(n, sizeof(*syn));
+	c2s = calloc(n, sizeof(*syn));
+	s2c = calloc(n, sizeof(*syn));
+	fin = calloc(n, sizeof(*syn));
+	if (fin == NULL)
+		return 1;
+
+	opt_len = sw_tcpopt_syn_build(opt, &so);
+	for (uint32_t i = 0; i < n; i++)
+		build(&syn[i], i, false, SW_TCP_SYN, 1000 + i, 0, 64240, opt, opt_len, 0);
+
+	printf("| path | cycles/packet |\n|---|---|\n");
+	printf("| SYN -> cookie SYN-ACK | %.1f |\n",
+		run_collect(syn, n, SW_PORT_OUTSIDE, synack, SW_PORT_OUTSIDE));
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t tsecr, tsval = rd_tsval(&synack[i], &tsecr);
+
+		opt_len = sw_tcpopt_ts_build(opt, 1001, tsval);
+		build(&ack[i], i, false, SW_TCP_ACK, 1001 + i, rd_seq(&synack[i]) + 1, 502, opt,
+			opt_len, 0);
+		build(&forged[i], i, false, SW_TCP_ACK, 1001 + i, rd_seq(&synack[i]) ^ 0x5a5a5a,
+			502, opt, opt_len, 0);
+	}
+	printf("| forged ACK -> drop | %.1f |\n", run(forged, n, SW_PORT_OUTSIDE));
+	printf("| valid ACK -> flow + backend SYN | %.1f |\n",
+		run_collect(ack, n, SW_PORT_OUTSIDE, bsyn, SW_PORT_INSIDE));
+
+	opt_len = sw_tcpopt_syn_build(opt, &so);
+	for (uint32_t i = 0; i < n; i++)
+		build(&bsynack[i], i, true, SW_TCP_SYN | SW_TCP_ACK, 7000000 + i, 1001 + i, 65160,
+			opt, opt_len, 0);
+	printf("| backend SYN-ACK -> ACK + window update | %.1f |\n",
+		run(bsynack, n, SW_PORT_INSIDE));
+
+	for (uint32_t i = 0; i < n; i++) {
+		opt_len = sw_tcpopt_ts_build(opt, 1002, 1000);
+		build(&c2s[i], i, false, SW_TCP_ACK | SW_TCP_PSH, 1001 + i, rd_seq(&synack[i]) + 1,
+			502, opt, opt_len, 64);
+		build(&s2c[i], i, true, SW_TCP_ACK | SW_TCP_PSH, 7000001 + i, 1001 + i + 64, 502,
+			opt, opt_len, 64);
+		build(&fin[i], i, false, SW_TCP_ACK | SW_TCP_FIN, 1001 + 64 + i,
+			rd_seq(&synack[i]) + 1 + 64, 502, opt, opt_len, 0);
+	}
+	printf("| established relay client->server | %.1f |\n",
+		run(c2s, n, SW_PORT_OUTSIDE));
+	printf("| established relay server->client | %.1f |\n",
+		run(s2c, n, SW_PORT_INSIDE));
+	printf("| FIN (teardown) | %.1f |\n", run(fin, n, SW_PORT_OUTSIDE));
+
+	{
+		uint32_t before = sw_flowtab_count(w->ft);
+		uint64_t t0, cyc;
+		unsigned budget_rounds = sw_flowtab_capacity(w->ft) / 64 + 2;
+
+		/* FIN_WAIT flows: past every per-state timeout. */
+		now_tsc += (uint64_t)w->tsc_per_ms * 1000 * 3600;
+		t0 = rte_rdtsc_precise();
+		for (unsigned r = 0; r < budget_rounds; r++)
+			sw_dp_poll(w, now_tsc);
+		cyc = rte_rdtsc_precise() - t0;
+		drain(NULL, NULL, SW_PORT_OUTSIDE);
+		drain(NULL, NULL, SW_PORT_INSIDE);
+		printf("| flow expiry (per flow, incl. empty slots) | %.1f |\n",
+			before ? (double)cyc / before : 0.0);
+		printf("\nexpired %u of %u flows\n", before - sw_flowtab_count(w->ft), before);
+	}
+	printf("\nflows %u, capacity %u, table %zu bytes = %.1f bytes/flow at capacity, "
+	       "%.1f bytes/flow at 50%% load\n",
+		n, cap, sw_flowtab_memsize(cap), (double)sw_flowtab_memsize(cap) / cap,
+		(double)sw_flowtab_memsize(cap) / (cap / 2));
+	printf("counters: synack_sent %" PRIu64 " cookie_valid %" PRIu64 " established %" PRIu64
+	       " cookie_invalid %" PRIu64 "\n",
+		w->stats.ev[SW_EV_synack_sent], w->stats.ev[SW_EV_cookie_valid],
+		w->stats.ev[SW_EV_conn_established],
+		w->stats.drop[SW_PORT_OUTSIDE][SW_DROP_cookie_invalid]);
+	return 0;
+}
