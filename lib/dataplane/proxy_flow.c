@@ -113,6 +113,17 @@ challenge_ack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f, enum sw_
 {
 	struct sw_conn_seg seg;
 
+	/* At most SW_CHALLENGE_ACK_PER_S per worker (Linux: tcp_challenge_ack_limit). */
+	if (w->challenge_sec != w->now_ms / 1000) {
+		w->challenge_sec = w->now_ms / 1000;
+		w->challenge_n = 0;
+	}
+	if (w->challenge_n >= SW_CHALLENGE_ACK_PER_S) {
+		dp_drop(w, p, SW_DROP_conn_invalid);
+		return;
+	}
+	w->challenge_n++;
+	w->stats.ev[SW_EV_challenge_ack]++;
 	sw_conn_challenge_ack(&f->conn, dir, &seg);
 	dp_swap_l2_l3_l4(p->frame, &p->v);
 	if (dp_make_seg(p->m, &p->v, &seg, 0) != 0) {
@@ -155,17 +166,15 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		/* Client RST while we wait: fall through to the tracker (in-window check). */
 	}
 
-	if (dir == SW_DIR_C2S && (flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN) {
-		if (sw_conn_can_reopen(c)) {
-			dp_keep_release(w, f);
-			sw_flowtab_del(w->ft, f);
-			w->stats.ev[SW_EV_conn_reopened]++;
-			dp_proxy_syn(w, p);
-		} else {
-			dp_drop(w, p, SW_DROP_conn_invalid);
-		}
+	if (dir == SW_DIR_C2S && (flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN &&
+		sw_conn_can_reopen(c)) {
+		dp_keep_release(w, f);
+		sw_flowtab_del(w->ft, f);
+		w->stats.ev[SW_EV_conn_reopened]++;
+		dp_proxy_syn(w, p);
 		return;
 	}
+	/* A SYN on a live flow reaches the tracker, which asks for a challenge ACK. */
 	if (dir == SW_DIR_S2C && (flags & (SW_TCP_SYN | SW_TCP_ACK)) == (SW_TCP_SYN | SW_TCP_ACK)) {
 		on_synack(w, p, f);
 		return;

@@ -27,6 +27,8 @@
 /* Backend SYN retransmission (RFC 6298 initial RTO 1 s, doubled each time). */
 #define SW_BACKEND_RTO_MS 1000
 #define SW_BACKEND_SYN_RETRIES 3
+/* Challenge ACKs per worker and second (RFC 5961 section 10 asks for a limit). */
+#define SW_CHALLENGE_ACK_PER_S 1000
 
 /*
  * The running configuration as the workers see it: the parsed snapshot plus
@@ -97,6 +99,8 @@ struct sw_worker {
 	uint32_t syn_keep_nfree;
 
 	struct sw_learned learned[SW_LEARN_SLOTS];
+	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
+	uint32_t challenge_n;   /* challenge ACKs sent in it */
 
 	struct sw_stats stats; /* cp: ro */
 } __rte_cache_aligned;

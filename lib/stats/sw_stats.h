@@ -72,7 +72,8 @@ extern "C" {
 	X(conn_reopened, "new SYNs on TIME_WAIT/CLOSED flows")                                     \
 	X(flows_expired, "flows removed by timeout")                                               \
 	X(flows_evicted, "non-established flows evicted for a new one")                            \
-	X(rst_inexact, "out-of-window RSTs ignored")                                               \
+	X(rst_inexact, "RSTs not at the expected sequence number (dropped or passed as is)")       \
+	X(challenge_ack, "challenge ACKs sent for a SYN on a live flow (RFC 5961 4.2)")            \
 	X(steered, "packets handed to their owning worker")                                        \
 	X(polls_busy, "RX polls that returned packets")                                            \
 	X(polls_idle, "RX polls that returned nothing")                                            \

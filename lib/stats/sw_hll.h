@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* HyperLogLog sketch: fixed-memory estimate of the number of distinct source addresses. */
+#ifndef SW_HLL_H
+#define SW_HLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A sketch has m = 2^p one-byte registers. The relative standard error of
+ * the estimate is 1.04 / sqrt(m):
+ *
+ *   p   registers  memory   std error
+ *   4        16      ~24 B   26 %
+ *  10      1024      ~1 KB   3.25 %   (default)
+ *  12      4096      ~4 KB   1.63 %
+ *  16     65536     ~64 KB   0.41 %
+ *
+ * Each 64-bit hash is split as
+ *
+ *   63          64-p 63-p                         0
+ *  +---------------+-------------------------------+
+ *  | register idx  |  w: q = 64-p bits             |
+ *  +---------------+-------------------------------+
+ *
+ * and the register keeps max(rank), rank = leading zeros of w + 1 (1..q+1).
+ * The estimate is Ertl's "improved" estimator (O. Ertl, "New cardinality
+ * estimation algorithms for HyperLogLog sketches", 2017, algorithm 6): it
+ * needs no empirical bias tables, is unbiased from 0 up to 2^64 and has no
+ * switch-over jump between linear counting and the raw HLL estimate.
+ *
+ * Concurrency. A per-worker sketch is written by its worker only (dp: rw).
+ * The control thread may read it while the worker adds (cp: ro) to merge or
+ * estimate: registers are accessed with relaxed atomic byte loads/stores, so
+ * a reader sees, per register, either the old or the new value; since
+ * registers only grow within a window, a racy read is at worst one burst
+ * behind. sw_hll_clear() is for the owner only (e.g. on a reset request flag
+ * the worker acts on itself), or for a sketch no one else writes.
+ */
+#define SW_HLL_P_MIN 4
+#define SW_HLL_P_MAX 16
+#define SW_HLL_P_DEFAULT 10
+
+/*
+ * A sketch; lives in caller memory of sw_hll_memsize(p) bytes, set up by
+ * sw_hll_init(). Read-only fields are set by init and never change.
+ */
+struct sw_hll {
+	uint8_t p; /* precision, SW_HLL_P_MIN..SW_HLL_P_MAX (init: w, then ro) */
+	uint8_t q; /* 64 - p: hash bits used for the rank (init: w, then ro) */
+	uint16_t pad; /* zero */
+	uint32_t m; /* number of registers, 2^p (init: w, then ro) */
+	uint8_t reg[]; /* m rank registers, 0..q+1 (owner: rw; others: relaxed ro) */
+};
+
+/* Bytes needed for a sketch of precision p, or 0 when p is out of range. */
+size_t sw_hll_memsize(unsigned p);
+
+/*
+ * Make mem (sw_hll_memsize(p) bytes, any content, alignment of a pointer) an
+ * empty sketch of precision p; use it as (struct sw_hll *)mem afterwards.
+ * Returns 0, or -EINVAL when mem is NULL or p is out of range.
+ */
+int sw_hll_init(void *mem, unsigned p);
+
+/* Count one element by its 64-bit hash. Constant time, no allocation. */
+void sw_hll_add_hash(struct sw_hll *h, uint64_t hash);
+
+/*
+ * dst = dst UNION src (register-wise max). src may be written concurrently by
+ * its owner. Returns 0, or -EINVAL when the precisions differ.
+ */
+int sw_hll_merge(struct sw_hll *dst, const struct sw_hll *src);
+
+/* Estimated number of distinct hashes added since init or the last clear. */
+double sw_hll_estimate(const struct sw_hll *h);
+
+/* Empty the sketch (owner only, see above). */
+void sw_hll_clear(struct sw_hll *h);
+
+/* Design relative standard error 1.04 / sqrt(2^p) (0 when p is out of range). */
+double sw_hll_std_error(unsigned p);
+
+/*
+ * Keyed 64-bit hash of a byte string (an IPv4 or IPv6 source address). This
+ * is XXH64 (bit-exact with xxhsum -H1), good enough for HLL register spread
+ * at a few ns per address. The seed must be random per process (not known to
+ * senders): with a known seed, an attacker can pick addresses that land in
+ * few registers, or in high ranks, and skew the estimate.
+ */
+uint64_t sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SW_HLL_H */
