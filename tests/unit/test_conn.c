@@ -211,7 +211,8 @@ mk_tcp(uint8_t *h, uint32_t seq, uint32_t ack, uint8_t fl, uint16_t win, const u
 	h[13] = fl;
 	sw_wr16(h + 14, win);
 	sw_wr16(h + 18, 0x1234); /* urgent pointer: must never change */
-	memcpy(h + 20, opt, olen);
+	if (olen > 0)
+		memcpy(h + 20, opt, olen);
 	sw_wr16(h + 16, full_csum(h, hlen, pl, plen));
 	return hlen;
 }

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# test.sh: set up, build the release and sanitizer trees, run their unit tests, then the
+# end-to-end tests in the netns lab. Prints a table per step and, last, exactly
+# "N passed, N failed" over everything; exits 1 if anything failed.
+#
+# Environment:
+#   SW_SKIP_SETUP=1       do not run scripts/setup.sh
+#   SW_SUITES="unit"      meson test suites to run in both trees (e.g. "unit pcap")
+#   SW_SKIP_ASAN=1        no sanitizer tree
+#   SW_SKIP_E2E=1         no e2e tests
+#   SW_E2E_ARGS="..."     extra arguments for tests/e2e/run.sh (e.g. "-k bridge")
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+BUILD=build
+BUILD_ASAN=build-asan
+LOGS="$ROOT/$BUILD-logs"
+mkdir -p "$LOGS"
+TOTAL_PASS=0
+TOTAL_FAIL=0
+TOTAL_SKIP=0
+T_START=$SECONDS
+declare -a SUMMARY=()
+
+say()
+{
+	printf '\n=== %s\n' "$*"
+}
+
+# tally STEP PASS FAIL SKIP SECONDS
+tally()
+{
+	TOTAL_PASS=$((TOTAL_PASS + $2))
+	TOTAL_FAIL=$((TOTAL_FAIL + $3))
+	TOTAL_SKIP=$((TOTAL_SKIP + $4))
+	SUMMARY+=("$(printf '%-22s %5d passed %4d failed %4d skipped %5ds' "$1" "$2" "$3" "$4" "$5")")
+}
+
+# step NAME LOG CMD...: run CMD with output in LOG; a failure counts as one failed test.
+step()
+{
+	local name=$1 log=$2 t0=$SECONDS rc=0
+	shift 2
+	"$@" >"$log" 2>&1 || rc=$?
+	if ((rc == 0)); then
+		echo "ok: $name ($((SECONDS - t0))s)"
+		return 0
+	fi
+	echo "FAILED: $name (exit $rc, $((SECONDS - t0))s); end of $log:"
+	tail -n 60 "$log" | sed 's/^/  | /'
+	tally "$name" 0 1 0 $((SECONDS - t0))
+	return 1
+}
+
+# configure DIR OPTIONS...: meson setup, or re-apply OPTIONS to an existing tree.
+configure()
+{
+	local dir=$1
+	shift
+	if [[ -f "$dir/build.ninja" ]]; then
+		meson configure "$dir" "$@" && return 0
+		echo "meson configure failed; setting $dir up again"
+		meson setup --wipe "$dir" "$@"
+	else
+		meson setup "$dir" "$@"
+	fi
+}
+
+# build NAME DIR OPTIONS...: configure and compile; a failure is one failed test.
+build()
+{
+	local name=$1 dir=$2
+	shift 2
+	say "build $name ($dir)"
+	step "build:$name" "$LOGS/build-$name.log" build_tree "$dir" "$@"
+}
+
+build_tree()
+{
+	configure "$@" && meson compile -C "$1"
+}
+
+# unit NAME DIR: meson test for each of $SW_SUITES, counted per meson test from the JSON log.
+unit()
+{
+	local name=$1 dir=$2 suite t0 rc counts p f s
+	for suite in ${SW_SUITES:-unit}; do
+		say "meson test --suite $suite ($dir)"
+		t0=$SECONDS
+		rm -f "$dir/meson-logs/sw-$suite.json"
+		rc=0
+		meson test -C "$dir" --suite "$suite" --print-errorlogs --logbase "sw-$suite" \
+			>"$LOGS/test-$name-$suite.log" 2>&1 || rc=$?
+		grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout|Expected|Unexpected):|No (suitable )?tests' \
+			"$LOGS/test-$name-$suite.log" | sed 's/^/  /'
+		counts=$(/usr/bin/python3 - "$dir/meson-logs/sw-$suite.json" <<-'PY'
+			import json, sys
+			p = f = s = 0
+			try:
+			    lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+			except OSError:
+			    lines = []
+			for line in lines:
+			    if not line.strip():
+			        continue
+			    r = json.loads(line).get("result", "")
+			    if r in ("OK", "EXPECTEDFAIL"):
+			        p += 1
+			    elif r == "SKIP":
+			        s += 1
+			    else:
+			        f += 1
+			print(p, f, s)
+		PY
+		)
+		read -r p f s <<<"$counts"
+		if ((rc != 0 && f == 0)); then
+			# meson itself failed (rebuild error, no such suite...): make it count.
+			echo "  meson test exited $rc without a failing test; end of its log:"
+			tail -n 30 "$LOGS/test-$name-$suite.log" | sed 's/^/  | /'
+			f=1
+		fi
+		((rc == 0)) || echo "  (full log: $LOGS/test-$name-$suite.log)"
+		tally "$suite:$name" "$p" "$f" "$s" $((SECONDS - t0))
+	done
+}
+
+if [[ "${SW_SKIP_SETUP:-0}" != 1 ]]; then
+	say "setup"
+	step setup "$LOGS/setup.log" bash "$ROOT/scripts/setup.sh" && cat "$LOGS/setup.log"
+fi
+
+release_ok=0
+build release "$BUILD" -Dwerror=true && release_ok=1
+asan_ok=0
+if [[ "${SW_SKIP_ASAN:-0}" != 1 ]]; then
+	build asan "$BUILD_ASAN" -Db_sanitize=address,undefined -Dbuildtype=debug && asan_ok=1
+fi
+
+# Sanitizer findings must fail the test that triggers them.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+((release_ok)) && unit release "$BUILD"
+((asan_ok)) && unit asan "$BUILD_ASAN"
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+if [[ "${SW_SKIP_E2E:-0}" != 1 ]]; then
+	say "e2e (tests/e2e)"
+	t0=$SECONDS
+	if ((release_ok)); then
+		out="$ROOT/tests/e2e/out"
+		rc=0
+		# shellcheck disable=SC2086
+		LAB_BUILD_DIR="$ROOT/$BUILD" timeout -k 10 1200 bash "$ROOT/tests/e2e/run.sh" -o "$out" \
+			${SW_E2E_ARGS:-} </dev/null || rc=$?
+		p=$(grep -c '^PASS' "$out/results.tsv" 2>/dev/null)
+		f=$(grep -c '^FAIL' "$out/results.tsv" 2>/dev/null)
+		s=$(grep -c '^SKIP' "$out/results.tsv" 2>/dev/null)
+		if ((rc != 0 && ${f:-0} == 0)); then
+			echo "e2e runner exited $rc without a failing test"
+			f=1
+		fi
+		tally e2e "${p:-0}" "${f:-0}" "${s:-0}" $((SECONDS - t0))
+	else
+		echo "e2e not run: no release build"
+		tally e2e 0 1 0 0
+	fi
+fi
+
+say "summary ($((SECONDS - T_START))s)"
+printf '  %s\n' "${SUMMARY[@]}"
+((TOTAL_SKIP > 0)) && echo "  ($TOTAL_SKIP skipped)"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+((TOTAL_FAIL == 0))

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash disable=SC2034
+# Config e2e: --check-config accepts good files and rejects bad ones with
+# "FILE:LINE: [section] key: reason" on stderr; synwall never starts on a bad file.
+
+E2E_SYNWALL=0
+
+test_check_config_valid()
+{
+	local rc=0
+	lab_write_config "$LAB_DIR/good.ini"
+	e2e_check_config "$LAB_DIR/good.ini" || rc=$?
+	cat "$LAB_DIR/check.out" "$LAB_DIR/check.err"
+	assert_eq "$rc" 0 "--check-config exit code on a valid file"
+}
+
+test_shipped_configs_valid()
+{
+	local cfg rc n=0
+	for cfg in "$LAB_REPO"/config/*.ini; do
+		[[ -e "$cfg" ]] || continue
+		rc=0
+		e2e_check_config "$cfg" || rc=$?
+		cat "$LAB_DIR/check.err"
+		assert_eq "$rc" 0 "--check-config exit code on $cfg"
+		n=$((n + 1))
+	done
+	((n > 0)) || skip "no config/*.ini yet"
+}
+
+# _bad_config NAME SED_SCRIPT MARKER: write the lab config, break it with SED_SCRIPT,
+# check that --check-config exits 1 and names FILE:LINE where LINE holds MARKER.
+_bad_config()
+{
+	local name=$1 script=$2 marker=$3 cfg="$LAB_DIR/bad-$1.ini" line rc=0
+	lab_write_config "$cfg"
+	sed -i -e "$script" "$cfg"
+	line=$(grep -nF -- "$marker" "$cfg" | head -n1 | cut -d: -f1)
+	[[ -n "$line" ]] || fail "test bug: '$marker' not in $cfg"
+	e2e_check_config "$cfg" || rc=$?
+	echo "--- $name (line $line: $(sed -n "${line}p" "$cfg")): exit $rc"
+	cat "$LAB_DIR/check.err"
+	assert_eq "$rc" 1 "$name: --check-config exit code"
+	assert_file_match "$LAB_DIR/check.err" "$cfg:$line:" "$name: FILE:LINE in stderr"
+}
+
+test_check_config_bad_port()
+{
+	_bad_config bad-port 's/^ports = .*/ports = 80, http/' 'ports = 80, http'
+}
+
+test_check_config_port_range()
+{
+	_bad_config port-range 's/^ports = .*/ports = 70000/' 'ports = 70000'
+}
+
+test_check_config_bad_prefix()
+{
+	_bad_config bad-prefix 's|^dst = .*|dst = 198.18.2.0/33|' 'dst = 198.18.2.0/33'
+}
+
+test_check_config_unknown_key()
+{
+	_bad_config unknown-key '/^dst = /a colour = blue' 'colour = blue'
+}
+
+test_check_config_syntax()
+{
+	_bad_config syntax '/^\[ports\]/a this line has no equals sign' 'this line has no equals sign'
+}
+
+# Cross-field: no [ports] section at all. Line may be anything; the file must be named.
+test_check_config_missing_ports()
+{
+	local cfg="$LAB_DIR/no-ports.ini" rc=0
+	lab_write_config "$cfg"
+	sed -i -e '/^\[ports\]/,/^$/d' "$cfg"
+	e2e_check_config "$cfg" || rc=$?
+	cat "$LAB_DIR/check.err"
+	assert_eq "$rc" 1 "--check-config exit code without [ports]"
+	assert_file_match "$LAB_DIR/check.err" "$cfg" "file name in stderr"
+}
+
+test_check_config_missing_file()
+{
+	local rc=0
+	e2e_check_config "$LAB_DIR/does-not-exist.ini" || rc=$?
+	cat "$LAB_DIR/check.err"
+	assert_eq "$rc" 1 "--check-config exit code on a missing file"
+	assert_file_match "$LAB_DIR/check.err" "does-not-exist.ini" "file name in stderr"
+}
+
+# A bad file must stop a real start too (no silent defaults), quickly and with exit != 0.
+test_start_refuses_bad_config()
+{
+	local cfg="$LAB_DIR/bad-start.ini"
+	lab_write_config "$cfg" "80, http"
+	if LAB_START_TIMEOUT=20 lab_start_synwall "$cfg"; then
+		fail "synwall started with a bad config"
+	fi
+	[[ -e "$LAB_DIR/synwall.rc" ]] || fail "synwall neither ran nor exited"
+	assert_ne "$(cat "$LAB_DIR/synwall.rc")" 0 "exit code on a bad config"
+	assert_file_match "$LAB_DIR/synwall.log" "$cfg:[0-9]+:" "FILE:LINE in the log"
+}
