@@ -23,6 +23,30 @@ sw_app_stats_collect(const struct sw_app *app, struct sw_stats *out)
 	sw_stats_sum(out, in, n);
 }
 
+void
+sw_app_flows_json(const struct sw_app *app, char *buf, size_t len)
+{
+	uint32_t by_state[SW_CONN_STATE_MAX] = {0}, total = 0;
+	size_t off;
+
+	for (unsigned i = 0; i < app->sh.nb_workers; i++) {
+		uint32_t one[SW_CONN_STATE_MAX];
+
+		if (app->workers[i] == NULL)
+			continue;
+		sw_flowtab_count_by_state(app->workers[i]->ft, one);
+		total += sw_flowtab_count(app->workers[i]->ft);
+		for (unsigned s = 0; s < SW_CONN_STATE_MAX; s++)
+			by_state[s] += one[s];
+	}
+	off = (size_t)snprintf(buf, len, "\"flows\": {\"total\": %u", total);
+	for (unsigned s = 1; s < SW_CONN_STATE_MAX && off < len; s++)
+		off += (size_t)snprintf(buf + off, len - off, ", \"%s\": %u",
+			sw_conn_state_name((enum sw_conn_state)s), by_state[s]);
+	if (off < len)
+		snprintf(buf + off, len - off, "}");
+}
+
 static double
 rate(uint64_t now, uint64_t before, double secs)
 {

@@ -14,6 +14,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include "synwall.h"
 #include "runtime.h"
@@ -252,6 +253,25 @@ step_telemetry(struct sw_app *app)
 	return sw_app_telemetry_init(app);
 }
 
+/* Live capture with dpdk-dumpcap / dpdk-pdump (a secondary process). */
+static int
+step_pdump(struct sw_app *app)
+{
+	RTE_SET_USED(app);
+	if (rte_pdump_init() != 0) {
+		/* e.g. --no-shconf / in-memory: capture is unavailable, the appliance is not. */
+		SW_LOG(WARNING, "pdump unavailable: %s\n", rte_strerror(rte_errno));
+	}
+	return 0;
+}
+
+static void
+fini_pdump(struct sw_app *app)
+{
+	RTE_SET_USED(app);
+	rte_pdump_uninit();
+}
+
 struct init_step {
 	const char *name;
 	int (*init)(struct sw_app *app);
@@ -267,6 +287,7 @@ static const struct init_step steps[] = {
 	{"workers", step_workers, fini_workers},
 	{"ports", sw_app_ports_init, sw_app_ports_fini},
 	{"telemetry", step_telemetry, NULL},
+	{"pdump", step_pdump, fini_pdump},
 };
 
 static void
@@ -274,11 +295,15 @@ write_summary(struct sw_app *app)
 {
 	struct sw_stats s;
 
+	char flows[512];
+
 	sw_app_stats_collect(app, &s);
+	sw_app_flows_json(app, flows, sizeof(flows));
 	printf("synwall: final counters\n");
 	sw_stats_write_text(&s, stdout);
+	printf("  %s\n", flows);
 	if (app->summary_json_stdout)
-		sw_stats_write_json(&s, stdout);
+		sw_stats_write_json_ex(&s, stdout, flows);
 	if (app->summary_json != NULL) {
 		FILE *f = fopen(app->summary_json, "w");
 
@@ -286,7 +311,7 @@ write_summary(struct sw_app *app)
 			SW_LOG(ERR, "cannot write %s: %s\n", app->summary_json, strerror(errno));
 			return;
 		}
-		sw_stats_write_json(&s, f);
+		sw_stats_write_json_ex(&s, f, flows);
 		fclose(f);
 	}
 	fflush(stdout);

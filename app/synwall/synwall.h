@@ -46,6 +46,8 @@ void sw_app_ports_fini(struct sw_app *app);
 
 /* Sum every worker's counters. */
 void sw_app_stats_collect(const struct sw_app *app, struct sw_stats *out);
+/* "\"flows\": {\"total\": N, \"SYN_SENT\": n, ...}" summed over workers. */
+void sw_app_flows_json(const struct sw_app *app, char *buf, size_t len);
 /* The testpmd-style periodic line. */
 void sw_app_stats_line(struct sw_app *app);
 

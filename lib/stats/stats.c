@@ -45,6 +45,12 @@ sw_stats_port_drops(const struct sw_stats *s, unsigned port)
 void
 sw_stats_write_json(const struct sw_stats *s, FILE *f)
 {
+	sw_stats_write_json_ex(s, f, NULL);
+}
+
+void
+sw_stats_write_json_ex(const struct sw_stats *s, FILE *f, const char *extra)
+{
 	fprintf(f, "{\"ports\": {");
 	for (unsigned p = 0; p < SW_NB_PORTS; p++) {
 		fprintf(f, "%s\"%s\": {", p ? ", " : "", sw_stats_port_role[p]);
@@ -67,7 +73,7 @@ sw_stats_write_json(const struct sw_stats *s, FILE *f)
 	fprintf(f, "}, \"counters\": {");
 	for (unsigned c = 0; c < SW_EV_MAX; c++)
 		fprintf(f, "%s\"%s\": %" PRIu64, c ? ", " : "", sw_stats_event_names[c], s->ev[c]);
-	fprintf(f, "}}\n");
+	fprintf(f, "}%s%s}\n", extra != NULL ? ", " : "", extra != NULL ? extra : "");
 }
 
 void

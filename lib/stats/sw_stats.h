@@ -115,6 +115,8 @@ void sw_stats_sum(struct sw_stats *out, const struct sw_stats *const in[], unsig
 uint64_t sw_stats_port_drops(const struct sw_stats *s, unsigned port);
 /* Write the summary JSON object (see README) for s to f. */
 void sw_stats_write_json(const struct sw_stats *s, FILE *f);
+/* Same, with extra JSON members (e.g. "\"flows\": {...}") appended inside the object. */
+void sw_stats_write_json_ex(const struct sw_stats *s, FILE *f, const char *extra);
 /* Human-readable final summary. */
 void sw_stats_write_text(const struct sw_stats *s, FILE *f);
 
