@@ -60,6 +60,9 @@ gen_args_usage(FILE *f, const char *prog)
 		"  --request-bytes N    request size, >= 16 (default 128)\n"
 		"  --response-bytes N   response size asked of the server (default 1024)\n"
 		"  --close-first client|server   who sends the first FIN (default client)\n"
+		"Servers:\n"
+		"  --synack-zero-window  SYN-ACKs announce window 0 and no update follows, so\n"
+		"                       clients must probe (tests the path a SYN proxy takes)\n"
 		"TCP:\n"
 		"  --mss N (default 1460)  --wscale N|none (7)  --no-sack  --no-ts\n"
 		"  --window BYTES       receive window (default 65535)\n"
@@ -70,10 +73,12 @@ gen_args_usage(FILE *f, const char *prog)
 		"  --table N            connection table size per TCP mode (default 65536)\n"
 		"Run:\n"
 		"  --duration T         hard time bound: 10, 10s, 500ms, 2m (default 10s, max 1h)\n"
-		"  --drain-ms N         keep receiving after the bounded work is done (default 500)\n"
+		"  --drain-ms N         keep receiving after the bounded work is done (default "
+		"500)\n"
 		"  --stats-interval S   live stats period in seconds, 0 = off (default 1)\n"
 		"  --json FILE          write the final report as JSON\n"
-		"  --mbufs N (default 32768)  --burst N (default 32)  --link-timeout S (default 10)\n"
+		"  --mbufs N (default 32768)  --burst N (default 32)  --link-timeout S (default "
+		"10)\n"
 		"  -h, --help\n"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error, 2 bad usage or refused range,\n"
@@ -101,6 +106,7 @@ enum {
 	OPT_REQUEST,
 	OPT_RESPONSE,
 	OPT_CLOSE_FIRST,
+	OPT_SYNACK_ZERO_WIN,
 	OPT_MSS,
 	OPT_WSCALE,
 	OPT_NO_SACK,
@@ -141,6 +147,7 @@ static const struct option long_opts[] = {
 	{"request-bytes", required_argument, NULL, OPT_REQUEST},
 	{"response-bytes", required_argument, NULL, OPT_RESPONSE},
 	{"close-first", required_argument, NULL, OPT_CLOSE_FIRST},
+	{"synack-zero-window", no_argument, NULL, OPT_SYNACK_ZERO_WIN},
 	{"mss", required_argument, NULL, OPT_MSS},
 	{"wscale", required_argument, NULL, OPT_WSCALE},
 	{"no-sack", no_argument, NULL, OPT_NO_SACK},
@@ -397,6 +404,9 @@ parse_one(struct gen_cfg *cfg, int c, const char *arg)
 		}
 		cfg->server_closes_first = strcmp(arg, "server") == 0;
 		return 0;
+	case OPT_SYNACK_ZERO_WIN:
+		cfg->synack_zero_win = true;
+		return 0;
 	case OPT_MSS:
 		ret = parse_u32(opt, arg, 64, 1460, &u);
 		cfg->mss = (uint16_t)u;
@@ -477,8 +487,8 @@ overlap(uint32_t a, uint8_t alen, uint32_t b, uint8_t blen)
 {
 	uint8_t l = RTE_MIN(alen, blen);
 
-	return gen_in_net(a & (l == 0 ? 0 : ~0u << (32 - l)), b & (l == 0 ? 0 : ~0u << (32 - l)),
-		l);
+	return gen_in_net(
+		a & (l == 0 ? 0 : ~0u << (32 - l)), b & (l == 0 ? 0 : ~0u << (32 - l)), l);
 }
 
 static int

@@ -144,14 +144,16 @@ clients_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 		sip != cfg->server_ip || sw_rd16(tcph + SW_TCP_OFF_SPORT) != cfg->service_port)
 		return false;
 	if (!sw_csum_verify_tcp(f, v) ||
-		sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN),
-			&o) != 0) {
+		sw_tcpopt_parse(
+			tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
 		gen_ctr_add(w, GEN_CTR_rx_bad, 1);
 		return true;
 	}
 	t = gen_tcp_lookup(&c->tcp, dip, sip, sw_rd16(tcph + SW_TCP_OFF_DPORT), cfg->service_port);
 	if (t == NULL) {
+		/* E.g. a FIN retransmitted after our TIME_WAIT ended: let the peer close. */
 		gen_ctr_add(w, GEN_CTR_rx_stray, 1);
+		gen_tcp_reply_rst(w, GEN_ROLE_CLIENT, f, v);
 		return true;
 	}
 	gen_ctr_add(w, GEN_CTR_rx_client, 1);
@@ -185,8 +187,8 @@ clients_report(const struct gen_worker *w, const void *priv, const struct gen_sn
 		"            syn-ack %" PRIu64 "  zero-window %" PRIu64 "  window-open %" PRIu64
 		"  probes %" PRIu64 "  rtx %" PRIu64 "  verified %.3f MB  sent %.3f MB\n",
 		x[GEN_CTR_cli_synack], x[GEN_CTR_cli_zero_win], x[GEN_CTR_cli_win_open],
-		x[GEN_CTR_cli_probe], x[GEN_CTR_cli_rtx], (double)x[GEN_CTR_cli_bytes_verified] / 1e6,
-		(double)x[GEN_CTR_cli_bytes_tx] / 1e6);
+		x[GEN_CTR_cli_probe], x[GEN_CTR_cli_rtx],
+		(double)x[GEN_CTR_cli_bytes_verified] / 1e6, (double)x[GEN_CTR_cli_bytes_tx] / 1e6);
 	gen_fail_line(f, cur, GEN_CTR_cli_fail_syn_timeout, GEN_CTR_cli_failed);
 	gen_hist_line(f, "setup", cur, prev, GEN_HIST_SETUP);
 	gen_hist_line(f, "conn", cur, prev, GEN_HIST_CONN);

@@ -167,6 +167,11 @@ flood_tx_burst(struct gen_worker *w, void *priv, uint16_t budget)
 	}
 	if (nb == 0)
 		return 0;
+	/*
+	 * TCP segments queued this iteration go first: a flood at line rate
+	 * must not starve the connections it runs alongside of ring space.
+	 */
+	gen_tx_flush(w);
 	/* Straight to the queue: only frames it took count (and use up rate and count). */
 	sent = rte_eth_tx_burst(w->port[GEN_ROLE_CLIENT].port_id, 0, pkts, nb);
 	for (i = sent; i < nb; i++)

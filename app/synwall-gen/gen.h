@@ -36,11 +36,7 @@ enum gen_mode {
 };
 
 /* Which side of the lab a port faces: clients and floods, or servers. */
-enum gen_role {
-	GEN_ROLE_CLIENT = 0,
-	GEN_ROLE_SERVER,
-	GEN_ROLE_MAX
-};
+enum gen_role { GEN_ROLE_CLIENT = 0, GEN_ROLE_SERVER, GEN_ROLE_MAX };
 
 /*
  * Parsed and validated command line (args.c). Addresses and ports host order.
@@ -52,7 +48,8 @@ struct gen_cfg {
 	bool has_port[GEN_ROLE_MAX]; /* port given on the command line */
 	struct rte_ether_addr mac[GEN_ROLE_MAX]; /* source MAC per role, valid with has_mac */
 	bool has_mac[GEN_ROLE_MAX];
-	struct rte_ether_addr dst_mac; /* destination of client-port frames, valid with has_dst_mac */
+	struct rte_ether_addr
+		dst_mac; /* destination of client-port frames, valid with has_dst_mac */
 	bool has_dst_mac;
 	uint32_t client_net; /* client source addresses: client_net/client_plen, hosts only */
 	uint8_t client_plen;
@@ -69,6 +66,7 @@ struct gen_cfg {
 	uint32_t request_bytes; /* clients: request size incl. the 16-byte header */
 	uint32_t response_bytes; /* clients: response size asked of the server */
 	bool server_closes_first; /* --close-first server */
+	bool synack_zero_win; /* servers: SYN-ACK with window 0 and no update (probe test) */
 	uint16_t mss; /* MSS we announce and never exceed */
 	int8_t wscale; /* window shift we announce, -1 = no Window Scale option */
 	bool sack; /* announce SACK-permitted (RFC 2018); we never send SACK blocks */
@@ -116,6 +114,7 @@ struct gen_cfg {
 	X(tx_client, "segments sent by clients") \
 	X(tx_server, "segments sent by servers") \
 	X(tx_arp, "ARP frames sent") \
+	X(rst_tx, "RSTs sent for segments of no connection (clients and servers)") \
 	X(tx_drop, "frames the TX queue refused (freed; TCP retransmits)") \
 	X(no_mbuf, "mbuf allocation failures") \
 	X(rx_frames, "frames received on all ports") \
@@ -147,8 +146,7 @@ struct gen_cfg {
 	GEN_FAIL_LIST(GEN_CTR_SRV_FAIL) \
 	X(srv_rtx, "server retransmissions (SYN-ACK, data, FIN)") \
 	X(srv_bytes_verified, "request bytes received and verified by servers") \
-	X(srv_table_full, "SYNs dropped: server connection table full") \
-	X(srv_rst_tx, "RSTs sent for segments of no connection")
+	X(srv_table_full, "SYNs dropped: server connection table full")
 
 #define X(n, h) GEN_CTR_##n,
 enum gen_ctr { GEN_CTR_LIST(X) GEN_CTR_MAX };
@@ -214,8 +212,8 @@ struct gen_mode_ops {
 	/* True when the mode's bounded work is over; NULL for unbounded modes (servers). */
 	bool (*is_done)(const struct gen_worker *w, const void *priv);
 	/* Print the mode's lines of a live or final report. */
-	void (*report)(const struct gen_worker *w, const void *priv,
-		const struct gen_snap *cur, const struct gen_snap *prev, FILE *f);
+	void (*report)(const struct gen_worker *w, const void *priv, const struct gen_snap *cur,
+		const struct gen_snap *prev, FILE *f);
 };
 
 extern const struct gen_mode_ops gen_mode_clients;
@@ -229,7 +227,8 @@ extern const struct gen_mode_ops *const gen_modes[GEN_MODE_MAX];
 /* A consistent-enough copy of the counters for reports. */
 struct gen_snap {
 	uint64_t tsc; /* when taken */
-	double elapsed_s; /* since the worker started */
+	double elapsed_s; /* since the worker started; final: until the bounded work was done */
+	double run_s; /* since the worker started, drain included */
 	uint64_t ctr[GEN_CTR_MAX];
 	struct gen_hist hist[GEN_HIST_MAX];
 	uint32_t cli_active; /* client connections open now */
@@ -246,6 +245,8 @@ struct gen_worker {
 	uint64_t hz; /* TSC ticks per second */
 	uint64_t start_tsc; /* worker loop start (dp: w once; main: r) */
 	uint64_t stop_tsc; /* worker loop end, 0 while running (dp: w once; main: r) */
+	uint64_t
+		done_tsc; /* bounded work all done (drain starts), 0 before (dp: w once; main: r) */
 	uint64_t now_tsc; /* refreshed every loop iteration */
 	uint32_t now_ms; /* (now_tsc - start_tsc) in ms, + a random base: the TCP timestamp clock */
 	uint32_t ts_base;
@@ -296,8 +297,8 @@ void gen_ports_fini(struct gen_worker *w);
 void gen_tx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m);
 void gen_tx_flush(struct gen_worker *w);
 /* Handle an ARP frame received on role (borrows m). */
-void gen_arp_rx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m,
-	const struct sw_pkt_view *v);
+void gen_arp_rx(
+	struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, const struct sw_pkt_view *v);
 void gen_arp_poll(struct gen_worker *w);
 
 /* pkt.c: frame building and the verifiable byte pattern. */
@@ -326,8 +327,8 @@ void gen_hist_add(struct gen_hist *h, uint64_t ns);
 void gen_snap_take(const struct gen_worker *w, struct gen_snap *s);
 /* p in [0, 1]; returns microseconds (bucket upper bound, at most max). */
 double gen_hist_pct(const struct gen_hist *cur, const struct gen_hist *prev, double p);
-void gen_report_live(const struct gen_worker *w, const struct gen_snap *cur,
-	const struct gen_snap *prev);
+void gen_report_live(
+	const struct gen_worker *w, const struct gen_snap *cur, const struct gen_snap *prev);
 void gen_report_final(const struct gen_worker *w, const struct gen_snap *s);
 int gen_report_json(const struct gen_worker *w, const struct gen_snap *s, const char *path);
 /* Rate of a counter over [prev, cur] (or the whole run when prev is NULL). */

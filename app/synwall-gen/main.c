@@ -94,8 +94,8 @@ control_loop(struct gen_worker *w)
 		uint64_t now;
 
 		rte_delay_us_sleep(CONTROL_SLEEP_US);
-		if (cfg->stats_interval_ms == 0 || __atomic_load_n(&w->start_tsc,
-			__ATOMIC_ACQUIRE) == 0)
+		if (cfg->stats_interval_ms == 0 ||
+			__atomic_load_n(&w->start_tsc, __ATOMIC_ACQUIRE) == 0)
 			continue;
 		now = rte_get_timer_cycles();
 		if (next == 0) {
@@ -120,8 +120,7 @@ run(struct gen_worker *w)
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 	int exit_code = 0;
 
-	printf(GEN_NAME ": running on lcore %u:", lcore < RTE_MAX_LCORE ? lcore :
-			rte_lcore_id());
+	printf(GEN_NAME ": running on lcore %u:", lcore < RTE_MAX_LCORE ? lcore : rte_lcore_id());
 	for (int m = 0; m < GEN_MODE_MAX; m++)
 		if (w->priv[m] != NULL)
 			printf(" %s", gen_modes[m]->name);
@@ -146,9 +145,10 @@ run(struct gen_worker *w)
 		}
 	}
 	if (fin.ctr[GEN_CTR_cli_failed] > 0 || fin.ctr[GEN_CTR_srv_failed] > 0 ||
-		(w->priv[GEN_MODE_CLIENTS] != NULL && fin.ctr[GEN_CTR_cli_completed] < cfg->conns)) {
+		(w->priv[GEN_MODE_CLIENTS] != NULL &&
+			fin.ctr[GEN_CTR_cli_completed] < cfg->conns)) {
 		printf(GEN_NAME ": CHECK FAILED: clients completed %" PRIu64 " of %" PRIu64
-		       ", client failures %" PRIu64 ", server failures %" PRIu64 "\n",
+				", client failures %" PRIu64 ", server failures %" PRIu64 "\n",
 			fin.ctr[GEN_CTR_cli_completed],
 			w->priv[GEN_MODE_CLIENTS] != NULL ? cfg->conns : 0,
 			fin.ctr[GEN_CTR_cli_failed], fin.ctr[GEN_CTR_srv_failed]);

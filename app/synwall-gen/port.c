@@ -35,7 +35,8 @@ port_setup(struct gen_worker *w, enum gen_role role)
 	if (socket < 0)
 		socket = (int)rte_socket_id();
 	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(p->port_id, 0, nb_rxd, (unsigned)socket, NULL, w->pool);
+		ret = rte_eth_rx_queue_setup(
+			p->port_id, 0, nb_rxd, (unsigned)socket, NULL, w->pool);
 	if (ret == 0)
 		ret = rte_eth_tx_queue_setup(p->port_id, 0, nb_txd, (unsigned)socket, NULL);
 	if (ret != 0) {
@@ -246,8 +247,8 @@ arp_send(struct gen_worker *w, enum gen_role role, uint16_t op, const struct rte
 }
 
 void
-gen_arp_rx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m,
-	const struct sw_pkt_view *v)
+gen_arp_rx(
+	struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, const struct sw_pkt_view *v)
 {
 	const struct gen_cfg *cfg = w->cfg;
 	const struct rte_arp_hdr *ah;

@@ -89,8 +89,8 @@ servers_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 		sw_rd16(tcph + SW_TCP_OFF_DPORT) != cfg->service_port)
 		return false;
 	if (!sw_csum_verify_tcp(f, v) ||
-		sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN),
-			&o) != 0) {
+		sw_tcpopt_parse(
+			tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
 		gen_ctr_add(w, GEN_CTR_rx_bad, 1);
 		return true;
 	}
@@ -123,10 +123,8 @@ servers_report(const struct gen_worker *w, const void *priv, const struct gen_sn
 		cur->srv_active, x[GEN_CTR_srv_syn], gen_rate(cur, prev, GEN_CTR_srv_syn),
 		x[GEN_CTR_srv_accepted], x[GEN_CTR_srv_completed],
 		gen_rate(cur, prev, GEN_CTR_srv_completed), x[GEN_CTR_srv_failed]);
-	fprintf(f,
-		"            rtx %" PRIu64 "  table-full %" PRIu64 "  rst-sent %" PRIu64
-		"  verified %.3f MB\n",
-		x[GEN_CTR_srv_rtx], x[GEN_CTR_srv_table_full], x[GEN_CTR_srv_rst_tx],
+	fprintf(f, "            rtx %" PRIu64 "  table-full %" PRIu64 "  verified %.3f MB\n",
+		x[GEN_CTR_srv_rtx], x[GEN_CTR_srv_table_full],
 		(double)x[GEN_CTR_srv_bytes_verified] / 1e6);
 	gen_fail_line(f, cur, GEN_CTR_srv_fail_syn_timeout, GEN_CTR_srv_failed);
 }

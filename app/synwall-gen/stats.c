@@ -89,11 +89,15 @@ void
 gen_snap_take(const struct gen_worker *w, struct gen_snap *s)
 {
 	uint64_t start = __atomic_load_n(&w->start_tsc, __ATOMIC_ACQUIRE);
+	uint64_t stop = __atomic_load_n(&w->stop_tsc, __ATOMIC_ACQUIRE);
+	uint64_t done = __atomic_load_n(&w->done_tsc, __ATOMIC_ACQUIRE);
 
-	s->tsc = __atomic_load_n(&w->stop_tsc, __ATOMIC_ACQUIRE);
-	if (s->tsc == 0)
-		s->tsc = rte_get_timer_cycles();
-	s->elapsed_s = start != 0 && s->tsc > start ? (double)(s->tsc - start) / (double)w->hz : 0;
+	s->tsc = stop != 0 ? stop : rte_get_timer_cycles();
+	s->run_s = start != 0 && s->tsc > start ? (double)(s->tsc - start) / (double)w->hz : 0;
+	s->elapsed_s = s->run_s;
+	/* Final figures: rates over the work, not over the drain that follows it. */
+	if (stop != 0 && done != 0 && done > start)
+		s->elapsed_s = (double)(done - start) / (double)w->hz;
 	for (unsigned i = 0; i < GEN_CTR_MAX; i++)
 		s->ctr[i] = __atomic_load_n(&w->ctr[i], __ATOMIC_RELAXED);
 	for (unsigned h = 0; h < GEN_HIST_MAX; h++) {
@@ -158,7 +162,8 @@ tx_total(const struct gen_snap *s)
 {
 	return s->ctr[GEN_CTR_tx_syn_flood] + s->ctr[GEN_CTR_tx_ack_flood] +
 		s->ctr[GEN_CTR_tx_rst_flood] + s->ctr[GEN_CTR_tx_fin_flood] +
-		s->ctr[GEN_CTR_tx_client] + s->ctr[GEN_CTR_tx_server] + s->ctr[GEN_CTR_tx_arp];
+		s->ctr[GEN_CTR_tx_client] + s->ctr[GEN_CTR_tx_server] + s->ctr[GEN_CTR_tx_arp] +
+		s->ctr[GEN_CTR_rst_tx];
 }
 
 /* The lines every report has, then one block per enabled mode. */
@@ -171,11 +176,12 @@ report_body(const struct gen_worker *w, const struct gen_snap *cur, const struct
 	uint64_t tx = tx_total(cur) - (prev != NULL ? tx_total(prev) : 0);
 
 	fprintf(f,
-		"  tx        %.0f pps  drops %" PRIu64 "  no-mbuf %" PRIu64 "\n"
+		"  tx        %.0f pps  drops %" PRIu64 "  no-mbuf %" PRIu64 "  rst-sent %" PRIu64
+		"\n"
 		"  rx        %.0f pps  bad %" PRIu64 "  stray %" PRIu64 "  other %" PRIu64 "\n",
 		dt > 0 ? (double)tx / dt : 0, x[GEN_CTR_tx_drop], x[GEN_CTR_no_mbuf],
-		gen_rate(cur, prev, GEN_CTR_rx_frames), x[GEN_CTR_rx_bad], x[GEN_CTR_rx_stray],
-		x[GEN_CTR_rx_other]);
+		x[GEN_CTR_rst_tx], gen_rate(cur, prev, GEN_CTR_rx_frames), x[GEN_CTR_rx_bad],
+		x[GEN_CTR_rx_stray], x[GEN_CTR_rx_other]);
 	if (x[GEN_CTR_rx_flood_synack] + x[GEN_CTR_rx_flood_rst] + x[GEN_CTR_rx_flood_other] > 0)
 		fprintf(f,
 			"  to flood  syn-ack %" PRIu64 " (%.0f pps)  rst %" PRIu64
@@ -189,8 +195,7 @@ report_body(const struct gen_worker *w, const struct gen_snap *cur, const struct
 }
 
 void
-gen_report_live(const struct gen_worker *w, const struct gen_snap *cur,
-	const struct gen_snap *prev)
+gen_report_live(const struct gen_worker *w, const struct gen_snap *cur, const struct gen_snap *prev)
 {
 	printf("-- " GEN_NAME " %7.2f s ----------------------------------------------------"
 	       "------\n",
@@ -202,9 +207,9 @@ gen_report_live(const struct gen_worker *w, const struct gen_snap *cur,
 void
 gen_report_final(const struct gen_worker *w, const struct gen_snap *s)
 {
-	printf("== " GEN_NAME " final report: %.3f s, rates are whole-run averages =========="
-	       "==\n",
-		s->elapsed_s);
+	printf("== " GEN_NAME " final report: %.3f s of work (%.3f s run), rates are averages "
+	       "over the work ==\n",
+		s->elapsed_s, s->run_s);
 	report_body(w, s, NULL, stdout);
 	printf("  counters (nonzero):\n");
 	for (unsigned i = 0; i < GEN_CTR_MAX; i++)
@@ -233,7 +238,8 @@ gen_report_json(const struct gen_worker *w, const struct gen_snap *s, const char
 
 	if (f == NULL)
 		return -errno;
-	fprintf(f, "{\n  \"elapsed_s\": %.6f,\n  \"modes\": [", s->elapsed_s);
+	fprintf(f, "{\n  \"elapsed_s\": %.6f,\n  \"run_s\": %.6f,\n  \"modes\": [", s->elapsed_s,
+		s->run_s);
 	for (int m = 0; m < GEN_MODE_MAX; m++)
 		if (w->priv[m] != NULL) {
 			fprintf(f, "%s\"%s\"", sep, gen_modes[m]->name);

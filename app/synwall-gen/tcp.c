@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* TCP endpoint engine: connection table, segment input/output, timers, close and failure. */
+/* TCP endpoint engine: connection table, segment output, timers, close and failure. */
 #include <errno.h>
 #include <string.h>
 
@@ -9,46 +9,16 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
-#include "tcp.h"
+#include "tcp_internal.h"
 
-#define HDR_MAGIC "SWG1"
 #define TIMER_SCAN 64 /* live entries whose timer is checked per poll */
 
-#define F(x) GEN_TCB_F_##x
-
-/* Failure causes: same order as GEN_FAIL_LIST, so cli/srv_fail_<first> + cause is the counter. */
-#define FAIL_ENUM(n, h) FAIL_##n,
-enum fail_cause { GEN_FAIL_LIST(FAIL_ENUM) FAIL_MAX };
-#undef FAIL_ENUM
-
-/* Counters per role. */
-static const struct {
-	enum gen_ctr tx, rtx, failed, fail0, completed, verified;
-} rc[GEN_ROLE_MAX] = {
+const struct gen_tcp_role_ctrs gen_tcp_rc[GEN_ROLE_MAX] = {
 	[GEN_ROLE_CLIENT] = {GEN_CTR_tx_client, GEN_CTR_cli_rtx, GEN_CTR_cli_failed,
 		GEN_CTR_cli_fail_syn_timeout, GEN_CTR_cli_completed, GEN_CTR_cli_bytes_verified},
 	[GEN_ROLE_SERVER] = {GEN_CTR_tx_server, GEN_CTR_srv_rtx, GEN_CTR_srv_failed,
 		GEN_CTR_srv_fail_syn_timeout, GEN_CTR_srv_completed, GEN_CTR_srv_bytes_verified},
 };
-
-static inline uint64_t
-ms_tsc(const struct gen_worker *w, uint64_t ms)
-{
-	return ms * w->hz / 1000;
-}
-
-static inline uint32_t
-data_end(const struct gen_tcb *t)
-{
-	return t->iss + 1 + t->tx_len;
-}
-
-/* Peer bytes received in order so far (the FIN excluded). */
-static inline uint32_t
-rx_got(const struct gen_tcb *t)
-{
-	return t->rcv_nxt - t->irs - 1 - ((t->flags & F(FIN_RCVD)) ? 1 : 0);
-}
 
 static void
 set_active(struct gen_tcp *e)
@@ -201,8 +171,8 @@ write_header(const struct gen_worker *w, uint8_t *hdr)
  * agreed). The payload is regenerated from the pattern, so retransmissions
  * need no copy of what was sent.
  */
-static void
-xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, uint32_t len)
+void
+gen_tcp_xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, uint32_t len)
 {
 	struct gen_worker *w = e->w;
 	const struct gen_cfg *cfg = w->cfg;
@@ -221,6 +191,9 @@ xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, uint32_t
 	h.ack = (flags & SW_TCP_ACK) ? t->rcv_nxt : 0;
 	h.flags = flags;
 	h.win = rcv_win(e, t, (flags & SW_TCP_SYN) != 0);
+	if ((flags & (SW_TCP_SYN | SW_TCP_ACK)) == (SW_TCP_SYN | SW_TCP_ACK) &&
+		cfg->synack_zero_win)
+		h.win = 0; /* as a SYN proxy does; our data ACKs open the window */
 	h.opt = opt;
 	h.opt_len = 0;
 	h.payload_len = (uint16_t)len;
@@ -256,7 +229,7 @@ xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, uint32_t
 	}
 	gen_pkt_tcp4_finish(m);
 	gen_tx(w, e->role, m);
-	gen_ctr_add(w, rc[e->role].tx, 1);
+	gen_ctr_add(w, gen_tcp_rc[e->role].tx, 1);
 }
 
 /*
@@ -264,8 +237,8 @@ xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, uint32_t
  * all data is out, then an owed ACK if nothing else carried one. With force,
  * at least one byte goes out even into a zero window (the probe).
  */
-static void
-output(struct gen_tcp *e, struct gen_tcb *t, bool force)
+void
+gen_tcp_output(struct gen_tcp *e, struct gen_tcb *t, bool force)
 {
 	uint32_t end = data_end(t);
 	bool sent = false;
@@ -291,7 +264,7 @@ output(struct gen_tcp *e, struct gen_tcb *t, bool force)
 				if (t->flags & F(FIN_WANT))
 					fl |= SW_TCP_FIN;
 			}
-			xmit(e, t, t->snd_nxt, fl, len);
+			gen_tcp_xmit(e, t, t->snd_nxt, fl, len);
 			t->snd_nxt += len;
 			if (sw_seq_lt(t->snd_max, t->snd_nxt)) {
 				if (e->is_client)
@@ -310,7 +283,7 @@ output(struct gen_tcp *e, struct gen_tcb *t, bool force)
 	}
 	if ((t->flags & (F(TX_GO) | F(FIN_WANT) | F(FIN_SENT))) == (F(TX_GO) | F(FIN_WANT)) &&
 		t->snd_nxt == end) {
-		xmit(e, t, t->snd_nxt, SW_TCP_FIN | SW_TCP_ACK, 0);
+		gen_tcp_xmit(e, t, t->snd_nxt, SW_TCP_FIN | SW_TCP_ACK, 0);
 		t->snd_nxt++;
 		t->flags |= F(FIN_SENT);
 		if (!(t->flags & F(FIN_RCVD)))
@@ -318,7 +291,7 @@ output(struct gen_tcp *e, struct gen_tcb *t, bool force)
 		sent = true;
 	}
 	if ((t->flags & F(ACK_NOW)) && !sent)
-		xmit(e, t, t->snd_nxt, SW_TCP_ACK, 0);
+		gen_tcp_xmit(e, t, t->snd_nxt, SW_TCP_ACK, 0);
 	t->flags &= (uint16_t)~F(ACK_NOW);
 }
 
@@ -339,8 +312,8 @@ rto_tsc(const struct gen_tcp *e, const struct gen_tcb *t)
 }
 
 /* Re-arm the timer of an OPEN connection for what it waits on now. */
-static void
-arm(struct gen_tcp *e, struct gen_tcb *t, bool acked)
+void
+gen_tcp_arm(struct gen_tcp *e, struct gen_tcb *t, bool acked)
 {
 	struct gen_worker *w = e->w;
 	enum gen_tmr k;
@@ -366,8 +339,8 @@ arm(struct gen_tcp *e, struct gen_tcb *t, bool acked)
 	t->deadline_tsc = w->now_tsc + d;
 }
 
-static void
-fail(struct gen_tcp *e, struct gen_tcb *t, enum fail_cause cause)
+void
+gen_tcp_fail(struct gen_tcp *e, struct gen_tcb *t, enum gen_tcp_fail cause)
 {
 	struct gen_worker *w = e->w;
 
@@ -377,20 +350,20 @@ fail(struct gen_tcp *e, struct gen_tcb *t, enum fail_cause cause)
 
 		if (t->state != GEN_TCB_SYN_SENT)
 			fl |= SW_TCP_ACK;
-		xmit(e, t, t->snd_nxt, fl, 0);
+		gen_tcp_xmit(e, t, t->snd_nxt, fl, 0);
 	}
-	gen_ctr_add(w, rc[e->role].failed, 1);
-	gen_ctr_add(w, (enum gen_ctr)(rc[e->role].fail0 + cause), 1);
+	gen_ctr_add(w, gen_tcp_rc[e->role].failed, 1);
+	gen_ctr_add(w, (enum gen_ctr)(gen_tcp_rc[e->role].fail0 + cause), 1);
 	gen_tcp_free(e, t);
 }
 
 /* Both FINs exchanged and ours acknowledged. */
-static void
-complete(struct gen_tcp *e, struct gen_tcb *t)
+void
+gen_tcp_complete(struct gen_tcp *e, struct gen_tcb *t)
 {
 	struct gen_worker *w = e->w;
 
-	gen_ctr_add(w, rc[e->role].completed, 1);
+	gen_ctr_add(w, gen_tcp_rc[e->role].completed, 1);
 	if (e->is_client)
 		gen_hist_add(&w->hist[GEN_HIST_CONN],
 			(w->now_tsc - t->open_tsc) * 1000000000ull / w->hz);
@@ -418,14 +391,15 @@ gen_tcp_connect(struct gen_tcp *e, struct gen_tcb *t)
 	t->open_tsc = w->now_tsc;
 	if (w->cfg->server_closes_first)
 		t->flags |= F(SRV_CLOSE);
-	xmit(e, t, t->iss, SW_TCP_SYN, 0);
+	gen_tcp_xmit(e, t, t->iss, SW_TCP_SYN, 0);
 	t->tmr = GEN_TMR_RTX;
 	t->deadline_tsc = w->now_tsc + rto_tsc(e, t);
 }
 
 /* Options of the peer's SYN or SYN-ACK, as far as we offered them too. */
-static void
-take_syn_opts(struct gen_tcp *e, struct gen_tcb *t, const struct sw_tcpopt *o, bool we_offered)
+void
+gen_tcp_take_syn_opts(
+	struct gen_tcp *e, struct gen_tcb *t, const struct sw_tcpopt *o, bool we_offered)
 {
 	const struct gen_cfg *cfg = e->w->cfg;
 
@@ -460,7 +434,7 @@ gen_tcp_accept(struct gen_tcp *e, struct gen_tcb *t, const uint8_t *frame,
 	t->rx_len = GEN_HDR_LEN; /* until the header says more */
 	t->seed_rx = gen_pattern_seed(t->rip, t->lip, t->rport, t->lport, false);
 	t->seed_tx = gen_pattern_seed(t->rip, t->lip, t->rport, t->lport, true);
-	take_syn_opts(e, t, o, true);
+	gen_tcp_take_syn_opts(e, t, o, true);
 	t->state = GEN_TCB_SYN_RCVD;
 	t->open_tsc = w->now_tsc;
 	gen_tcp_synack_again(e, t);
@@ -471,291 +445,7 @@ gen_tcp_accept(struct gen_tcp *e, struct gen_tcb *t, const uint8_t *frame,
 void
 gen_tcp_synack_again(struct gen_tcp *e, struct gen_tcb *t)
 {
-	xmit(e, t, t->iss, SW_TCP_SYN | SW_TCP_ACK, 0);
-}
-
-/* Server: the 16-byte request header is complete. */
-static int
-parse_header(struct gen_tcb *t)
-{
-	uint32_t req = sw_rd32(t->hdr + 4), resp = sw_rd32(t->hdr + 8);
-
-	if (memcmp(t->hdr, HDR_MAGIC, 4) != 0 || req < GEN_HDR_LEN || req > GEN_LEN_MAX ||
-		resp > GEN_LEN_MAX || (t->hdr[12] & ~1) != 0)
-		return -EBADMSG;
-	t->rx_len = req;
-	t->tx_len = resp;
-	t->hdr_flags = t->hdr[12];
-	if (t->hdr_flags & 1)
-		t->flags |= F(SRV_CLOSE);
-	t->flags |= F(HDR_OK);
-	return 0;
-}
-
-/* In-order payload: verify it against the pattern (the server's header aside). */
-static int
-deliver(struct gen_tcp *e, struct gen_tcb *t, const uint8_t *data, uint32_t len)
-{
-	while (len > 0) {
-		uint32_t off = t->rcv_nxt - t->irs - 1, n;
-
-		if (!e->is_client && off < GEN_HDR_LEN) {
-			n = RTE_MIN(len, GEN_HDR_LEN - off);
-			memcpy(t->hdr + off, data, n);
-			if (off + n == GEN_HDR_LEN && parse_header(t) != 0)
-				return FAIL_proto;
-		} else {
-			n = len;
-			if (off + n > t->rx_len || off + n < off)
-				return FAIL_proto;
-			if (gen_pattern_check(t->seed_rx, off, data, n) != 0)
-				return FAIL_verify;
-			gen_ctr_add(e->w, rc[e->role].verified, n);
-		}
-		t->rcv_nxt += n;
-		data += n;
-		len -= n;
-	}
-	return -1;
-}
-
-/* What the application wants next: start sending, then when to close. */
-static void
-app_update(struct gen_tcp *e, struct gen_tcb *t)
-{
-	bool rx_done = (e->is_client || (t->flags & F(HDR_OK))) && rx_got(t) >= t->rx_len;
-
-	if (e->is_client) {
-		if (!(t->flags & F(FIN_WANT)) && rx_done &&
-			(!(t->flags & F(SRV_CLOSE)) || (t->flags & F(FIN_RCVD))))
-			t->flags |= F(FIN_WANT);
-		return;
-	}
-	if (!(t->flags & F(TX_GO)) && rx_done)
-		t->flags |= F(TX_GO);
-	if ((t->flags & (F(TX_GO) | F(FIN_WANT))) == F(TX_GO) &&
-		((t->flags & F(SRV_CLOSE)) || (t->flags & F(FIN_RCVD))))
-		t->flags |= F(FIN_WANT);
-}
-
-static void
-ack_later(struct gen_tcp *e, struct gen_tcb *t)
-{
-	t->flags |= F(ACK_NOW);
-	if (t->flags & F(PENDING))
-		return;
-	if (e->n_pend == RTE_DIM(e->pend)) {
-		output(e, t, false);
-		return;
-	}
-	t->flags |= F(PENDING);
-	e->pend[e->n_pend++] = (uint32_t)(t - e->tcb);
-}
-
-/* SYN-ACK to our SYN (RFC 9293 section 3.10.7.3). */
-static void
-input_synack(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint32_t ack, uint16_t win,
-	const struct sw_tcpopt *o)
-{
-	struct gen_worker *w = e->w;
-
-	if (ack != t->iss + 1) {
-		gen_ctr_add(w, GEN_CTR_rx_stray, 1);
-		return;
-	}
-	gen_ctr_add(w, GEN_CTR_cli_synack, 1);
-	t->irs = seq;
-	t->rcv_nxt = seq + 1;
-	t->snd_una = ack;
-	take_syn_opts(e, t, o, true);
-	t->snd_wnd = win; /* never scaled in a SYN-ACK (RFC 7323 section 2.2) */
-	t->state = GEN_TCB_OPEN;
-	t->retries = 0;
-	t->flags |= F(TX_GO);
-	/* The third ACK goes alone, as Linux does: a SYN proxy turns it into the backend SYN. */
-	xmit(e, t, t->snd_nxt, SW_TCP_ACK, 0);
-	if (win == 0) {
-		t->flags |= F(ZERO_WIN);
-		gen_ctr_add(w, GEN_CTR_cli_zero_win, 1);
-	} else {
-		t->flags |= F(USABLE);
-		gen_hist_add(&w->hist[GEN_HIST_SETUP],
-			(w->now_tsc - t->open_tsc) * 1000000000ull / w->hz);
-	}
-	app_update(e, t);
-	output(e, t, false);
-	arm(e, t, true);
-}
-
-/* RST: acceptable in SYN_SENT when it ACKs our SYN, else when in the receive window. */
-static void
-input_rst(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint32_t ack, uint8_t flags)
-{
-	bool ok;
-
-	if (t->state == GEN_TCB_SYN_SENT)
-		ok = (flags & SW_TCP_ACK) && ack == t->iss + 1;
-	else
-		ok = sw_seq_leq(t->rcv_nxt, seq) &&
-			sw_seq_lt(seq, t->rcv_nxt + RTE_MAX(e->w->cfg->window_bytes, 1u));
-	if (!ok) {
-		gen_ctr_add(e->w, GEN_CTR_rx_stray, 1);
-		return;
-	}
-	if (t->state == GEN_TCB_LINGER)
-		gen_tcp_free(e, t);
-	else
-		fail(e, t, FAIL_reset);
-}
-
-/* ACK field of a synchronized connection; returns true when it acknowledged something new. */
-static bool
-input_ack(struct gen_tcp *e, struct gen_tcb *t, uint32_t ack, uint16_t win)
-{
-	struct gen_worker *w = e->w;
-	bool acked = false;
-	uint32_t wnd;
-
-	if (sw_seq_lt(t->snd_nxt, ack)) {
-		/* ACKs something never sent (RFC 9293 section 3.10.7.4): re-ACK, ignore. */
-		ack_later(e, t);
-		return false;
-	}
-	if (sw_seq_lt(t->snd_una, ack)) {
-		t->snd_una = ack;
-		t->retries = 0;
-		acked = true;
-		if ((t->flags & F(FIN_SENT)) && ack == data_end(t) + 1)
-			t->flags |= F(FIN_ACKED);
-	}
-	if (ack != t->snd_una)
-		return acked; /* an old ACK: its window is stale */
-	wnd = (uint32_t)win << ((t->flags & F(WS)) ? t->snd_ws : 0);
-	if (t->snd_wnd == 0 && wnd > 0) {
-		/* A probe sent into the zero window was most likely dropped: go back. */
-		t->snd_nxt = t->snd_una;
-		if (e->is_client && (t->flags & F(ZERO_WIN)) && !(t->flags & F(USABLE)))
-			gen_ctr_add(w, GEN_CTR_cli_win_open, 1);
-		t->retries = 0;
-	}
-	t->snd_wnd = wnd;
-	if (e->is_client && wnd > 0 && !(t->flags & F(USABLE))) {
-		t->flags |= F(USABLE);
-		gen_hist_add(&w->hist[GEN_HIST_SETUP],
-			(w->now_tsc - t->open_tsc) * 1000000000ull / w->hz);
-	}
-	return acked;
-}
-
-void
-gen_tcp_input(struct gen_tcp *e, struct gen_tcb *t, const uint8_t *frame,
-	const struct sw_pkt_view *v, const struct sw_tcpopt *o)
-{
-	const uint8_t *tcph = frame + v->l4_off;
-	const uint8_t *data = tcph + v->l4_len;
-	uint32_t seq = sw_rd32(tcph + SW_TCP_OFF_SEQ);
-	uint32_t ack = sw_rd32(tcph + SW_TCP_OFF_ACK);
-	uint16_t win = sw_rd16(tcph + SW_TCP_OFF_WIN);
-	uint8_t flags = v->tcp_flags;
-	uint32_t len = v->payload_len;
-	bool acked = false;
-	int ret;
-
-	if (flags & SW_TCP_RST) {
-		input_rst(e, t, seq, ack, flags);
-		return;
-	}
-	switch (t->state) {
-	case GEN_TCB_SYN_SENT:
-		if ((flags & (SW_TCP_SYN | SW_TCP_ACK)) == (SW_TCP_SYN | SW_TCP_ACK))
-			input_synack(e, t, seq, ack, win, o);
-		else
-			gen_ctr_add(e->w, GEN_CTR_rx_stray, 1);
-		return;
-	case GEN_TCB_SYN_RCVD:
-		if ((flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN) {
-			if (seq == t->irs)
-				gen_tcp_synack_again(e, t);
-			return;
-		}
-		if (!(flags & SW_TCP_ACK) || ack != t->iss + 1 || (flags & SW_TCP_SYN)) {
-			gen_ctr_add(e->w, GEN_CTR_rx_stray, 1);
-			return;
-		}
-		t->state = GEN_TCB_OPEN;
-		t->snd_una = ack;
-		t->retries = 0;
-		t->tmr = GEN_TMR_NONE;
-		gen_ctr_add(e->w, GEN_CTR_srv_accepted, 1);
-		break;
-	case GEN_TCB_LINGER:
-		/* TIME_WAIT: a retransmitted FIN means our last ACK was lost. */
-		if (flags & SW_TCP_FIN)
-			xmit(e, t, t->snd_nxt, SW_TCP_ACK, 0);
-		return;
-	case GEN_TCB_OPEN:
-		if (flags & SW_TCP_SYN) {
-			/* Retransmitted SYN-ACK: our third ACK was lost. */
-			ack_later(e, t);
-			return;
-		}
-		break;
-	default:
-		return;
-	}
-	if (!(flags & SW_TCP_ACK))
-		return;
-	if ((t->flags & F(TS)) && o->has_ts && sw_seq_leq(seq, t->rcv_nxt))
-		t->ts_recent = o->tsval;
-	acked = input_ack(e, t, ack, win);
-
-	if (len > 0 || (flags & SW_TCP_FIN)) {
-		if (sw_seq_lt(seq, t->rcv_nxt)) {
-			uint32_t skip = t->rcv_nxt - seq;
-
-			if (skip >= len + ((flags & SW_TCP_FIN) ? 1 : 0)) {
-				ack_later(e, t); /* duplicate */
-				goto out;
-			}
-			skip = RTE_MIN(skip, len);
-			data += skip;
-			len -= skip;
-			seq += skip;
-		}
-		if (seq != t->rcv_nxt) {
-			ack_later(e, t); /* out of order: dropped, the dup ACK asks again */
-			goto out;
-		}
-		if (len > 0) {
-			ret = deliver(e, t, data, len);
-			if (ret >= 0) {
-				fail(e, t, (enum fail_cause)ret);
-				return;
-			}
-			ack_later(e, t);
-		}
-		if ((flags & SW_TCP_FIN) && !(t->flags & F(FIN_RCVD))) {
-			app_update(e, t);
-			if (rx_got(t) < t->rx_len || (!e->is_client && !(t->flags & F(HDR_OK)))) {
-				fail(e, t, FAIL_proto); /* FIN before the whole message */
-				return;
-			}
-			t->flags |= F(FIN_RCVD);
-			t->rcv_nxt++;
-			ack_later(e, t);
-		}
-	}
-out:
-	app_update(e, t);
-	output(e, t, false);
-	if ((t->flags & (F(FIN_SENT) | F(FIN_ACKED) | F(FIN_RCVD))) ==
-		(F(FIN_SENT) | F(FIN_ACKED) | F(FIN_RCVD))) {
-		if (t->flags & F(ACK_NOW))
-			output(e, t, false); /* the ACK of the peer's FIN must not wait */
-		complete(e, t);
-		return;
-	}
-	arm(e, t, acked);
+	gen_tcp_xmit(e, t, t->iss, SW_TCP_SYN | SW_TCP_ACK, 0);
 }
 
 static void
@@ -771,14 +461,14 @@ expire(struct gen_tcp *e, struct gen_tcb *t)
 	case GEN_TCB_SYN_SENT:
 	case GEN_TCB_SYN_RCVD:
 		if (++t->retries > max) {
-			fail(e, t, FAIL_syn_timeout);
+			gen_tcp_fail(e, t, FAIL_syn_timeout);
 			return;
 		}
 		if (t->state == GEN_TCB_SYN_SENT)
-			xmit(e, t, t->iss, SW_TCP_SYN, 0);
+			gen_tcp_xmit(e, t, t->iss, SW_TCP_SYN, 0);
 		else
 			gen_tcp_synack_again(e, t);
-		gen_ctr_add(w, rc[e->role].rtx, 1);
+		gen_ctr_add(w, gen_tcp_rc[e->role].rtx, 1);
 		t->deadline_tsc = w->now_tsc + rto_tsc(e, t);
 		return;
 	case GEN_TCB_OPEN:
@@ -787,11 +477,11 @@ expire(struct gen_tcp *e, struct gen_tcb *t)
 		return;
 	}
 	if (t->tmr == GEN_TMR_IDLE) {
-		fail(e, t, FAIL_idle_timeout);
+		gen_tcp_fail(e, t, FAIL_idle_timeout);
 		return;
 	}
 	if (++t->retries > max) {
-		fail(e, t, t->snd_wnd == 0 ? FAIL_win_timeout : FAIL_rtx_timeout);
+		gen_tcp_fail(e, t, t->snd_wnd == 0 ? FAIL_win_timeout : FAIL_rtx_timeout);
 		return;
 	}
 	if (t->tmr == GEN_TMR_PROBE) {
@@ -802,11 +492,11 @@ expire(struct gen_tcp *e, struct gen_tcb *t)
 		t->snd_nxt = t->snd_una;
 		if ((t->flags & F(FIN_SENT)) && !(t->flags & F(FIN_ACKED)))
 			t->flags &= (uint16_t)~F(FIN_SENT);
-		gen_ctr_add(w, rc[e->role].rtx, 1);
+		gen_ctr_add(w, gen_tcp_rc[e->role].rtx, 1);
 	}
-	output(e, t, true);
+	gen_tcp_output(e, t, true);
 	t->tmr = GEN_TMR_NONE;
-	arm(e, t, false);
+	gen_tcp_arm(e, t, false);
 }
 
 void
@@ -820,7 +510,7 @@ gen_tcp_poll(struct gen_tcp *e)
 
 		t->flags &= (uint16_t)~F(PENDING);
 		if ((t->flags & F(ACK_NOW)) && t->state == GEN_TCB_OPEN)
-			output(e, t, false);
+			gen_tcp_output(e, t, false);
 	}
 	e->n_pend = 0;
 
@@ -843,8 +533,8 @@ gen_tcp_poll(struct gen_tcp *e)
 }
 
 void
-gen_tcp_reply_rst(struct gen_worker *w, enum gen_role role, const uint8_t *frame,
-	const struct sw_pkt_view *v)
+gen_tcp_reply_rst(
+	struct gen_worker *w, enum gen_role role, const uint8_t *frame, const struct sw_pkt_view *v)
 {
 	const uint8_t *ip = frame + v->l3_off, *tcph = frame + v->l4_off;
 	uint8_t flags = v->tcp_flags;
@@ -875,5 +565,5 @@ gen_tcp_reply_rst(struct gen_worker *w, enum gen_role role, const uint8_t *frame
 		return;
 	gen_pkt_tcp4_finish(m);
 	gen_tx(w, role, m);
-	gen_ctr_add(w, GEN_CTR_srv_rst_tx, 1);
+	gen_ctr_add(w, GEN_CTR_rst_tx, 1);
 }

@@ -115,8 +115,10 @@ gen_worker_main(void *arg)
 		gen_tx_flush(w);
 		if (w->now_tsc >= end_tsc)
 			break;
-		if (drain_end == 0 && all_done(w))
+		if (drain_end == 0 && all_done(w)) {
+			__atomic_store_n(&w->done_tsc, w->now_tsc, __ATOMIC_RELEASE);
 			drain_end = w->now_tsc + (uint64_t)cfg->drain_ms * w->hz / 1000;
+		}
 		if (drain_end != 0 && w->now_tsc >= drain_end)
 			break;
 		if (w->inline_stats && cfg->stats_interval_ms > 0)

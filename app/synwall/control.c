@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control-plane views of the workers: summed counters, the stats line, telemetry. */
+/* Control-plane views of the workers: summed counters, flows, the stats line. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_telemetry.h>
 
 #include "runtime.h"
-
-static struct sw_app *tel_app; /* telemetry callbacks run on their own thread: read-only use */
 
 void
 sw_app_stats_collect(const struct sw_app *app, struct sw_stats *out)
@@ -88,70 +85,4 @@ sw_app_stats_line(struct sw_app *app)
 	fflush(stdout);
 	app->last = s;
 	app->last_tsc = now;
-}
-
-static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct sw_stats s;
-
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
-	sw_app_stats_collect(tel_app, &s);
-	rte_tel_data_start_dict(d);
-	for (unsigned p = 0; p < SW_NB_PORTS; p++)
-		for (unsigned c = 0; c < SW_PC_MAX; c++) {
-			char name[64];
-
-			snprintf(name, sizeof(name), "%s_%s", sw_stats_port_role[p],
-				sw_stats_port_names[c]);
-			rte_tel_data_add_dict_u64(d, name, s.port[p][c]);
-		}
-	for (unsigned c = 0; c < SW_DROP_MAX; c++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "drop_%s", sw_stats_drop_names[c]);
-		rte_tel_data_add_dict_u64(d, name, s.drop[0][c] + s.drop[1][c]);
-	}
-	for (unsigned c = 0; c < SW_EV_MAX; c++)
-		rte_tel_data_add_dict_u64(d, sw_stats_event_names[c], s.ev[c]);
-	return 0;
-}
-
-static int
-tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	uint32_t by_state[SW_CONN_STATE_MAX] = {0};
-
-	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
-	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < tel_app->sh.nb_workers; i++) {
-		uint32_t one[SW_CONN_STATE_MAX];
-
-		sw_flowtab_count_by_state(tel_app->workers[i]->ft, one);
-		for (unsigned s = 0; s < SW_CONN_STATE_MAX; s++)
-			by_state[s] += one[s];
-	}
-	for (unsigned s = 1; s < SW_CONN_STATE_MAX; s++)
-		rte_tel_data_add_dict_u64(d, sw_conn_state_name((enum sw_conn_state)s),
-			by_state[s]);
-	return 0;
-}
-
-int
-sw_app_telemetry_init(struct sw_app *app)
-{
-	tel_app = app;
-	rte_telemetry_register_cmd("/synwall/stats", tel_stats,
-		"synwall counters summed over workers: per port, drops by cause, events");
-	rte_telemetry_register_cmd("/synwall/flows", tel_flows,
-		"synwall flows by TCP state, summed over workers");
-	return 0;
-}
-
-void
-sw_app_telemetry_fini(struct sw_app *app)
-{
-	RTE_SET_USED(app);
 }

@@ -51,6 +51,8 @@ usage(FILE *f, const char *prog)
 		"                           overrides [general] stats_interval)\n"
 		"      --summary-json FILE  write the final counters as JSON to FILE at exit\n"
 		"      --json               print the final counters as JSON on stdout at exit\n"
+		"      --prometheus ADDR    serve Prometheus metrics on http://ADDR/metrics\n"
+		"                           (e.g. 127.0.0.1:9100; overrides [general] prometheus)\n"
 		"      --duration SEC       stop by itself after SEC seconds (default: run until\n"
 		"                           SIGINT/SIGTERM)\n"
 		"  -h, --help               this text\n"
@@ -64,7 +66,7 @@ usage(FILE *f, const char *prog)
 		prog, prog);
 }
 
-enum { OPT_CHECK = 256, OPT_STATS, OPT_JSON_FILE, OPT_JSON, OPT_DURATION };
+enum { OPT_CHECK = 256, OPT_STATS, OPT_JSON_FILE, OPT_JSON, OPT_DURATION, OPT_PROM };
 
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'f'},
@@ -73,6 +75,7 @@ static const struct option long_opts[] = {
 	{"summary-json", required_argument, NULL, OPT_JSON_FILE},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"duration", required_argument, NULL, OPT_DURATION},
+	{"prometheus", required_argument, NULL, OPT_PROM},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -129,6 +132,9 @@ parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
 			}
 			app->duration_s = (double)v;
 			break;
+		case OPT_PROM:
+			app->prom_addr = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 1;
@@ -174,7 +180,9 @@ step_cookie(struct sw_app *app)
 {
 	int ret = sw_cookie_master_init(&app->sh.cookie_master);
 
-	if (ret == 0 && getrandom(app->sh.flow_hash_key, 16, 0) != 16)
+	if (ret == 0 && (getrandom(app->sh.flow_hash_key, 16, 0) != 16 ||
+				getrandom(&app->sh.hll_seed, sizeof(app->sh.hll_seed), 0) !=
+					sizeof(app->sh.hll_seed)))
 		ret = -EIO;
 	return ret;
 }
@@ -330,11 +338,12 @@ control_loop(struct sw_app *app)
 
 		rte_delay_us_sleep(50 * 1000);
 		now = rte_get_timer_cycles();
-		if (got_reload) {
+		if (got_reload || atomic_exchange(&app->reload_requested, false)) {
 			got_reload = 0;
-			sw_app_reload(app);
+			if (sw_app_reload(app) == 0)
+				sw_app_observe_config(app, atomic_load(&app->sh.rt)->cfg);
 		}
-		sw_app_control_poll(app);
+		sw_app_observe(app);
 		if (app->stats_interval_s > 0 && now >= next_stats) {
 			sw_app_stats_line(app);
 			next_stats = now + (uint64_t)app->stats_interval_s * hz;

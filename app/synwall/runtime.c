@@ -72,8 +72,3 @@ sw_app_reload(struct sw_app *app)
 	return 0;
 }
 
-void
-sw_app_control_poll(struct sw_app *app)
-{
-	RTE_SET_USED(app);
-}

@@ -12,8 +12,6 @@ void sw_app_apply_general(struct sw_app *app, const struct sw_config *cfg);
 int sw_app_check_workers(struct sw_app *app);
 /* SIGHUP: re-read, validate, build and swap the config (RCU); errors keep the old one. */
 int sw_app_reload(struct sw_app *app);
-/* Housekeeping on the main lcore between stats lines. */
-void sw_app_control_poll(struct sw_app *app);
 
 int sw_app_telemetry_init(struct sw_app *app);
 void sw_app_telemetry_fini(struct sw_app *app);

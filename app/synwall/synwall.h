@@ -3,6 +3,7 @@
 #ifndef SYNWALL_APP_H
 #define SYNWALL_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,6 +15,8 @@
 
 extern int sw_app_logtype;
 #define SW_LOG(level, ...) rte_log(RTE_LOG_##level, sw_app_logtype, "synwall: " __VA_ARGS__)
+
+struct sw_prom_http;
 
 /* Everything main owns. Written by the main lcore only. */
 struct sw_app {
@@ -35,6 +38,9 @@ struct sw_app {
 	bool pool0_alias;
 
 	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */
+	atomic_bool reload_requested;       /* set by /synwall/reload (telemetry thread) */
+	const char *prom_addr;              /* --prometheus ADDR:PORT, or NULL */
+	struct sw_prom_http *prom;
 	struct sw_stats last; /* previous stats line's totals */
 	uint64_t last_tsc;
 };
@@ -48,6 +54,10 @@ void sw_app_ports_fini(struct sw_app *app);
 void sw_app_stats_collect(const struct sw_app *app, struct sw_stats *out);
 /* "\"flows\": {\"total\": N, \"SYN_SENT\": n, ...}" summed over workers. */
 void sw_app_flows_json(const struct sw_app *app, char *buf, size_t len);
+/* Re-key per-service views (detectors) after a config is (re)loaded. */
+void sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg);
+/* Once-a-second detection pass; called from the control loop. */
+void sw_app_observe(struct sw_app *app);
 /* The testpmd-style periodic line. */
 void sw_app_stats_line(struct sw_app *app);
 

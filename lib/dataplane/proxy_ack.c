@@ -53,6 +53,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	cookie = sw_rd32(tcph + SW_TCP_OFF_ACK) - 1;
 	/* Forged or expired: drop silently, never reflect a RST (RFC 4987 3.6). */
 	if (sw_cookie_check(&w->keys, &t, isn, cookie, o.has_ts, o.tsecr, &co) != 0) {
+		w->svc[p->service_id].cookie_invalid++;
 		dp_drop(w, p, SW_DROP_cookie_invalid);
 		return;
 	}
@@ -61,6 +62,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		return;
 	}
 	w->stats.ev[SW_EV_cookie_valid]++;
+	w->svc[p->service_id].cookie_valid++;
 	if (co.has_ts)
 		w->stats.ev[SW_EV_cookie_ts_mode]++;
 

@@ -55,6 +55,8 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		dp_learned_put(w, &t, &o);
 		flow_rearm(w, f);
 		w->stats.ev[SW_EV_conn_established]++;
+		if (f->service_id <= SW_CONFIG_SERVICES_MAX)
+			w->svc[f->service_id].established++;
 
 		/* Window update to the client (server -> client, as received). */
 		upd = dp_copy_headers(w, p->m, v);

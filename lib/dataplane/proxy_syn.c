@@ -81,6 +81,14 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	uint16_t opt_len;
 
 	w->stats.ev[SW_EV_syn_rcvd]++;
+	w->svc[p->service_id].syn++;
+	{
+		const uint8_t *ip = p->frame + v->l3_off;
+
+		sw_hll_add_hash(sw_dp_hll(w, w->hll_sec & 1, p->service_id),
+			sw_hll_hash_addr(v->family == 4 ? ip + 12 : ip + 8, v->family == 4 ? 4 : 16,
+				w->sh->hll_seed));
+	}
 	/* RFC 9293 3.10.7.2: SYN with RST is not a connection request; FIN/URG: scans. */
 	if (flags & (SW_TCP_FIN | SW_TCP_RST | SW_TCP_URG)) {
 		dp_drop(w, p, SW_DROP_syn_bad_flags);
@@ -132,5 +140,6 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		return;
 	}
 	w->stats.ev[SW_EV_synack_sent]++;
+	w->svc[p->service_id].synack++;
 	dp_answer(w, p);
 }

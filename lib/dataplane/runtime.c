@@ -30,6 +30,7 @@ sw_runtime_build(struct sw_config *cfg)
 		memcpy(rt->tmo[cfg->services[i].id].ms, cfg->services[i].timeouts.ms,
 			sizeof(rt->tmo[0].ms));
 	rt->cfg = cfg;
+	rt->n_services = cfg->n_services;
 	return rt;
 }
 

@@ -16,6 +16,7 @@
 #include "sw_conn.h"
 #include "sw_cookie.h"
 #include "sw_flowtab.h"
+#include "sw_hll.h"
 #include "sw_rules.h"
 #include "sw_stats.h"
 
@@ -40,6 +41,7 @@ struct sw_runtime {
 	struct sw_classifier *cl; /* classifier built from cfg */
 	struct sw_conn_timeouts tmo[SW_CONFIG_SERVICES_MAX + 1]; /* per service id; [0] = global */
 	uint64_t generation;      /* increments on every successful reload */
+	uint16_t n_services;      /* cfg->n_services */
 };
 
 /* Shared by all workers; set up by the control thread before they start. */
@@ -54,8 +56,21 @@ struct sw_dp_shared {
 	uint8_t flow_hash_key[16];
 	struct rte_ring *steer_rings[SW_MAX_WORKERS]; /* each worker's inbox (MP/SC) */
 	struct rte_rcu_qsbr *rcu;      /* workers report quiescent states each loop */
+	uint64_t hll_seed;             /* seed of the source-address hash for the sketches */
 	_Atomic(struct sw_runtime *) rt; /* cp: rw, dp: ro (acquire) */
 	atomic_bool stop;              /* cp: sets; dp: polls and returns */
+};
+
+/* HyperLogLog precision of the per-service distinct-source sketches (1 KiB each). */
+#define SW_HLL_P 10
+/* Per-service counters of one worker (dp: rw, cp: ro). Index: service id (0 = none). */
+struct sw_svc_stats {
+	uint64_t syn;            /* SYNs to the service */
+	uint64_t synack;         /* cookie SYN-ACKs sent */
+	uint64_t cookie_valid;   /* third ACKs that verified */
+	uint64_t cookie_invalid; /* third ACKs that did not (forged or expired) */
+	uint64_t established;    /* connections spliced to a backend */
+	uint64_t dropped;        /* packets to the service dropped (any cause) */
 };
 
 /* Options learned from a backend's SYN-ACK (per backend ip:port). */
@@ -102,6 +117,16 @@ struct sw_worker {
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
 	uint32_t challenge_n;   /* challenge ACKs sent in it */
 
+	/*
+	 * Distinct SYN sources per service, two banks by second parity: the
+	 * worker adds to bank (now_s & 1) and clears it when a new second
+	 * starts; the control thread merges bank ((now_s - 1) & 1). cp: ro.
+	 */
+	uint8_t *hll_mem;
+	size_t hll_size; /* bytes of one sketch */
+	uint32_t hll_sec; /* second the current bank belongs to */
+
+	struct sw_svc_stats svc[SW_CONFIG_SERVICES_MAX + 1]; /* cp: ro */
 	struct sw_stats stats; /* cp: ro */
 } __rte_cache_aligned;
 
@@ -109,6 +134,14 @@ struct sw_worker {
 struct sw_runtime *sw_runtime_build(struct sw_config *cfg);
 /* Free a runtime (NULL allowed); only after every worker is quiescent. */
 void sw_runtime_free(struct sw_runtime *rt);
+
+/* The sketch of service id in bank (0 or 1). */
+static inline struct sw_hll *
+sw_dp_hll(const struct sw_worker *w, unsigned bank, uint16_t id)
+{
+	return (struct sw_hll *)(w->hll_mem +
+		((size_t)bank * (SW_CONFIG_SERVICES_MAX + 1) + id) * w->hll_size);
+}
 
 /* Create a worker's state (flow table, rings) on socket. NULL + rte_errno on failure. */
 struct sw_worker *sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id,

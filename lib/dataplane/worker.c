@@ -61,6 +61,15 @@ sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, in
 		w->syn_keep_free[i] = keep - 1 - i;
 	w->syn_keep_nfree = keep;
 
+	w->hll_size = sw_hll_memsize(SW_HLL_P);
+	w->hll_mem = rte_zmalloc_socket("sw_hll", 2 * (SW_CONFIG_SERVICES_MAX + 1) * w->hll_size,
+		RTE_CACHE_LINE_SIZE, socket);
+	if (w->hll_mem == NULL)
+		goto nomem;
+	for (unsigned b = 0; b < 2; b++)
+		for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
+			sw_hll_init(sw_dp_hll(w, b, (uint16_t)id), SW_HLL_P);
+
 	snprintf(name, sizeof(name), "sw_steer_%u", idx);
 	w->steer_ring = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
 	if (w->steer_ring == NULL)
@@ -96,6 +105,7 @@ sw_dp_worker_free(struct sw_worker *w)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->steer_ring);
 	}
+	rte_free(w->hll_mem);
 	rte_free(w->syn_keep);
 	rte_free(w->syn_keep_free);
 	rte_free(w->ft);
@@ -260,9 +270,11 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 			dp_fwd(w, p);
 			continue;
 		case SW_CLASS_DROP_DENY:
+			w->svc[p->service_id].dropped++;
 			dp_drop(w, p, SW_DROP_deny);
 			continue;
 		case SW_CLASS_DROP_SERVICE:
+			w->svc[p->service_id].dropped++;
 			dp_drop(w, p, SW_DROP_service_drop);
 			continue;
 		default:
@@ -296,6 +308,14 @@ poll_time(struct sw_worker *w, uint64_t now_tsc)
 	w->now_ms = (uint32_t)(now_tsc / w->tsc_per_ms);
 	epoch = (uint32_t)(now_tsc / (w->tsc_per_ms * w->sh->cookie_epoch_ms));
 	sw_cookie_keys_update(&w->keys, &w->sh->cookie_master, epoch);
+	if (unlikely(w->now_ms / 1000 != w->hll_sec)) {
+		unsigned bank;
+
+		w->hll_sec = w->now_ms / 1000;
+		bank = w->hll_sec & 1;
+		for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
+			sw_hll_clear(sw_dp_hll(w, bank, (uint16_t)id));
+	}
 }
 
 unsigned
