@@ -99,6 +99,7 @@ void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
 bool dp_flow_expired(struct sw_flow *f, void *arg);
+void dp_flow_evicted(struct sw_flow *f, void *arg);
 
 /* No kept SYN for this flow (sw_flow.aux). */
 #define DP_NO_KEEP 0xffffu

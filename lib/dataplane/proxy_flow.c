@@ -270,3 +270,10 @@ dp_flow_expired(struct sw_flow *f, void *arg)
 	dp_keep_release(w, f);
 	return true;
 }
+
+/* The flow table is about to evict f for a new flow: give back its kept SYN. */
+void
+dp_flow_evicted(struct sw_flow *f, void *arg)
+{
+	dp_keep_release(arg, f);
+}

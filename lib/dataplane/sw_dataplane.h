@@ -114,6 +114,7 @@ struct sw_worker {
 	uint32_t syn_keep_nfree;
 
 	struct sw_learned learned[SW_LEARN_SLOTS];
+	unsigned expire_budget; /* flow-table slots examined per poll */
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
 	uint32_t challenge_n;   /* challenge ACKs sent in it */
 

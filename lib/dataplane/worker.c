@@ -18,7 +18,12 @@
 RTE_LOG_REGISTER(sw_dp_logtype, synwall.dp, INFO);
 
 #define STEER_RING_SIZE 4096
-#define EXPIRE_BUDGET 64 /* flow-table slots examined per poll */
+/*
+ * Flow-table slots examined per poll: capacity / 1024, within [32, 1024], so a
+ * sweep takes about 1024 polls whatever the size (backend SYN retransmission
+ * and timeouts ride on it).
+ */
+#define EXPIRE_SWEEP_POLLS 1024
 
 struct sw_worker *
 sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, int socket)
@@ -50,6 +55,11 @@ sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, in
 		rte_errno = EINVAL;
 		goto fail;
 	}
+
+	sw_flowtab_set_evict_cb(w->ft, dp_flow_evicted, w);
+	w->expire_budget = sh->flow_capacity / EXPIRE_SWEEP_POLLS;
+	w->expire_budget = RTE_MIN(w->expire_budget, 1024u);
+	w->expire_budget = RTE_MAX(w->expire_budget, 32u);
 
 	w->syn_keep = rte_zmalloc_socket("sw_syn_keep", keep * sizeof(*w->syn_keep), 0, socket);
 	w->syn_keep_free =
@@ -350,7 +360,7 @@ sw_dp_poll(struct sw_worker *w, uint64_t now_tsc)
 		total += n;
 	}
 	sw_dp_flush(w);
-	sw_flowtab_expire(w->ft, w->now_ms, EXPIRE_BUDGET, dp_flow_expired, w);
+	sw_flowtab_expire(w->ft, w->now_ms, w->expire_budget, dp_flow_expired, w);
 	sw_dp_flush(w);
 	return total;
 }
