@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-packet classification: one longest-prefix table per family, then service and source sets. */
+
+/*
+ * All prefixes of the snapshot (service dst, global and per-service allow/deny) go into ONE
+ * IPv4 table and ONE IPv6 table; each costs 16 to 64 MiB of tbl24, so one per list would not
+ * scale. IPv6 uses rte_lpm6. IPv4 uses rte_fib (DIR24_8), the same DIR-24-8 lookup as rte_lpm:
+ * rte_lpm_add looks for a free tbl8 group by scanning all of them, so building 100,000
+ * scattered /32s took 35 s (300,000: 390 s); rte_fib keeps routes in an rte_rib tree and free
+ * groups in a bitmap (100,000: well under a second), and its 1- or 2-byte next hops cut tbl24
+ * to 16 or 32 MiB when classes and tbl8 groups are few.
+ *
+ * The next hop of a prefix P is a "class" describing every list entry that contains P, not
+ * only P's own:
+ *   chain  the services whose dst contains P, most specific first;
+ *   set    a bitmap of the source lists (global allow/deny, per-service allow/deny) holding
+ *          P or a prefix containing P.
+ * For an address A, the longest match P is the most specific inserted prefix containing A,
+ * and every other inserted prefix containing A contains P, so P's class is exactly what A
+ * matches. Classes are interned (deduplicated), so 100,000 deny /32s make one class.
+ * Per packet: one lookup for dst (-> chain), one for src (-> set), then walk the chain for
+ * the first service holding the port (the chain is as long as dst prefixes nest, usually 1),
+ * then the precedence in sw_rules.h. The cost does not depend on the number of prefixes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_fib.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+
+#include "sw_rules.h"
+
+#define CLASS_MAX (1u << 21) /* rte_lpm6 next hops are 21 bits wide */
+#define BURST 32
+#define TAG_SRC 0x80000000u /* tag: source list bit; otherwise a service index (dst) */
+#define LIST_ALLOW 0 /* set bits: global allow, global deny, then per service i: */
+#define LIST_DENY 1 /*   2 + 2i allow, 3 + 2i deny */
+
+/* Everything a class points at. */
+struct class_entry {
+	uint32_t chain_off; /* first entry in chains[] */
+	uint32_t chain_len; /* services whose dst contains the prefix, most specific first */
+	uint32_t set_off; /* first word in sets[]; the empty set is at 0 */
+};
+
+struct sw_classifier {
+	struct rte_fib *fib4; /* NULL if the snapshot has no IPv4 prefix */
+	struct rte_lpm6 *lpm6; /* NULL if the snapshot has no IPv6 prefix */
+	struct class_entry *classes; /* class 0: no chain, empty set (lookup miss) */
+	uint16_t *chains; /* service indexes (id - 1) */
+	uint64_t *sets; /* n_sets * set_words */
+	uint64_t (*ports)[SW_CONFIG_PORT_WORDS]; /* per service index */
+	uint32_t set_words;
+	uint16_t n_services;
+	bool has_src_lists; /* any allow/deny prefix: src lookups needed */
+	uint8_t no_service; /* SW_CLASS_BRIDGE or SW_CLASS_DROP_DEFAULT */
+	uint8_t svc_verdict[SW_CONFIG_SERVICES_MAX]; /* per service index */
+};
+
+/* Build-time content-addressed store of uint32 arrays; ids are dense from 0. */
+struct intern {
+	uint32_t *pool;
+	size_t pool_n, pool_cap;
+	uint32_t *off, *len; /* per id */
+	uint32_t n, cap;
+	uint32_t *slots; /* id + 1, 0 = free */
+	uint32_t mask;
+};
+
+static uint32_t
+hash_words(const uint32_t *d, uint32_t n)
+{
+	uint32_t h = 2166136261u, i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ d[i]) * 16777619u;
+	return h ^ n;
+}
+
+static int
+intern_grow(struct intern *t)
+{
+	uint32_t nmask = t->mask ? t->mask * 2 + 1 : 255, i;
+	uint32_t *ns = calloc((size_t)nmask + 1, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		uint32_t h = hash_words(t->pool + t->off[i], t->len[i]) & nmask;
+
+		while (ns[h] != 0)
+			h = (h + 1) & nmask;
+		ns[h] = i + 1;
+	}
+	free(t->slots);
+	t->slots = ns;
+	t->mask = nmask;
+	return 0;
+}
+
+/* Id of data[0..n), adding it if new; -1 on ENOMEM. */
+static int64_t
+intern_get(struct intern *t, const uint32_t *d, uint32_t n)
+{
+	uint32_t h, id;
+
+	if ((t->n + 1) * 2 > t->mask && intern_grow(t) < 0)
+		return -1;
+	for (h = hash_words(d, n) & t->mask; t->slots[h] != 0; h = (h + 1) & t->mask) {
+		id = t->slots[h] - 1;
+		if (t->len[id] == n &&
+			(n == 0 || memcmp(t->pool + t->off[id], d, n * sizeof(*d)) == 0))
+			return id;
+	}
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		uint32_t *o = realloc(t->off, cap * sizeof(*o));
+
+		if (o == NULL)
+			return -1;
+		t->off = o;
+		o = realloc(t->len, cap * sizeof(*o));
+		if (o == NULL)
+			return -1;
+		t->len = o;
+		t->cap = cap;
+	}
+	if (t->pool_n + n > t->pool_cap) {
+		size_t cap = RTE_MAX(t->pool_cap * 2, t->pool_n + n + 256);
+		uint32_t *p = realloc(t->pool, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		t->pool = p;
+		t->pool_cap = cap;
+	}
+	if (n > 0)
+		memcpy(t->pool + t->pool_n, d, n * sizeof(*d));
+	id = t->n++;
+	t->off[id] = (uint32_t)t->pool_n;
+	t->len[id] = n;
+	t->pool_n += n;
+	t->slots[h] = id + 1;
+	return id;
+}
+
+static void
+intern_free(struct intern *t)
+{
+	free(t->pool);
+	free(t->off);
+	free(t->len);
+	free(t->slots);
+}
+
+/* One (prefix, tag) pair; equal prefixes make one LPM rule. */
+struct item {
+	uint8_t addr[16];
+	uint8_t depth;
+	uint32_t tag;
+};
+
+struct build {
+	const struct sw_config *c;
+	struct sw_classifier *cl;
+	struct item *items[2]; /* [0] IPv4, [1] IPv6 */
+	size_t n_items[2], cap_items[2];
+	struct intern chains, sets, classes;
+	uint32_t *scratch; /* chain or set being built: max(services, set words * 2) */
+};
+
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int r = memcmp(x->addr, y->addr, sizeof(x->addr));
+
+	if (r != 0)
+		return r;
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+static int
+add_list(struct build *b, const struct sw_config_prefixes *l, uint32_t tag)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++) {
+		int f = l->v[i].family == AF_INET6;
+		struct item *it;
+
+		if (b->n_items[f] == b->cap_items[f]) {
+			size_t cap = b->cap_items[f] ? b->cap_items[f] * 2 : 256;
+			struct item *v = realloc(b->items[f], cap * sizeof(*v));
+
+			if (v == NULL)
+				return -ENOMEM;
+			b->items[f] = v;
+			b->cap_items[f] = cap;
+		}
+		it = &b->items[f][b->n_items[f]++];
+		memcpy(it->addr, l->v[i].addr, sizeof(it->addr));
+		it->depth = l->v[i].depth;
+		it->tag = tag;
+	}
+	return 0;
+}
+
+static bool
+contains(const struct item *a, const struct item *p)
+{
+	unsigned int full = a->depth / 8, rest = a->depth % 8;
+
+	if (a->depth > p->depth || memcmp(a->addr, p->addr, full) != 0)
+		return false;
+	return rest == 0 || ((a->addr[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/* tbl8 groups the distinct prefixes need (both LPMs use 8-bit groups after a 24-bit table). */
+static uint32_t
+tbl8_needed(const struct item *it, const size_t *first, size_t n_nodes)
+{
+	uint8_t last[16][16];
+	bool seen[16] = {false};
+	uint32_t groups = 0;
+	size_t k;
+
+	for (k = 0; k < n_nodes; k++) {
+		const struct item *p = &it[first[k]];
+		unsigned int levels = (p->depth + 7u) / 8, l;
+
+		for (l = 3; l < levels; l++) {
+			if (seen[l] && memcmp(last[l], p->addr, l) == 0)
+				continue;
+			memcpy(last[l], p->addr, l);
+			seen[l] = true;
+			groups++;
+		}
+	}
+	return groups;
+}
+
+static int
+table_add(struct build *b, int f, const uint8_t *addr, uint8_t depth, uint32_t cls)
+{
+	if (f == 0) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, sizeof(ip));
+		return rte_fib_add(b->cl->fib4, rte_be_to_cpu_32(ip), depth, cls);
+	}
+	return rte_lpm6_add(b->cl->lpm6, addr, depth, cls);
+}
+
+/*
+ * rules: distinct prefixes; tbl8s: groups they need; max_cls: largest class they use;
+ * def_cls: the class of 0.0.0.0/0 (IPv4 misses return it; IPv6 /0 is added as two /1s).
+ */
+static int
+table_create(struct build *b, int f, uint32_t rules, uint32_t tbl8s, uint32_t max_cls,
+	uint32_t def_cls, int socket_id)
+{
+	static uint32_t seq; /* table names are global to the process */
+	uint32_t n = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+	/* Margin of 16 groups: tbl8s must not be 0, and the slack costs 16 KiB at most. */
+	uint32_t groups = tbl8s + 16, widest = RTE_MAX(max_cls, groups);
+	struct rte_lpm6_config cfg6 = {.max_rules = RTE_MAX(rules, 64u), .number_tbl8s = groups};
+	struct rte_fib_conf cfg4 = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = def_cls,
+		.max_routes = (int)RTE_MAX(rules, 64u),
+		.dir24_8 =
+			{
+				/* A DIR24_8 entry holds a next hop or a tbl8 index, less one flag bit. */
+				.nh_sz = widest < (1u << 7)   ? RTE_FIB_DIR24_8_1B
+					: widest < (1u << 15) ? RTE_FIB_DIR24_8_2B
+							      : RTE_FIB_DIR24_8_4B,
+				.num_tbl8 = groups,
+			},
+	};
+	char name[RTE_LPM6_NAMESIZE];
+
+	snprintf(name, sizeof(name), "swcl%d_%u", f ? 6 : 4, n);
+	if (f == 0) {
+		b->cl->fib4 = rte_fib_create(name, socket_id, &cfg4);
+		return b->cl->fib4 == NULL ? -rte_errno : 0;
+	}
+	b->cl->lpm6 = rte_lpm6_create(name, socket_id, &cfg6);
+	return b->cl->lpm6 == NULL ? -rte_errno : 0;
+}
+
+/* Chain of a node: its own services, then its parent's, without repeats. */
+static int64_t
+node_chain(struct build *b, const struct item *it, size_t n, int64_t parent)
+{
+	uint32_t len = 0, i, j;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (it[k].tag & TAG_SRC)
+			continue;
+		if (len == 0 || b->scratch[len - 1] != it[k].tag)
+			b->scratch[len++] = it[k].tag; /* tags sorted: repeats are adjacent */
+	}
+	if (parent > 0) {
+		const uint32_t *pc = b->chains.pool + b->chains.off[parent];
+		uint32_t pl = b->chains.len[parent], own = len;
+
+		for (i = 0; i < pl; i++) {
+			for (j = 0; j < own && b->scratch[j] != pc[i]; j++)
+				;
+			if (j == own)
+				b->scratch[len++] = pc[i];
+		}
+	}
+	return intern_get(&b->chains, b->scratch, len);
+}
+
+/* Source-list set of a node: its own lists OR its parent's. */
+static int64_t
+node_set(struct build *b, const struct item *it, size_t n, int64_t parent)
+{
+	uint32_t words = b->cl->set_words * 2, i;
+	size_t k;
+
+	if (parent >= 0)
+		memcpy(b->scratch, b->sets.pool + b->sets.off[parent], words * sizeof(uint32_t));
+	else
+		memset(b->scratch, 0, words * sizeof(uint32_t));
+	for (k = 0; k < n; k++) {
+		if (!(it[k].tag & TAG_SRC))
+			continue;
+		i = it[k].tag & ~TAG_SRC;
+		b->scratch[i / 32] |= 1u << (i % 32);
+	}
+	return intern_get(&b->sets, b->scratch, words);
+}
+
+/* One family: group equal prefixes into nodes, give each a class, fill the LPM. */
+static int
+build_family(struct build *b, int f, int socket_id)
+{
+	struct item *it = b->items[f];
+	size_t n = b->n_items[f], n_nodes = 0, sp = 0, k, i;
+	size_t *first = NULL, *stack = NULL;
+	int64_t *node_ch = NULL, *node_st = NULL;
+	uint32_t *node_cls = NULL, max_cls = 0;
+	int ret = -ENOMEM;
+
+	if (n == 0)
+		return 0;
+	qsort(it, n, sizeof(*it), item_cmp);
+	first = malloc((n + 1) * sizeof(*first));
+	stack = malloc(n * sizeof(*stack));
+	node_ch = malloc(n * sizeof(*node_ch));
+	node_st = malloc(n * sizeof(*node_st));
+	node_cls = malloc(n * sizeof(*node_cls));
+	if (first == NULL || stack == NULL || node_ch == NULL || node_st == NULL ||
+		node_cls == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (i == 0 || it[i].depth != it[i - 1].depth ||
+			memcmp(it[i].addr, it[i - 1].addr, sizeof(it[i].addr)) != 0)
+			first[n_nodes++] = i;
+	first[n_nodes] = n;
+
+	/* Sorted by address then length: the stack holds the containing nodes (see config_overlap.c). */
+	for (k = 0; k < n_nodes; k++) {
+		const struct item *p = &it[first[k]];
+		size_t cnt = first[k + 1] - first[k];
+		int64_t pch = -1, pst = -1, ch, st, cls;
+		uint32_t pair[2];
+
+		while (sp > 0 && !contains(&it[first[stack[sp - 1]]], p))
+			sp--;
+		if (sp > 0) {
+			pch = node_ch[stack[sp - 1]];
+			pst = node_st[stack[sp - 1]];
+		}
+		ch = node_chain(b, p, cnt, pch);
+		st = node_set(b, p, cnt, pst);
+		if (ch < 0 || st < 0)
+			goto out;
+		pair[0] = (uint32_t)ch;
+		pair[1] = (uint32_t)st;
+		cls = intern_get(&b->classes, pair, 2);
+		if (cls < 0)
+			goto out;
+		if ((uint64_t)cls >= CLASS_MAX) {
+			ret = -E2BIG;
+			goto out;
+		}
+		node_ch[k] = ch;
+		node_st[k] = st;
+		node_cls[k] = (uint32_t)cls;
+		stack[sp++] = k;
+	}
+
+	for (k = 0; k < n_nodes; k++)
+		max_cls = RTE_MAX(max_cls, node_cls[k]);
+	ret = table_create(b, f, (uint32_t)n_nodes + 2, tbl8_needed(it, first, n_nodes), max_cls,
+		it[0].depth == 0 ? node_cls[0] : 0, socket_id);
+	if (ret < 0)
+		goto out;
+	for (k = 0; k < n_nodes; k++) {
+		const struct item *p = &it[first[k]];
+
+		if (p->depth > 0) {
+			ret = table_add(b, f, p->addr, p->depth, node_cls[k]);
+		} else if (f == 1) {
+			/* rte_lpm6 takes depth 1..: /0 is two /1s, unless a /1 node is there. */
+			struct item half = *p;
+			unsigned int h;
+
+			half.depth = 1;
+			half.tag = 0;
+			for (h = 0; h < 2 && ret == 0; h++) {
+				size_t q;
+
+				half.addr[0] = (uint8_t)(h << 7);
+				for (q = 1; q < n_nodes; q++)
+					if (item_cmp(&it[first[q]], &half) >= 0)
+						break;
+				if (q < n_nodes && it[first[q]].depth == 1 &&
+					it[first[q]].addr[0] == half.addr[0])
+					continue;
+				ret = table_add(b, f, half.addr, 1, node_cls[k]);
+			}
+		}
+		if (ret < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(first);
+	free(stack);
+	free(node_ch);
+	free(node_st);
+	free(node_cls);
+	return ret;
+}
+
+/* Copy the interned chains, sets and classes into the classifier's own memory. */
+static int
+flatten(struct build *b, int socket_id)
+{
+	struct sw_classifier *cl = b->cl;
+	uint32_t i, j, chain_total = 0;
+	uint32_t *chain_off;
+
+	for (i = 0; i < b->chains.n; i++)
+		chain_total += b->chains.len[i];
+	cl->classes =
+		rte_zmalloc_socket("sw_class", b->classes.n * sizeof(*cl->classes), 0, socket_id);
+	cl->chains = rte_zmalloc_socket(
+		"sw_class", (chain_total + 1) * sizeof(*cl->chains), 0, socket_id);
+	cl->sets = rte_zmalloc_socket(
+		"sw_class", (size_t)b->sets.n * cl->set_words * sizeof(*cl->sets), 0, socket_id);
+	chain_off = malloc(b->chains.n * sizeof(*chain_off));
+	if (cl->classes == NULL || cl->chains == NULL || cl->sets == NULL || chain_off == NULL) {
+		free(chain_off);
+		return -ENOMEM;
+	}
+	chain_total = 0;
+	for (i = 0; i < b->chains.n; i++) {
+		chain_off[i] = chain_total;
+		for (j = 0; j < b->chains.len[i]; j++)
+			cl->chains[chain_total++] = (uint16_t)b->chains.pool[b->chains.off[i] + j];
+	}
+	for (i = 0; i < b->sets.n; i++) {
+		const uint32_t *w = b->sets.pool + b->sets.off[i];
+
+		for (j = 0; j < cl->set_words; j++)
+			cl->sets[i * cl->set_words + j] =
+				(uint64_t)w[2 * j] | (uint64_t)w[2 * j + 1] << 32;
+	}
+	for (i = 0; i < b->classes.n; i++) {
+		const uint32_t *pair = b->classes.pool + b->classes.off[i];
+
+		cl->classes[i].chain_off = chain_off[pair[0]];
+		cl->classes[i].chain_len = b->chains.len[pair[0]];
+		cl->classes[i].set_off = pair[1] * cl->set_words;
+	}
+	free(chain_off);
+	return 0;
+}
+
+void
+sw_classifier_free(struct sw_classifier *cl)
+{
+	if (cl == NULL)
+		return;
+	rte_fib_free(cl->fib4);
+	rte_lpm6_free(cl->lpm6);
+	rte_free(cl->classes);
+	rte_free(cl->chains);
+	rte_free(cl->sets);
+	rte_free(cl->ports);
+	rte_free(cl);
+}
+
+struct sw_classifier *
+sw_classifier_build(const struct sw_config *c, int socket_id)
+{
+	static const uint8_t verdict[] = {
+		[SW_CONFIG_ACTION_PROXY] = SW_CLASS_PROXY,
+		[SW_CONFIG_ACTION_PASS] = SW_CLASS_PASS,
+		[SW_CONFIG_ACTION_DROP] = SW_CLASS_DROP_SERVICE,
+	};
+	struct build b = {.c = c};
+	struct sw_classifier *cl;
+	uint32_t empty_pair[2] = {0, 0};
+	uint16_t i;
+	int ret = -ENOMEM;
+
+	if (c == NULL || c->n_services > SW_CONFIG_SERVICES_MAX) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	cl = rte_zmalloc_socket("sw_classifier", sizeof(*cl), RTE_CACHE_LINE_SIZE, socket_id);
+	if (cl == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	b.cl = cl;
+	cl->n_services = c->n_services;
+	cl->no_service = c->general.default_action == SW_CONFIG_DEFAULT_DROP ? SW_CLASS_DROP_DEFAULT
+									     : SW_CLASS_BRIDGE;
+	cl->set_words = (2u + 2u * c->n_services + 63) / 64;
+	cl->ports = rte_zmalloc_socket("sw_class_ports",
+		RTE_MAX(c->n_services, 1) * sizeof(*cl->ports), RTE_CACHE_LINE_SIZE, socket_id);
+	b.scratch = malloc(RTE_MAX(c->n_services + 1u, cl->set_words * 2) * sizeof(*b.scratch));
+	if (cl->ports == NULL || b.scratch == NULL)
+		goto fail;
+
+	/* Id 0 of each store is the empty one: lookup misses land on class 0. */
+	memset(b.scratch, 0, cl->set_words * 2 * sizeof(*b.scratch));
+	if (intern_get(&b.chains, b.scratch, 0) != 0 ||
+		intern_get(&b.sets, b.scratch, cl->set_words * 2) != 0 ||
+		intern_get(&b.classes, empty_pair, 2) != 0)
+		goto fail;
+
+	if (add_list(&b, &c->general.allow, TAG_SRC | LIST_ALLOW) < 0 ||
+		add_list(&b, &c->general.deny, TAG_SRC | LIST_DENY) < 0)
+		goto fail;
+	for (i = 0; i < c->n_services; i++) {
+		const struct sw_config_service *s = &c->services[i];
+
+		memcpy(cl->ports[i], s->ports, sizeof(cl->ports[i]));
+		cl->svc_verdict[i] = verdict[s->action];
+		if (add_list(&b, &s->dst, i) < 0 ||
+			add_list(&b, &s->allow, TAG_SRC | (2u + 2u * i)) < 0 ||
+			add_list(&b, &s->deny, TAG_SRC | (3u + 2u * i)) < 0)
+			goto fail;
+		cl->has_src_lists |= s->allow.n > 0 || s->deny.n > 0;
+	}
+	cl->has_src_lists |= c->general.allow.n > 0 || c->general.deny.n > 0;
+
+	ret = build_family(&b, 0, socket_id);
+	if (ret == 0)
+		ret = build_family(&b, 1, socket_id);
+	if (ret == 0)
+		ret = flatten(&b, socket_id);
+	if (ret < 0)
+		goto fail;
+	free(b.items[0]);
+	free(b.items[1]);
+	free(b.scratch);
+	intern_free(&b.chains);
+	intern_free(&b.sets);
+	intern_free(&b.classes);
+	return cl;
+fail:
+	free(b.items[0]);
+	free(b.items[1]);
+	free(b.scratch);
+	intern_free(&b.chains);
+	intern_free(&b.sets);
+	intern_free(&b.classes);
+	sw_classifier_free(cl);
+	rte_errno = -ret;
+	return NULL;
+}
+
+static inline bool
+bit(const uint64_t *w, uint32_t i)
+{
+	return (w[i / 64] >> (i % 64)) & 1;
+}
+
+/* Precedence documented in sw_rules.h: deny, allow, service action, default. */
+static inline void
+verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t port,
+	uint8_t *action, uint16_t *service)
+{
+	const struct class_entry *d = &cl->classes[dcls];
+	const uint64_t *set = &cl->sets[cl->classes[scls].set_off];
+	uint32_t k, svc = UINT32_MAX;
+
+	for (k = 0; k < d->chain_len; k++) {
+		uint16_t s = cl->chains[d->chain_off + k];
+
+		if (bit(cl->ports[s], port)) {
+			svc = s;
+			break;
+		}
+	}
+	*service = svc == UINT32_MAX ? 0 : (uint16_t)(svc + 1);
+	if (bit(set, LIST_DENY) || (svc != UINT32_MAX && bit(set, 3 + 2 * svc)))
+		*action = SW_CLASS_DROP_DENY;
+	else if (bit(set, LIST_ALLOW) || (svc != UINT32_MAX && bit(set, 2 + 2 * svc)))
+		*action = SW_CLASS_PASS;
+	else if (svc != UINT32_MAX)
+		*action = cl->svc_verdict[svc];
+	else
+		*action = cl->no_service;
+}
+
+void
+sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
+	uint8_t *action_out, uint16_t *service_out)
+{
+	unsigned int base;
+
+	for (base = 0; base < n; base += BURST) {
+		unsigned int m = RTE_MIN(n - base, (unsigned int)BURST), i, n4 = 0, n6 = 0;
+		uint32_t dcls[BURST] = {0}, scls[BURST] = {0};
+		uint32_t ip4[2 * BURST];
+		uint64_t nh4[2 * BURST];
+		uint8_t ip6[2 * BURST][RTE_LPM6_IPV6_ADDR_SIZE];
+		int32_t nh6[2 * BURST];
+		uint8_t idx4[BURST], idx6[BURST];
+
+		for (i = 0; i < m; i++) {
+			const struct sw_class_query *p = &q[base + i];
+			uint32_t a;
+
+			if (p->family == AF_INET && cl->fib4 != NULL) {
+				memcpy(&a, p->dst, 4);
+				ip4[n4] = rte_be_to_cpu_32(a);
+				memcpy(&a, p->src, 4);
+				ip4[BURST + n4] = rte_be_to_cpu_32(a);
+				idx4[n4++] = (uint8_t)i;
+			} else if (p->family == AF_INET6 && cl->lpm6 != NULL) {
+				memcpy(ip6[n6], p->dst, RTE_LPM6_IPV6_ADDR_SIZE);
+				memcpy(ip6[BURST + n6], p->src, RTE_LPM6_IPV6_ADDR_SIZE);
+				idx6[n6++] = (uint8_t)i;
+			}
+		}
+		if (n4 > 0) {
+			/* misses return default_nh: class 0, or the class of 0.0.0.0/0 */
+			rte_fib_lookup_bulk(cl->fib4, ip4, nh4, (int)n4);
+			if (cl->has_src_lists)
+				rte_fib_lookup_bulk(cl->fib4, ip4 + BURST, nh4 + BURST, (int)n4);
+			for (i = 0; i < n4; i++) {
+				dcls[idx4[i]] = (uint32_t)nh4[i];
+				if (cl->has_src_lists)
+					scls[idx4[i]] = (uint32_t)nh4[BURST + i];
+			}
+		}
+		if (n6 > 0) {
+			rte_lpm6_lookup_bulk_func(cl->lpm6, ip6, nh6, n6);
+			if (cl->has_src_lists)
+				rte_lpm6_lookup_bulk_func(cl->lpm6, ip6 + BURST, nh6 + BURST, n6);
+			for (i = 0; i < n6; i++) {
+				if (nh6[i] >= 0)
+					dcls[idx6[i]] = (uint32_t)nh6[i];
+				if (cl->has_src_lists && nh6[BURST + i] >= 0)
+					scls[idx6[i]] = (uint32_t)nh6[BURST + i];
+			}
+		}
+		for (i = 0; i < m; i++)
+			verdict(cl, dcls[i], scls[i], rte_be_to_cpu_16(q[base + i].dport),
+				&action_out[base + i], &service_out[base + i]);
+	}
+}

@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests for lib/rules: config fixtures (no EAL), then classification golden tests (EAL). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_memory.h>
+
+#include "sw_rules.h"
+
+#define EXPECT_MAX 512
+
+/* snprintf that must not truncate (and keeps -Wformat-truncation quiet: the result is used). */
+#define FMT(buf, ...) \
+	do { \
+		int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__); \
+		assert_true(n_ >= 0 && (size_t)n_ < sizeof(buf)); \
+	} while (0)
+
+static char configs_dir[PATH_MAX]; /* tests/unit/configs */
+static char top_dir[PATH_MAX]; /* source tree root, for the config directory */
+static char tmp_dir[PATH_MAX]; /* per-run scratch directory */
+
+/*
+ * Fixture annotations. A comment line
+ *   ; expect: TEXT                the next non-annotation line must produce an error
+ *                                 "FIXTURE:LINE: TEXT..."
+ *   ; expect-file: TEXT           an error "FIXTURE: TEXT..." (no line)
+ *   ; expect-list REL:N: TEXT     an error "DIR/REL:N: TEXT... (list named at FIXTURE:LINE)"
+ * $DIR in TEXT is the fixture directory. The load must fail with exactly these errors.
+ */
+struct expect {
+	char head[PATH_MAX + 32]; /* "path:line: " */
+	char text[512];
+	char via[PATH_MAX + 64]; /* "" or "(list named at path:line)" */
+	bool needs_line;
+	bool is_used;
+};
+
+static void
+subst_dir(char *dst, size_t len, const char *src)
+{
+	const char *d = strstr(src, "$DIR");
+
+	int n;
+
+	if (d == NULL)
+		n = snprintf(dst, len, "%s", src);
+	else
+		n = snprintf(dst, len, "%.*s%s%s", (int)(d - src), src, configs_dir, d + 4);
+	assert_true(n >= 0 && (size_t)n < len);
+}
+
+static unsigned int
+read_expectations(const char *path, struct expect *ex)
+{
+	unsigned int n = 0, first_pending = 0, lineno = 0, i;
+	char line[1024];
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *nl = strchr(line, '\n');
+
+		if (nl != NULL)
+			*nl = '\0';
+		lineno++;
+		if (strncmp(line, "; expect: ", 10) == 0) {
+			assert_true(n < EXPECT_MAX);
+			memset(&ex[n], 0, sizeof(ex[n]));
+			subst_dir(ex[n].text, sizeof(ex[n].text), line + 10);
+			ex[n++].needs_line = true;
+		} else if (strncmp(line, "; expect-file: ", 15) == 0) {
+			assert_true(n < EXPECT_MAX);
+			memset(&ex[n], 0, sizeof(ex[n]));
+			FMT(ex[n].head, "%s: ", path);
+			subst_dir(ex[n].text, sizeof(ex[n].text), line + 15);
+			n++;
+		} else if (strncmp(line, "; expect-list ", 14) == 0) {
+			char *rest = strstr(line + 14, ": ");
+
+			assert_non_null(rest);
+			assert_true(n < EXPECT_MAX);
+			memset(&ex[n], 0, sizeof(ex[n]));
+			FMT(ex[n].head, "%s/%.*s: ", configs_dir, (int)(rest - line - 14),
+				line + 14);
+			subst_dir(ex[n].text, sizeof(ex[n].text), rest + 2);
+			ex[n].via[0] = '?'; /* completed below */
+			ex[n++].needs_line = true;
+		} else {
+			for (i = first_pending; i < n; i++) {
+				if (!ex[i].needs_line)
+					continue;
+				if (ex[i].via[0] == '?')
+					FMT(ex[i].via, "(list named at %s:%u)", path, lineno);
+				else
+					FMT(ex[i].head, "%s:%u: ", path, lineno);
+				ex[i].needs_line = false;
+			}
+			first_pending = n;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+dump_errors(const struct sw_config_errors *e)
+{
+	fprintf(stderr, "--- %u error(s) reported:\n", e->count);
+	sw_config_errors_print(e, stderr);
+}
+
+/* One bad fixture: every annotated error is reported, and nothing else. */
+static void
+test_fixture(void **state)
+{
+	static struct expect ex[EXPECT_MAX];
+	struct sw_config_errors e = {0};
+	char path[PATH_MAX];
+	unsigned int n, i, m;
+	struct sw_config *c;
+
+	FMT(path, "%s/%s", configs_dir, (const char *)*state);
+	n = read_expectations(path, ex);
+	assert_true(n > 0);
+	c = sw_config_load(path, &e);
+	if (c != NULL || e.count != n)
+		dump_errors(&e);
+	assert_null(c);
+	for (i = 0; i < n; i++) {
+		size_t hl = strlen(ex[i].head);
+
+		for (m = 0; m < e.n_msgs; m++) {
+			const char *msg = sw_config_errors_get(&e, m);
+
+			if (strncmp(msg, ex[i].head, hl) == 0 &&
+				strncmp(msg + hl, ex[i].text, strlen(ex[i].text)) == 0 &&
+				(ex[i].via[0] == '\0' || strstr(msg, ex[i].via) != NULL)) {
+				break;
+			}
+		}
+		if (m == e.n_msgs) {
+			dump_errors(&e);
+			fail_msg("missing error: %s%s %s", ex[i].head, ex[i].text, ex[i].via);
+		}
+	}
+	assert_int_equal(e.count, n);
+	sw_config_errors_free(&e);
+}
+
+static struct sw_config *
+load_ok(const char *path)
+{
+	struct sw_config_errors e = {0};
+	struct sw_config *c = sw_config_load(path, &e);
+
+	if (c == NULL)
+		dump_errors(&e);
+	assert_non_null(c);
+	assert_int_equal(e.count, 0);
+	sw_config_errors_free(&e);
+	return c;
+}
+
+static struct sw_config *
+load_fixture(const char *name)
+{
+	char path[PATH_MAX];
+
+	FMT(path, "%s/%s", configs_dir, name);
+	return load_ok(path);
+}
+
+static struct sw_config *
+load_text(const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	FMT(path, "%s/%s", tmp_dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return load_ok(path);
+}
+
+static void
+assert_prefix(const struct sw_config_prefix *p, const char *text)
+{
+	char buf[80], a[INET6_ADDRSTRLEN];
+
+	assert_non_null(inet_ntop(p->family, p->addr, a, sizeof(a)));
+	FMT(buf, "%s/%u", a, p->depth);
+	assert_string_equal(buf, text);
+}
+
+static void
+test_good_full(void **state)
+{
+	struct sw_config *c = load_fixture("good_full.ini");
+	const struct sw_config_service *s;
+	char path[PATH_MAX];
+
+	(void)state;
+	FMT(path, "%s/good_full.ini", configs_dir);
+	assert_string_equal(c->path, path);
+	assert_string_equal(c->ports.outside, "0000:3b:00.0");
+	assert_string_equal(c->ports.inside, "net_af_packet1");
+
+	assert_int_equal(c->general.workers, 4);
+	assert_int_equal(c->general.flow_capacity, 2097152);
+	assert_int_equal(c->general.cookie_epoch_ms, 120000);
+	assert_int_equal(c->general.mbufs, 131072);
+	assert_int_equal(c->general.stats_interval_ms, 1500);
+	assert_int_equal(c->general.default_action, SW_CONFIG_DEFAULT_DROP);
+	assert_int_equal(c->general.mtu, 9000);
+	assert_int_equal(c->general.allow.n, 2);
+	assert_prefix(&c->general.allow.v[0], "198.19.1.0/24");
+	assert_int_equal(c->general.allow.v[0].family, AF_INET);
+	assert_prefix(&c->general.allow.v[1], "2001:2:0:ff::/64");
+	assert_int_equal(c->general.allow.v[1].family, AF_INET6);
+	assert_int_equal(c->general.deny.n, 4); /* @file first, then the inline host */
+	assert_prefix(&c->general.deny.v[0], "198.19.7.0/24");
+	assert_prefix(&c->general.deny.v[1], "198.19.8.1/32");
+	assert_prefix(&c->general.deny.v[2], "2001:2:0:77::/64");
+	assert_prefix(&c->general.deny.v[3], "198.19.9.9/32");
+
+	assert_int_equal(c->timeouts.ms[SW_CONN_FREE], 0);
+	assert_int_equal(c->timeouts.ms[SW_CONN_SYN_SENT], 5000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_ESTABLISHED], 7200000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_FIN_WAIT_1], 90000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_FIN_WAIT_2], 90000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_CLOSE_WAIT], 45000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_LAST_ACK], 20000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_CLOSING], 15000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_TIME_WAIT], 60000);
+	assert_int_equal(c->timeouts.ms[SW_CONN_CLOSED], 500);
+
+	assert_int_equal(c->n_services, 3);
+	s = &c->services[0];
+	assert_int_equal(s->id, 1);
+	assert_string_equal(s->name, "web");
+	assert_int_equal(s->action, SW_CONFIG_ACTION_PROXY);
+	assert_int_equal(s->dst.n, 2);
+	assert_prefix(&s->dst.v[0], "198.18.2.0/24");
+	assert_prefix(&s->dst.v[1], "2001:2:0:2::/64");
+	assert_int_equal(s->n_ports, 2 + 81);
+	assert_false(sw_config_service_has_port(s, 0));
+	assert_false(sw_config_service_has_port(s, 79));
+	assert_true(sw_config_service_has_port(s, 80));
+	assert_true(sw_config_service_has_port(s, 443));
+	assert_false(sw_config_service_has_port(s, 7999));
+	assert_true(sw_config_service_has_port(s, 8000));
+	assert_true(sw_config_service_has_port(s, 8080));
+	assert_false(sw_config_service_has_port(s, 8081));
+	assert_int_equal(s->mss, 1400);
+	assert_int_equal(s->wscale, 7);
+	assert_int_equal(s->sack, SW_CONFIG_OPT_ON);
+	assert_int_equal(s->timestamps, SW_CONFIG_OPT_OFF);
+	assert_int_equal(s->ecn, SW_CONFIG_OPT_LEARN);
+	assert_int_equal(s->syn_rate, 5000);
+	assert_int_equal(s->allow.n, 1);
+	assert_prefix(&s->allow.v[0], "198.19.5.0/24");
+	assert_int_equal(s->deny.n, 2);
+	assert_prefix(&s->deny.v[1], "2001:2:0:66::/64");
+	assert_int_equal(s->timeouts.ms[SW_CONN_SYN_SENT], 5000); /* from [timeouts] */
+	assert_int_equal(s->timeouts.ms[SW_CONN_ESTABLISHED], 1800000);
+	assert_int_equal(s->timeouts.ms[SW_CONN_FIN_WAIT_1], 10000);
+	assert_int_equal(s->timeouts.ms[SW_CONN_FIN_WAIT_2], 10000);
+	assert_int_equal(s->timeouts.ms[SW_CONN_CLOSED], 500);
+
+	s = &c->services[1];
+	assert_int_equal(s->id, 2);
+	assert_string_equal(s->name, "ssh.admin-1");
+	assert_int_equal(s->action, SW_CONFIG_ACTION_PASS);
+	assert_int_equal(s->dst.n, 1);
+	assert_prefix(&s->dst.v[0], "198.18.3.7/32");
+	assert_int_equal(s->n_ports, 1);
+	assert_true(sw_config_service_has_port(s, 22));
+	assert_int_equal(s->mss, SW_CONFIG_MSS_LEARN);
+	assert_int_equal(s->wscale, SW_CONFIG_WSCALE_LEARN);
+	assert_int_equal(s->allow.n, 0);
+	assert_null(s->allow.v);
+
+	s = &c->services[2];
+	assert_int_equal(s->id, 3);
+	assert_string_equal(s->name, "blackhole");
+	assert_int_equal(s->action, SW_CONFIG_ACTION_DROP);
+	assert_prefix(&s->dst.v[1], "2001:2:0:4::1/128");
+	assert_int_equal(s->n_ports, 65535);
+	assert_false(sw_config_service_has_port(s, 0));
+	assert_true(sw_config_service_has_port(s, 65535));
+	sw_config_free(c);
+}
+
+/* config/synwall.ini sets every key to its documented default: they must be the built-in ones. */
+static void
+test_reference_defaults(void **state)
+{
+	struct sw_config *min = load_fixture("good_minimal.ini"), *ref;
+	const struct sw_config_service *a, *b;
+	char path[PATH_MAX];
+
+	(void)state;
+	FMT(path, "%s/config/synwall.ini", top_dir);
+	ref = load_ok(path);
+	assert_int_equal(min->general.workers, 0);
+	assert_int_equal(ref->general.workers, min->general.workers);
+	assert_int_equal(ref->general.flow_capacity, min->general.flow_capacity);
+	assert_int_equal(ref->general.flow_capacity, 1048576);
+	assert_int_equal(ref->general.cookie_epoch_ms, min->general.cookie_epoch_ms);
+	assert_int_equal(ref->general.cookie_epoch_ms, 60000);
+	assert_int_equal(ref->general.mbufs, min->general.mbufs);
+	assert_int_equal(ref->general.mbufs, 65536);
+	assert_int_equal(ref->general.stats_interval_ms, min->general.stats_interval_ms);
+	assert_int_equal(ref->general.default_action, min->general.default_action);
+	assert_int_equal(ref->general.default_action, SW_CONFIG_DEFAULT_BRIDGE);
+	assert_int_equal(ref->general.mtu, min->general.mtu);
+	assert_int_equal(ref->general.mtu, 1500);
+	assert_memory_equal(&ref->timeouts, &min->timeouts, sizeof(ref->timeouts));
+	assert_int_equal(ref->n_services, 1);
+	a = &ref->services[0];
+	b = &min->services[0];
+	assert_int_equal(a->action, b->action);
+	assert_int_equal(a->mss, b->mss);
+	assert_int_equal(a->wscale, b->wscale);
+	assert_int_equal(a->sack, b->sack);
+	assert_int_equal(a->timestamps, b->timestamps);
+	assert_int_equal(a->ecn, b->ecn);
+	assert_int_equal(a->syn_rate, b->syn_rate);
+	assert_memory_equal(&a->timeouts, &b->timeouts, sizeof(a->timeouts));
+	assert_memory_equal(&a->timeouts, &min->timeouts, sizeof(a->timeouts));
+	sw_config_free(ref);
+	sw_config_free(min);
+}
+
+static void
+test_lab(void **state)
+{
+	struct sw_config *c;
+	char path[PATH_MAX];
+
+	(void)state;
+	FMT(path, "%s/config/lab.ini", top_dir);
+	c = load_ok(path);
+	assert_string_equal(c->ports.outside, "net_af_packet0");
+	assert_string_equal(c->ports.inside, "net_af_packet1");
+	assert_int_equal(c->n_services, 1);
+	assert_int_equal(c->services[0].action, SW_CONFIG_ACTION_PROXY);
+	assert_int_equal(c->services[0].dst.n, 1);
+	assert_prefix(&c->services[0].dst.v[0], "198.18.2.0/24");
+	assert_int_equal(c->services[0].n_ports, 2);
+	assert_true(sw_config_service_has_port(&c->services[0], 80));
+	assert_true(sw_config_service_has_port(&c->services[0], 5001));
+	sw_config_free(c);
+}
+
+static void
+test_missing_config(void **state)
+{
+	struct sw_config_errors e = {0};
+	char path[PATH_MAX], want[PATH_MAX + 64];
+
+	(void)state;
+	FMT(path, "%s/does_not_exist.ini", configs_dir);
+	assert_null(sw_config_load(path, &e));
+	assert_int_equal(e.count, 1);
+	FMT(want, "%s: cannot open: No such file or directory", path);
+	assert_string_equal(sw_config_errors_get(&e, 0), want);
+	assert_null(sw_config_errors_get(&e, 1));
+	sw_config_errors_free(&e);
+	assert_int_equal(e.count, 0);
+	assert_null(e.msgs);
+}
+
+/* errs may be NULL, or uninitialised: each load starts it afresh. */
+static void
+test_errors_api(void **state)
+{
+	static struct expect ex[EXPECT_MAX];
+	struct sw_config_errors e;
+	unsigned int n;
+	char bad[PATH_MAX], good[PATH_MAX];
+	struct sw_config *c;
+
+	(void)state;
+	FMT(bad, "%s/bad_multi.ini", configs_dir);
+	FMT(good, "%s/good_minimal.ini", configs_dir);
+	assert_null(sw_config_load(bad, NULL));
+	c = sw_config_load(good, NULL);
+	assert_non_null(c);
+	sw_config_free(c);
+	sw_config_free(NULL);
+
+	n = read_expectations(bad, ex);
+	memset(&e, 0xa5, sizeof(e)); /* garbage, as an uninitialised local would hold */
+	assert_null(sw_config_load(bad, &e));
+	assert_int_equal(e.count, n);
+	assert_int_equal(e.n_msgs, n);
+	sw_config_errors_free(&e);
+	memset(&e, 0xa5, sizeof(e));
+	c = sw_config_load(good, &e);
+	assert_non_null(c);
+	assert_int_equal(e.count, 0);
+	assert_int_equal(e.n_msgs, 0);
+	sw_config_free(c);
+	sw_config_errors_free(&e);
+	sw_config_errors_free(NULL);
+	assert_int_equal(sw_config_errors_print(NULL, stderr), 0);
+}
+
+/* Past SW_CONFIG_ERRORS_MAX messages are counted, and print says how many it left out. */
+static void
+test_errors_cap(void **state)
+{
+	struct sw_config_errors e = {0};
+	char path[PATH_MAX], out[PATH_MAX], line[256];
+	bool has_summary = false;
+	unsigned int i, lines = 0;
+	FILE *f;
+
+	(void)state;
+	FMT(path, "%s/many_bad.txt", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < SW_CONFIG_ERRORS_MAX + 500; i++)
+		fprintf(f, "198.19.%u.%u/24\n", i / 250, i % 250 + 1);
+	fclose(f);
+	FMT(path, "%s/many_bad.ini", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "[ports]\noutside = a\ninside = b\n[general]\ndeny = @many_bad.txt\n");
+	fclose(f);
+	assert_null(sw_config_load(path, &e));
+	assert_int_equal(e.count, SW_CONFIG_ERRORS_MAX + 500);
+	assert_int_equal(e.n_msgs, SW_CONFIG_ERRORS_MAX);
+
+	FMT(out, "%s/errors.txt", tmp_dir);
+	f = fopen(out, "w+");
+	assert_non_null(f);
+	assert_int_equal(sw_config_errors_print(&e, f), SW_CONFIG_ERRORS_MAX + 500);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		has_summary |= strcmp(line, "(500 more errors not shown)\n") == 0;
+	}
+	fclose(f);
+	assert_int_equal(lines, SW_CONFIG_ERRORS_MAX + 1);
+	assert_true(has_summary);
+	sw_config_errors_free(&e);
+}
+
+/* ---------------------------------------------------------------- classification (EAL) */
+
+struct golden {
+	const char *src, *dst;
+	uint16_t port;
+	uint8_t action;
+	uint16_t service;
+};
+
+static const char *const action_names[] = {
+	"BRIDGE", "PROXY", "PASS", "DROP_DENY", "DROP_SERVICE", "DROP_DEFAULT"};
+
+static void
+make_query(struct sw_class_query *q, uint8_t (*buf)[16], const struct golden *g)
+{
+	int fam = strchr(g->dst, ':') != NULL ? AF_INET6 : AF_INET;
+
+	assert_int_equal(inet_pton(fam, g->src, buf[0]), 1);
+	assert_int_equal(inet_pton(fam, g->dst, buf[1]), 1);
+	q->family = (uint8_t)fam;
+	q->src = buf[0];
+	q->dst = buf[1];
+	q->dport = htons(g->port);
+}
+
+/* Each case alone, then all of them in one bulk call (several bursts, families mixed). */
+static void
+check_golden(const struct sw_classifier *cl, const struct golden *g, unsigned int n)
+{
+	struct sw_class_query *q = calloc(n * 3, sizeof(*q));
+	uint8_t(*buf)[2][16] = calloc(n, sizeof(*buf));
+	uint8_t *act = calloc(n * 3, 1);
+	uint16_t *svc = calloc(n * 3, sizeof(*svc));
+	unsigned int i, fails = 0;
+
+	assert_non_null(q);
+	assert_non_null(buf);
+	assert_non_null(act);
+	assert_non_null(svc);
+	for (i = 0; i < n; i++) {
+		make_query(&q[i], buf[i], &g[i]);
+		sw_classify_bulk(cl, &q[i], 1, &act[i], &svc[i]);
+		if (act[i] != g[i].action || svc[i] != g[i].service) {
+			fprintf(stderr, "case %u: %s -> %s:%u: got %s/%u, want %s/%u\n", i,
+				g[i].src, g[i].dst, g[i].port, action_names[act[i]], svc[i],
+				action_names[g[i].action], g[i].service);
+			fails++;
+		}
+	}
+	for (i = n; i < n * 3; i++)
+		q[i] = q[i % n];
+	memset(act, 0xff, n * 3);
+	sw_classify_bulk(cl, q, n * 3, act, svc);
+	for (i = 0; i < n * 3; i++) {
+		if (act[i] != g[i % n].action || svc[i] != g[i % n].service) {
+			fprintf(stderr, "bulk case %u: got %s/%u\n", i, action_names[act[i]],
+				svc[i]);
+			fails++;
+		}
+	}
+	free(q);
+	free(buf);
+	free(act);
+	free(svc);
+	assert_int_equal(fails, 0);
+}
+
+static struct sw_classifier *
+build(const struct sw_config *c)
+{
+	struct sw_classifier *cl = sw_classifier_build(c, SOCKET_ID_ANY);
+
+	if (cl == NULL)
+		fprintf(stderr, "sw_classifier_build: %s\n", rte_strerror(rte_errno));
+	assert_non_null(cl);
+	return cl;
+}
+
+#define PORTS_HDR "[ports]\noutside = net_af_packet0\ninside = net_af_packet1\n"
+
+static const char classify_ini[] = PORTS_HDR
+	"[general]\n"
+	"allow = 198.19.1.0/24, 198.19.3.0/24, 198.19.4.5/32, 2001:2:0:a1::/64\n"
+	"deny = 198.19.2.0/24, 198.19.3.7/32, 198.19.4.0/24, 198.19.6.66, 2001:2:0:d1::/64\n"
+	"[service wide]\n" /* 1 */
+	"dst = 198.18.0.0/16\nports = 80\n"
+	"[service mid]\n" /* 2: nested in wide, same action */
+	"dst = 198.18.2.0/24\nports = 80, 443\n"
+	"allow = 198.19.6.0/24\ndeny = 198.19.5.0/24, 198.19.1.128/25\n"
+	"[service alt]\n" /* 3: nested in mid, disjoint ports */
+	"dst = 198.18.2.128/25\nports = 8080\naction = pass\n"
+	"[service sink]\n" /* 4 */
+	"dst = 198.18.5.0/24\nports = 22\naction = drop\n"
+	"[service range]\n" /* 5 */
+	"dst = 198.18.6.0/24\nports = 8000-8080, 9000\n"
+	"[service v6]\n" /* 6 */
+	"dst = 2001:2:0:2::/64\nports = 80\n"
+	"[service v6host]\n" /* 7 */
+	"dst = 2001:2:0:2::1:0/112\nports = 443\naction = pass\n";
+
+static const struct golden classify_cases[] = {
+	/* most specific dst prefix holding the port wins */
+	{"198.19.0.1", "198.18.2.200", 8080, SW_CLASS_PASS, 3},
+	{"198.19.0.1", "198.18.2.200", 80, SW_CLASS_PROXY, 2},
+	{"198.19.0.1", "198.18.2.200", 443, SW_CLASS_PROXY, 2},
+	{"198.19.0.1", "198.18.2.1", 8080, SW_CLASS_BRIDGE, 0},
+	{"198.19.0.1", "198.18.3.1", 80, SW_CLASS_PROXY, 1},
+	{"198.19.0.1", "198.18.3.1", 443, SW_CLASS_BRIDGE, 0},
+	{"198.19.0.1", "198.18.5.9", 22, SW_CLASS_DROP_SERVICE, 4},
+	{"198.19.0.1", "198.18.5.9", 23, SW_CLASS_BRIDGE, 0},
+	{"198.19.0.1", "198.18.5.9", 80, SW_CLASS_PROXY, 1},
+	{"198.19.0.1", "198.20.0.1", 80, SW_CLASS_BRIDGE, 0},
+	/* port ranges */
+	{"198.19.0.1", "198.18.6.1", 7999, SW_CLASS_BRIDGE, 0},
+	{"198.19.0.1", "198.18.6.1", 8000, SW_CLASS_PROXY, 5},
+	{"198.19.0.1", "198.18.6.1", 8040, SW_CLASS_PROXY, 5},
+	{"198.19.0.1", "198.18.6.1", 8080, SW_CLASS_PROXY, 5},
+	{"198.19.0.1", "198.18.6.1", 8081, SW_CLASS_BRIDGE, 0},
+	{"198.19.0.1", "198.18.6.1", 9000, SW_CLASS_PROXY, 5},
+	{"198.19.0.1", "198.18.6.1", 9001, SW_CLASS_BRIDGE, 0},
+	{"198.19.0.1", "198.18.6.1", 80, SW_CLASS_PROXY, 1},
+	/* IPv6 */
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_PROXY, 6},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 443, SW_CLASS_BRIDGE, 0},
+	{"2001:2:0:99::1", "2001:2:0:2::1:5", 443, SW_CLASS_PASS, 7},
+	{"2001:2:0:99::1", "2001:2:0:2::1:5", 80, SW_CLASS_PROXY, 6},
+	{"2001:2:0:99::1", "2001:2:0:3::1", 80, SW_CLASS_BRIDGE, 0},
+	{"2001:2:0:a1::1", "2001:2:0:2::5", 80, SW_CLASS_PASS, 6},
+	{"2001:2:0:d1::1", "2001:2:0:2::5", 80, SW_CLASS_DROP_DENY, 6},
+	{"2001:2:0:d1::1", "2001:2:0:3::1", 80, SW_CLASS_DROP_DENY, 0},
+	/* global allow / deny, for service and non-service traffic */
+	{"198.19.1.1", "198.18.2.1", 80, SW_CLASS_PASS, 2},
+	{"198.19.1.1", "198.18.3.1", 443, SW_CLASS_PASS, 0},
+	{"198.19.2.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 2},
+	{"198.19.2.1", "198.18.3.1", 443, SW_CLASS_DROP_DENY, 0},
+	/* deny beats allow whichever is more specific */
+	{"198.19.3.7", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 2},
+	{"198.19.3.8", "198.18.2.1", 80, SW_CLASS_PASS, 2},
+	{"198.19.4.5", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 2},
+	/* per-service lists apply to that service only */
+	{"198.19.5.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 2},
+	{"198.19.5.1", "198.18.3.1", 80, SW_CLASS_PROXY, 1},
+	{"198.19.5.1", "198.18.2.200", 8080, SW_CLASS_PASS, 3},
+	{"198.19.6.1", "198.18.2.1", 443, SW_CLASS_PASS, 2},
+	{"198.19.6.1", "198.18.3.1", 80, SW_CLASS_PROXY, 1},
+	/* global deny beats service allow; service deny beats global allow */
+	{"198.19.6.66", "198.18.2.1", 443, SW_CLASS_DROP_DENY, 2},
+	{"198.19.1.200", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 2},
+	{"198.19.1.200", "198.18.3.1", 80, SW_CLASS_PASS, 1},
+};
+
+static void
+test_classify_golden(void **state)
+{
+	struct sw_config *c = load_text("classify.ini", classify_ini);
+	struct sw_classifier *cl = build(c);
+	struct sw_class_query q = {.family = 0};
+	uint8_t act;
+	uint16_t svc;
+
+	(void)state;
+	sw_config_free(c); /* the classifier keeps its own copy */
+	check_golden(cl, classify_cases, RTE_DIM(classify_cases));
+	sw_classify_bulk(cl, &q, 1, &act, &svc); /* not IP: no-service verdict */
+	assert_int_equal(act, SW_CLASS_BRIDGE);
+	assert_int_equal(svc, 0);
+	sw_classify_bulk(cl, NULL, 0, NULL, NULL);
+	sw_classifier_free(cl);
+	sw_classifier_free(NULL);
+}
+
+static void
+test_classify_default_drop(void **state)
+{
+	static const struct golden cases[] = {
+		{"198.19.0.1", "198.18.3.1", 80, SW_CLASS_DROP_DEFAULT, 0},
+		{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_DROP_DEFAULT, 0},
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"198.19.1.1", "198.18.3.1", 80, SW_CLASS_PASS, 0},
+		{"198.19.2.1", "198.18.3.1", 80, SW_CLASS_DROP_DENY, 0},
+		{"198.19.2.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"2001:2::1", "2001:2::2", 80, SW_CLASS_DROP_DEFAULT, 0},
+	};
+	struct sw_config *c = load_text("default_drop.ini",
+		PORTS_HDR "[general]\ndefault_action = drop\n"
+			  "allow = 198.19.1.0/24\ndeny = 198.19.2.0/24\n"
+			  "[service web]\ndst = 198.18.2.0/24\nports = 80\n");
+	struct sw_classifier *cl = build(c);
+
+	(void)state;
+	check_golden(cl, cases, RTE_DIM(cases));
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
+/* No prefix at all: no LPM is built and everything gets the default. */
+static void
+test_classify_empty(void **state)
+{
+	static const struct golden bridge[] = {
+		{"198.19.0.1", "198.18.3.1", 80, SW_CLASS_BRIDGE, 0},
+		{"2001:2::1", "2001:2::2", 80, SW_CLASS_BRIDGE, 0},
+	};
+	static const struct golden drop[] = {
+		{"198.19.0.1", "198.18.3.1", 80, SW_CLASS_DROP_DEFAULT, 0},
+		{"2001:2::1", "2001:2::2", 80, SW_CLASS_DROP_DEFAULT, 0},
+	};
+	struct sw_config *c = load_text("empty.ini", PORTS_HDR);
+	struct sw_classifier *cl = build(c);
+
+	(void)state;
+	check_golden(cl, bridge, RTE_DIM(bridge));
+	sw_classifier_free(cl);
+	sw_config_free(c);
+	c = load_text("empty_drop.ini", PORTS_HDR "[general]\ndefault_action = drop\n");
+	cl = build(c);
+	check_golden(cl, drop, RTE_DIM(drop));
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
+/* /0 prefixes (the LPMs take depth >= 1), also next to an explicit /1. */
+static void
+test_classify_default_route(void **state)
+{
+	static const struct golden cases[] = {
+		{"10.0.0.1", "10.1.1.1", 22, SW_CLASS_DROP_SERVICE, 1},
+		{"10.0.0.1", "200.1.1.1", 22, SW_CLASS_DROP_SERVICE, 1},
+		{"10.0.0.1", "200.1.1.1", 23, SW_CLASS_BRIDGE, 0},
+		{"200.0.0.1", "10.1.1.1", 22, SW_CLASS_DROP_DENY, 1},
+		{"200.0.0.1", "10.1.1.1", 23, SW_CLASS_DROP_DENY, 0},
+		{"10.0.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 2},
+		{"10.0.0.1", "198.18.2.1", 22, SW_CLASS_DROP_SERVICE, 1},
+		{"2001:2::1", "2001:2:0:1::1", 22, SW_CLASS_DROP_SERVICE, 1},
+		{"2001:2::1", "8000::1", 22, SW_CLASS_DROP_SERVICE, 1},
+		{"2001:2:0:d::1", "2001:2:0:1::1", 22, SW_CLASS_DROP_DENY, 1},
+	};
+	struct sw_config *c = load_text("default_route.ini",
+		PORTS_HDR "[general]\ndeny = 128.0.0.0/1, 2001:2:0:d::/64\n"
+			  "[service any]\ndst = 0.0.0.0/0, ::/0\nports = 22\naction = drop\n"
+			  "[service web]\ndst = 198.18.2.0/24\nports = 80\n");
+	struct sw_classifier *cl = build(c);
+
+	(void)state;
+	check_golden(cl, cases, RTE_DIM(cases));
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * 100,000 deny prefixes from an @file: 60k contiguous /24s, 30k /32s each in its own /24 (one
+ * tbl8 group each: the 2-byte DIR24_8 next-hop width), 10k IPv6 /64s. Load, build, classify.
+ */
+static void
+test_classify_100k(void **state)
+{
+	static const struct golden cases[] = {
+		{"10.0.0.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"10.5.7.9", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"10.234.95.255", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"10.234.96.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"11.0.3.4", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"11.0.3.5", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"11.117.47.250", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"11.117.47.48", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"11.117.48.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"11.0.3.4", "198.18.3.1", 80, SW_CLASS_DROP_DENY, 0},
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"2001:2:0:1234::9", "2001:2:0:ffff::1", 80, SW_CLASS_DROP_DENY, 2},
+		{"2001:2:0:2710::1", "2001:2:0:ffff::1", 80, SW_CLASS_PROXY, 2},
+	};
+	struct sw_class_query *q;
+	struct sw_classifier *cl;
+	struct sw_config *c;
+	uint8_t(*addr)[16], dst4[4], dst6[16], *act;
+	uint16_t *svc;
+	char path[PATH_MAX];
+	unsigned int i, n = 0, bad = 0;
+	double t0, t1, t2, t3;
+	FILE *f;
+
+	(void)state;
+	FMT(path, "%s/big_deny.txt", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "# generated: 100,000 prefixes\n");
+	for (i = 0; i < 60000; i++)
+		fprintf(f, "10.%u.%u.0/24\n", i >> 8, i & 255);
+	for (i = 0; i < 30000; i++)
+		fprintf(f, "11.%u.%u.%u\n", i >> 8, i & 255, i % 250 + 1);
+	for (i = 0; i < 10000; i++)
+		fprintf(f, "2001:2:0:%x::/64\n", i);
+	fclose(f);
+
+	t0 = now_s();
+	c = load_text("big.ini",
+		PORTS_HDR "[general]\ndeny = @big_deny.txt\n"
+			  "[service web]\ndst = 198.18.2.0/24\nports = 80\n"
+			  "[service web6]\ndst = 2001:2:0:ffff::/64\nports = 80\n");
+	t1 = now_s();
+	assert_int_equal(c->general.deny.n, 100000);
+	cl = build(c);
+	t2 = now_s();
+	check_golden(cl, cases, RTE_DIM(cases));
+
+	/* Every listed prefix, as a source, is denied. */
+	q = calloc(100000, sizeof(*q));
+	addr = calloc(100000, sizeof(*addr));
+	act = calloc(100000, 1);
+	svc = calloc(100000, sizeof(*svc));
+	assert_non_null(q);
+	assert_non_null(addr);
+	assert_non_null(act);
+	assert_non_null(svc);
+	inet_pton(AF_INET, "198.18.2.9", dst4);
+	inet_pton(AF_INET6, "2001:2:0:ffff::9", dst6);
+	for (i = 0; i < c->general.deny.n; i++, n++) {
+		const struct sw_config_prefix *p = &c->general.deny.v[i];
+
+		memcpy(addr[n], p->addr, 16);
+		if (p->depth < (p->family == AF_INET ? 32 : 128))
+			addr[n][p->family == AF_INET ? 3 : 15] |= 0x2a; /* a host inside */
+		q[n].family = p->family;
+		q[n].src = addr[n];
+		q[n].dst = p->family == AF_INET ? dst4 : dst6;
+		q[n].dport = htons(80);
+	}
+	t3 = now_s();
+	sw_classify_bulk(cl, q, n, act, svc);
+	t3 = now_s() - t3;
+	for (i = 0; i < n; i++)
+		bad += act[i] != SW_CLASS_DROP_DENY || svc[i] != (q[i].family == AF_INET ? 1 : 2);
+	assert_int_equal(bad, 0);
+	fprintf(stderr, "100k prefixes: load %.3f s, build %.3f s, classify %u in %.3f s\n",
+		t1 - t0, t2 - t1, n, t3);
+	free(q);
+	free(addr);
+	free(act);
+	free(svc);
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
+/* 40,000 /32s each in its own /24: more tbl8 groups than 2-byte next hops can index. */
+static void
+test_classify_scattered(void **state)
+{
+	static const struct golden cases[] = {
+		{"12.0.0.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"12.0.0.2", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"12.156.63.250", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"12.156.64.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"12.100.100.201", "198.18.3.1", 80, SW_CLASS_DROP_DENY, 0},
+		{"12.100.100.101", "198.18.3.1", 80, SW_CLASS_BRIDGE, 0},
+	};
+	struct sw_classifier *cl;
+	struct sw_config *c;
+	char path[PATH_MAX];
+	unsigned int i;
+	FILE *f;
+
+	(void)state;
+	FMT(path, "%s/scattered.txt", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < 40000; i++)
+		fprintf(f, "12.%u.%u.%u\n", i >> 8, i & 255, i % 250 + 1);
+	fclose(f);
+	c = load_text("scattered.ini",
+		PORTS_HDR "[general]\ndeny = @scattered.txt\n"
+			  "[service web]\ndst = 198.18.2.0/24\nports = 80\n");
+	cl = build(c);
+	check_golden(cl, cases, RTE_DIM(cases));
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static bool
+has_fixtures(void)
+{
+	char probe[PATH_MAX + 32];
+
+	FMT(configs_dir, "%s/tests/unit/configs", top_dir);
+	FMT(probe, "%s/good_minimal.ini", configs_dir);
+	return access(probe, R_OK) == 0;
+}
+
+/*
+ * The source tree: $SW_SRCDIR, else from __FILE__ as the compiler saw it, which meson makes
+ * relative to the build directory: try it from the current directory (meson test runs there),
+ * then from the build directory found from this executable (build/tests/unit/test_rules).
+ */
+static int
+find_dirs(void)
+{
+	const char *env = getenv("SW_SRCDIR");
+	const char *file = __FILE__, *end = strstr(file, "tests/unit/test_rules.c");
+	char exe[PATH_MAX], rel[PATH_MAX];
+	ssize_t n;
+	int up;
+
+	if (env != NULL) {
+		FMT(top_dir, "%s", env);
+		return has_fixtures() ? 0 : -1;
+	}
+	if (end == NULL)
+		return -1;
+	FMT(rel, "%.*s", (int)(end - file), file);
+	FMT(top_dir, "%s.", rel);
+	if (rel[0] == '/' || has_fixtures())
+		return has_fixtures() ? 0 : -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	for (up = 0; up < 3; up++) { /* test_rules, unit, tests */
+		char *slash = strrchr(exe, '/');
+
+		if (slash == NULL)
+			return -1;
+		*slash = '\0';
+	}
+	FMT(top_dir, "%s/%s.", exe, rel);
+	if (!has_fixtures()) {
+		fprintf(stderr,
+			"cannot find tests/unit/configs (set SW_SRCDIR to the source tree)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_setup(void **state)
+{
+	(void)state;
+	FMT(tmp_dir, "/tmp/test_rules_XXXXXX");
+	if (mkdtemp(tmp_dir) == NULL)
+		return -1;
+	return find_dirs();
+}
+
+static void remove_dir(const char *dir);
+
+static int
+config_teardown(void **state)
+{
+	(void)state;
+	remove_dir(tmp_dir);
+	return 0;
+}
+
+static int
+eal_setup(void **state)
+{
+	char prefix[64];
+	char *argv[] = {(char *)(uintptr_t) "test_rules", (char *)(uintptr_t) "--no-huge",
+		(char *)(uintptr_t) "-m", (char *)(uintptr_t) "256", (char *)(uintptr_t) "--no-pci",
+		(char *)(uintptr_t) "--file-prefix", prefix, (char *)(uintptr_t) "--log-level=4"};
+
+	FMT(prefix, "test_rules_%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
+		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	return config_setup(state);
+}
+
+/* Remove the files directly in dir, then dir itself. */
+static void
+remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char p[PATH_MAX + 300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		FMT(p, "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+static int
+eal_teardown(void **state)
+{
+	char run_dir[PATH_MAX];
+
+	(void)state;
+	remove_dir(tmp_dir);
+	FMT(run_dir, "%s", rte_eal_get_runtime_dir()); /* /var/run/dpdk/test_rules_<pid> */
+	rte_eal_cleanup();
+	remove_dir(run_dir);
+	return 0;
+}
+
+#define FIXTURE(f) \
+	{ \
+		"fixture " f, test_fixture, NULL, NULL, (void *)(uintptr_t)f \
+	}
+
+int
+main(void)
+{
+	static const struct CMUnitTest config_tests[] = {
+		cmocka_unit_test(test_good_full),
+		cmocka_unit_test(test_reference_defaults),
+		cmocka_unit_test(test_lab),
+		cmocka_unit_test(test_missing_config),
+		cmocka_unit_test(test_errors_api),
+		cmocka_unit_test(test_errors_cap),
+		FIXTURE("bad_syntax.ini"),
+		FIXTURE("bad_unknown_section.ini"),
+		FIXTURE("bad_unknown_key.ini"),
+		FIXTURE("bad_duplicate_key.ini"),
+		FIXTURE("bad_duplicate_section.ini"),
+		FIXTURE("bad_prefix.ini"),
+		FIXTURE("bad_host_bits.ini"),
+		FIXTURE("bad_prefix_len.ini"),
+		FIXTURE("bad_port.ini"),
+		FIXTURE("bad_port_zero.ini"),
+		FIXTURE("bad_port_65536.ini"),
+		FIXTURE("bad_port_range.ini"),
+		FIXTURE("bad_port_list.ini"),
+		FIXTURE("bad_duplicate_service.ini"),
+		FIXTURE("bad_service_name.ini"),
+		FIXTURE("bad_action.ini"),
+		FIXTURE("bad_enum.ini"),
+		FIXTURE("bad_number.ini"),
+		FIXTURE("bad_duration_unit.ini"),
+		FIXTURE("bad_device.ini"),
+		FIXTURE("bad_missing_file.ini"),
+		FIXTURE("bad_list_line.ini"),
+		FIXTURE("bad_empty_dst.ini"),
+		FIXTURE("bad_ranges_low.ini"),
+		FIXTURE("bad_ranges_high.ini"),
+		FIXTURE("bad_missing_ports_section.ini"),
+		FIXTURE("bad_missing_ports_key.ini"),
+		FIXTURE("bad_same_ports.ini"),
+		FIXTURE("bad_service_no_dst.ini"),
+		FIXTURE("bad_service_no_ports.ini"),
+		FIXTURE("bad_overlap.ini"),
+		FIXTURE("bad_ambiguous.ini"),
+		FIXTURE("bad_proxy_only.ini"),
+		FIXTURE("bad_too_many_services.ini"),
+		FIXTURE("bad_multi.ini"),
+	};
+	static const struct CMUnitTest classify_tests[] = {
+		cmocka_unit_test(test_classify_golden),
+		cmocka_unit_test(test_classify_default_drop),
+		cmocka_unit_test(test_classify_empty),
+		cmocka_unit_test(test_classify_default_route),
+		cmocka_unit_test(test_classify_100k),
+		cmocka_unit_test(test_classify_scattered),
+	};
+	int fails;
+
+	fails = cmocka_run_group_tests_name("config", config_tests, config_setup, config_teardown);
+	fails += cmocka_run_group_tests_name("classify", classify_tests, eal_setup, eal_teardown);
+	return fails;
+}
