@@ -105,7 +105,8 @@ clients_tx_burst(struct gen_worker *w, void *priv, uint16_t budget)
 		return 0;
 	n = RTE_MIN(n, (uint64_t)(cfg->concurrency - c->tcp.n_active));
 	if (cfg->conn_rate > 0) {
-		uint64_t cap = RTE_MAX((uint64_t)budget, (uint64_t)cfg->conn_rate / 100) * w->hz;
+		/* 100 ms of credit survives a stall, as for the floods. */
+		uint64_t cap = RTE_MAX((uint64_t)budget, (uint64_t)cfg->conn_rate / 10) * w->hz;
 
 		if (c->last_tsc == 0)
 			c->last_tsc = w->now_tsc;

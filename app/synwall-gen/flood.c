@@ -150,8 +150,12 @@ flood_tx_burst(struct gen_worker *w, void *priv, uint16_t budget)
 		n = RTE_MIN(n, cfg->count - fl->sent);
 	}
 	if (cfg->rate_pps > 0) {
-		/* Burst allowance: 1 ms worth, at least one burst. */
-		uint64_t cap = RTE_MAX((uint64_t)budget, cfg->rate_pps / 1000) * w->hz;
+		/*
+		 * Credit kept across a stall (the lcore descheduled on a shared
+		 * core): 100 ms worth, at least one burst. Catching up still goes
+		 * at most one burst per loop iteration.
+		 */
+		uint64_t cap = RTE_MAX((uint64_t)budget, cfg->rate_pps / 10) * w->hz;
 
 		if (fl->last_tsc == 0)
 			fl->last_tsc = w->now_tsc;

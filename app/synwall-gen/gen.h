@@ -20,6 +20,12 @@
 #define GEN_LAB_PLEN 15
 
 #define GEN_BURST_MAX 64
+/*
+ * Full RX bursts read per port per loop iteration before the timers run: after
+ * a stall (a shared core) the backlog is read first, so that segments already
+ * waiting in the ring do not look lost to the retransmission timers.
+ */
+#define GEN_RX_BURSTS 8
 #define GEN_TXBUF_MAX 512 /* frames queued per port before a forced flush */
 #define GEN_HDR_LEN 16 /* request header, see gen_pattern.c */
 #define GEN_LEN_MAX (1u << 30) /* request / response bytes: keeps sequence maths in half space */

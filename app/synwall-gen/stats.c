@@ -166,28 +166,47 @@ tx_total(const struct gen_snap *s)
 		s->ctr[GEN_CTR_rst_tx];
 }
 
+/* Per-type rates of the counters in list that moved: " name rate" each. */
+static void
+type_rates(FILE *f, const struct gen_snap *cur, const struct gen_snap *prev,
+	const enum gen_ctr *list, const char *const *label, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (cur->ctr[list[i]] != 0)
+			fprintf(f, "  %s %.0f", label[i], gen_rate(cur, prev, list[i]));
+}
+
 /* The lines every report has, then one block per enabled mode. */
 static void
 report_body(const struct gen_worker *w, const struct gen_snap *cur, const struct gen_snap *prev,
 	FILE *f)
 {
+	static const enum gen_ctr tx_list[] = {GEN_CTR_tx_syn_flood, GEN_CTR_tx_ack_flood,
+		GEN_CTR_tx_rst_flood, GEN_CTR_tx_fin_flood, GEN_CTR_tx_client, GEN_CTR_tx_server,
+		GEN_CTR_rst_tx, GEN_CTR_tx_arp};
+	static const char *const tx_label[] = {"syn-flood", "ack-flood", "rst-flood", "fin-flood",
+		"client", "server", "rst", "arp"};
+	static const enum gen_ctr rx_list[] = {GEN_CTR_rx_client, GEN_CTR_rx_server,
+		GEN_CTR_rx_flood_synack, GEN_CTR_rx_flood_rst, GEN_CTR_rx_flood_other,
+		GEN_CTR_rx_arp};
+	static const char *const rx_label[] = {
+		"client", "server", "flood-synack", "flood-rst", "flood-other", "arp"};
 	const uint64_t *x = cur->ctr;
 	double dt = prev != NULL ? cur->elapsed_s - prev->elapsed_s : cur->elapsed_s;
 	uint64_t tx = tx_total(cur) - (prev != NULL ? tx_total(prev) : 0);
 
+	fprintf(f, "  tx pps    %.0f:", dt > 0 ? (double)tx / dt : 0);
+	type_rates(f, cur, prev, tx_list, tx_label, RTE_DIM(tx_list));
+	fprintf(f, "\n  rx pps    %.0f:", gen_rate(cur, prev, GEN_CTR_rx_frames));
+	type_rates(f, cur, prev, rx_list, rx_label, RTE_DIM(rx_list));
 	fprintf(f,
-		"  tx        %.0f pps  drops %" PRIu64 "  no-mbuf %" PRIu64 "  rst-sent %" PRIu64
-		"\n"
-		"  rx        %.0f pps  bad %" PRIu64 "  stray %" PRIu64 "  other %" PRIu64 "\n",
-		dt > 0 ? (double)tx / dt : 0, x[GEN_CTR_tx_drop], x[GEN_CTR_no_mbuf],
-		x[GEN_CTR_rst_tx], gen_rate(cur, prev, GEN_CTR_rx_frames), x[GEN_CTR_rx_bad],
-		x[GEN_CTR_rx_stray], x[GEN_CTR_rx_other]);
+		"\n  errors    tx-drop %" PRIu64 "  no-mbuf %" PRIu64 "  rx-bad %" PRIu64
+		"  rx-stray %" PRIu64 "  rx-other %" PRIu64 "\n",
+		x[GEN_CTR_tx_drop], x[GEN_CTR_no_mbuf], x[GEN_CTR_rx_bad], x[GEN_CTR_rx_stray],
+		x[GEN_CTR_rx_other]);
 	if (x[GEN_CTR_rx_flood_synack] + x[GEN_CTR_rx_flood_rst] + x[GEN_CTR_rx_flood_other] > 0)
-		fprintf(f,
-			"  to flood  syn-ack %" PRIu64 " (%.0f pps)  rst %" PRIu64
-			" (%.0f pps)  other %" PRIu64 "\n",
-			x[GEN_CTR_rx_flood_synack], gen_rate(cur, prev, GEN_CTR_rx_flood_synack),
-			x[GEN_CTR_rx_flood_rst], gen_rate(cur, prev, GEN_CTR_rx_flood_rst),
+		fprintf(f, "  to flood  syn-ack %" PRIu64 "  rst %" PRIu64 "  other %" PRIu64 "\n",
+			x[GEN_CTR_rx_flood_synack], x[GEN_CTR_rx_flood_rst],
 			x[GEN_CTR_rx_flood_other]);
 	for (int m = 0; m < GEN_MODE_MAX; m++)
 		if (w->priv[m] != NULL)

@@ -98,7 +98,8 @@ struct gen_tcp {
 	uint32_t n_live;
 	uint32_t n_active; /* entries neither free nor lingering */
 	uint32_t scan; /* timer scan cursor into live[] */
-	uint32_t pend[2 * GEN_BURST_MAX]; /* entries owing a deferred ACK */
+	/* Entries owing a deferred ACK: at most one per frame read in an iteration. */
+	uint32_t pend[GEN_ROLE_MAX * GEN_RX_BURSTS * GEN_BURST_MAX];
 	uint32_t n_pend;
 };
 

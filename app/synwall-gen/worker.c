@@ -41,22 +41,26 @@ static void
 rx_all(struct gen_worker *w)
 {
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
+	uint16_t burst = w->cfg->burst;
 
 	for (int r = 0; r < GEN_ROLE_MAX; r++) {
-		uint16_t n;
-
 		if (!w->port[r].is_used)
 			continue;
-		n = rte_eth_rx_burst(w->port[r].port_id, 0, pkts, w->cfg->burst);
-		if (n == 0)
-			continue;
-		gen_ctr_add(w, GEN_CTR_rx_frames, n);
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			dispatch(w, (enum gen_role)r, pkts[i]);
+		for (int b = 0; b < GEN_RX_BURSTS; b++) {
+			uint16_t n = rte_eth_rx_burst(w->port[r].port_id, 0, pkts, burst);
+
+			if (n == 0)
+				break;
+			gen_ctr_add(w, GEN_CTR_rx_frames, n);
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				dispatch(w, (enum gen_role)r, pkts[i]);
+			}
+			rte_pktmbuf_free_bulk(pkts, n);
+			if (n < burst)
+				break;
 		}
-		rte_pktmbuf_free_bulk(pkts, n);
 	}
 }
 

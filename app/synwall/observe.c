@@ -75,6 +75,12 @@ sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg)
 	memcpy(old, obs, sizeof(obs));
 	memset(obs, 0, sizeof(obs));
 	sw_detect_conf_default(&dc);
+	dc.syn_rate_on = cfg->general.attack_syn_rate;
+	dc.syn_rate_off = cfg->general.attack_syn_rate_off;
+	dc.sources_on = cfg->general.attack_sources;
+	dc.ratio_on = cfg->general.attack_handshake_pct / 100.0;
+	if (sw_detect_conf_validate(&dc) != 0)
+		sw_detect_conf_default(&dc);
 	for (unsigned i = 0; i < cfg->n_services; i++) {
 		const struct sw_config_service *s = &cfg->services[i];
 		struct svc_obs *o = &obs[s->id];

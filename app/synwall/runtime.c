@@ -19,6 +19,10 @@ sw_app_apply_general(struct sw_app *app, const struct sw_config *cfg)
 	app->mtu = cfg->general.mtu;
 	app->sh.flow_capacity = cfg->general.flow_capacity;
 	app->sh.cookie_epoch_ms = cfg->general.cookie_epoch_ms;
+	app->sh.src_rate_slots = cfg->general.src_rate_slots;
+	if (app->prom_addr == NULL && cfg->general.prometheus[0] != '\0')
+		app->prom_addr = app->prom_addr_cfg;
+	snprintf(app->prom_addr_cfg, sizeof(app->prom_addr_cfg), "%s", cfg->general.prometheus);
 	if (!app->stats_interval_set)
 		app->stats_interval_s = (cfg->general.stats_interval_ms + 999) / 1000;
 }

@@ -39,7 +39,8 @@ struct sw_app {
 
 	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */
 	atomic_bool reload_requested;       /* set by /synwall/reload (telemetry thread) */
-	const char *prom_addr;              /* --prometheus ADDR:PORT, or NULL */
+	const char *prom_addr;              /* --prometheus ADDR:PORT, or [general] prometheus */
+	char prom_addr_cfg[SW_CONFIG_DEV_MAX];
 	struct sw_prom_http *prom;
 	struct sw_stats last; /* previous stats line's totals */
 	uint64_t last_tsc;

@@ -8,7 +8,7 @@
 #include "dp_internal.h"
 
 void
-dp_swap_l2_l3_l4(uint8_t *frame, const struct sw_pkt_view *v)
+dp_swap_l2_l3_l4(uint8_t *frame, struct sw_pkt_view *v)
 {
 	uint8_t tmp[16];
 	uint8_t *ip = frame + v->l3_off;
@@ -16,6 +16,15 @@ dp_swap_l2_l3_l4(uint8_t *frame, const struct sw_pkt_view *v)
 	unsigned alen = v->family == 4 ? 4 : 16;
 	uint8_t *src = ip + (v->family == 4 ? 12 : 8);
 	uint8_t *dst = src + alen;
+
+	/*
+	 * A routing header still in transit: the reply comes from the final
+	 * destination (RFC 8200 8.1) and dp_make_tcp drops the extension headers.
+	 */
+	if (v->family == 6 && v->dst_off != 0 && v->dst_off != v->l3_off + 24) {
+		memcpy(dst, frame + v->dst_off, 16);
+		v->dst_off = 0;
+	}
 
 	memcpy(tmp, frame, 6);
 	memcpy(frame, frame + 6, 6);
@@ -59,6 +68,27 @@ dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ac
 	uint8_t *tcph = frame + v->l4_off;
 
 	RTE_ASSERT(opt_len <= SW_TCP_OPT_MAX && opt_len % 4 == 0);
+	/*
+	 * Replies and generated segments carry a minimal L3 header: IPv4 options
+	 * and IPv6 extension headers of the packet they are made from do not
+	 * apply to them (a Record Route or a routing header would be wrong).
+	 */
+	{
+		uint16_t min_l3 = v->family == 4 ? 20 : 40;
+
+		if (v->l4_off - v->l3_off > min_l3) {
+			memmove(frame + v->l3_off + min_l3, tcph, SW_TCP_HDR_MIN);
+			v->l4_off = (uint16_t)(v->l3_off + min_l3);
+			tcph = frame + v->l4_off;
+			if (v->family == 4)
+				ip[0] = 0x45;
+			else
+				ip[6] = SW_IPPROTO_TCP;
+			v->has_ip_options = false;
+			v->dst_off = 0;
+			frame_len = (uint32_t)v->l4_off + l4_len;
+		}
+	}
 	/* Only the first segment is kept: the payload is never part of a reply. */
 	if (m->next != NULL) {
 		rte_pktmbuf_free(m->next);

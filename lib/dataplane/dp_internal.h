@@ -94,6 +94,11 @@ struct dp_adv {
 void dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id,
 	struct dp_adv *adv);
 
+/* SYN rate limits (ratelimit.c): false = over a limit, drop as rate_limit. */
+int dp_ratelimit_init(struct sw_worker *w, uint32_t slots, int socket);
+void dp_ratelimit_free(struct sw_worker *w);
+bool dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p);
+
 /* Stage entry points (one file each). All consume p->m. */
 void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
@@ -116,7 +121,7 @@ dp_state_sync(struct sw_worker *w, struct sw_flow *f)
 }
 
 /* Packet construction helpers (build.c). */
-void dp_swap_l2_l3_l4(uint8_t *frame, const struct sw_pkt_view *v);
+void dp_swap_l2_l3_l4(uint8_t *frame, struct sw_pkt_view *v);
 /*
  * Rewrite the TCP header at the view so it has `opt_len` option bytes from
  * opt, set seq/ack/flags/window, fix IP lengths and checksums, and trim or

@@ -182,6 +182,16 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		return;
 	}
 
+	/* A segment we would drop for its options must not move the state machine. */
+	{
+		struct sw_tcpopt o;
+
+		if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN,
+			    (uint16_t)(p->v.l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+			dp_drop(w, p, SW_DROP_bad_tcpopt);
+			return;
+		}
+	}
 	verdict = sw_conn_track(c, dir, flags, sw_rd32(tcph + SW_TCP_OFF_SEQ),
 		sw_rd32(tcph + SW_TCP_OFF_ACK), p->v.payload_len, sw_rd16(tcph + SW_TCP_OFF_WIN));
 	dp_state_sync(w, f);

@@ -106,6 +106,11 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_bad_csum);
 		return;
 	}
+	if (!dp_ratelimit_syn(w, p)) {
+		w->svc[p->service_id].dropped++;
+		dp_drop(w, p, SW_DROP_rate_limit);
+		return;
+	}
 	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
 		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;

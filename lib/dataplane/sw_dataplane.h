@@ -53,6 +53,7 @@ struct sw_dp_shared {
 	struct sw_cookie_master cookie_master;
 	uint32_t cookie_epoch_ms;
 	uint32_t flow_capacity;
+	uint32_t src_rate_slots;       /* per-source SYN buckets per worker (fixed at start) */
 	uint8_t flow_hash_key[16];
 	struct rte_ring *steer_rings[SW_MAX_WORKERS]; /* each worker's inbox (MP/SC) */
 	struct rte_rcu_qsbr *rcu;      /* workers report quiescent states each loop */
@@ -71,6 +72,13 @@ struct sw_svc_stats {
 	uint64_t cookie_invalid; /* third ACKs that did not (forged or expired) */
 	uint64_t established;    /* connections spliced to a backend */
 	uint64_t dropped;        /* packets to the service dropped (any cause) */
+};
+
+/* Per-service SYN token bucket of one worker (thousandths of a SYN). */
+struct dp_svc_bucket {
+	uint64_t generation; /* runtime generation it was set up for */
+	uint32_t tokens;
+	uint32_t last_ms;
 };
 
 /* Options learned from a backend's SYN-ACK (per backend ip:port). */
@@ -128,6 +136,9 @@ struct sw_worker {
 	uint32_t hll_sec; /* second the current bank belongs to */
 
 	struct sw_svc_stats svc[SW_CONFIG_SERVICES_MAX + 1]; /* cp: ro */
+	void *src_buckets;  /* per-source SYN buckets (ratelimit.c) */
+	uint32_t src_mask;  /* slots - 1 */
+	struct dp_svc_bucket svc_bucket[SW_CONFIG_SERVICES_MAX + 1];
 	struct sw_stats stats; /* cp: ro */
 } __rte_cache_aligned;
 

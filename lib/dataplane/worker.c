@@ -80,6 +80,9 @@ sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, in
 		for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
 			sw_hll_init(sw_dp_hll(w, b, (uint16_t)id), SW_HLL_P);
 
+	if (dp_ratelimit_init(w, sh->src_rate_slots ? sh->src_rate_slots : 65536, socket) != 0)
+		goto nomem;
+
 	snprintf(name, sizeof(name), "sw_steer_%u", idx);
 	w->steer_ring = rte_ring_create(name, STEER_RING_SIZE, socket, RING_F_SC_DEQ);
 	if (w->steer_ring == NULL)
@@ -115,6 +118,7 @@ sw_dp_worker_free(struct sw_worker *w)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->steer_ring);
 	}
+	dp_ratelimit_free(w);
 	rte_free(w->hll_mem);
 	rte_free(w->syn_keep);
 	rte_free(w->syn_keep_free);
@@ -252,11 +256,18 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 
 	/* Stage 2: classify in bulk, then look up flows in bulk (prefetched). */
 	sw_classify_bulk(rt->cl, q, nq, act, svc);
+	/*
+	 * Every TCP packet is looked up while flows exist, whatever its class
+	 * now: a flow outlives a reload that removes or changes its service
+	 * (it keeps being translated until it closes).
+	 */
 	unsigned nk = 0;
+	bool any_flow = sw_flowtab_count(w->ft) != 0;
+
 	for (unsigned i = 0; i < nq; i++) {
 		pk[i].action = act[i];
 		pk[i].service_id = svc[i];
-		if (act[i] == SW_CLASS_PROXY) {
+		if (act[i] == SW_CLASS_PROXY || any_flow) {
 			keys[nk] = &tup[i];
 			qidx[nk++] = (uint8_t)i;
 		}
@@ -272,6 +283,10 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 
 		if (k < nk && qidx[k] == i)
 			f = flows[k++];
+		if (f != NULL) {
+			dp_proxy_flow(w, p, f);
+			continue;
+		}
 		switch (p->action) {
 		case SW_CLASS_PROXY:
 			break;
@@ -289,10 +304,6 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 			continue;
 		default:
 			dp_drop(w, p, SW_DROP_default_drop);
-			continue;
-		}
-		if (f != NULL) {
-			dp_proxy_flow(w, p, f);
 			continue;
 		}
 		if (p->port == SW_PORT_INSIDE) {

@@ -75,6 +75,16 @@ enum {
 	G_MTU,
 	G_ALLOW,
 	G_DENY,
+	G_SRC_SYN_RATE,
+	G_SRC_SYN_BURST,
+	G_SRC_PREFIX_V4,
+	G_SRC_PREFIX_V6,
+	G_SRC_SLOTS,
+	G_ATTACK_SYN_RATE,
+	G_ATTACK_SYN_RATE_OFF,
+	G_ATTACK_SOURCES,
+	G_ATTACK_HANDSHAKE_PCT,
+	G_PROMETHEUS,
 	G_MAX
 };
 static const struct key_spec general_keys[G_MAX] = {
@@ -89,6 +99,21 @@ static const struct key_spec general_keys[G_MAX] = {
 	[G_MTU] = {"mtu", K_UINT, NULL, NULL, 576, 9000, "576..9000", 0},
 	[G_ALLOW] = {"allow", K_PREFIXES, NULL, NULL, 0, 0, NULL, 0},
 	[G_DENY] = {"deny", K_PREFIXES, NULL, NULL, 0, 0, NULL, 0},
+	[G_SRC_SYN_RATE] = {"src_syn_rate", K_UINT, NULL, NULL, 0, 100000000,
+		"0 (off) .. 100000000", 0},
+	[G_SRC_SYN_BURST] = {"src_syn_burst", K_UINT, NULL, NULL, 1, 100000000, "1..100000000", 0},
+	[G_SRC_PREFIX_V4] = {"src_prefix_v4", K_UINT, NULL, NULL, 8, 32, "8..32", 0},
+	[G_SRC_PREFIX_V6] = {"src_prefix_v6", K_UINT, NULL, NULL, 16, 128, "16..128", 0},
+	[G_SRC_SLOTS] = {"src_rate_slots", K_UINT, NULL, NULL, 1024, 16777216, "1024..16777216", 0},
+	[G_ATTACK_SYN_RATE] = {"attack_syn_rate", K_UINT, NULL, NULL, 1, 1000000000,
+		"1..1000000000", 0},
+	[G_ATTACK_SYN_RATE_OFF] = {"attack_syn_rate_off", K_UINT, NULL, NULL, 0, 1000000000,
+		"0..1000000000", 0},
+	[G_ATTACK_SOURCES] = {"attack_sources", K_UINT, NULL, NULL, 1, 1000000000, "1..1000000000",
+		0},
+	[G_ATTACK_HANDSHAKE_PCT] = {"attack_handshake_pct", K_UINT, NULL, NULL, 0, 100, "0..100",
+		0},
+	[G_PROMETHEUS] = {"prometheus", K_DEVICE, NULL, NULL, 0, 0, NULL, 0},
 };
 
 /* [timeouts] keys, their defaults and the connection states they set. */
@@ -99,7 +124,7 @@ static const struct {
 	enum sw_conn_state st[2]; /* st[1] == SW_CONN_FREE: only one state */
 } timeout_keys[T_MAX] = {
 	{"syn_sent", 10000, {SW_CONN_SYN_SENT, SW_CONN_FREE}},
-	{"established", 3600000, {SW_CONN_ESTABLISHED, SW_CONN_FREE}},
+	{"established", 432000000, {SW_CONN_ESTABLISHED, SW_CONN_FREE}},
 	{"fin_wait", 120000, {SW_CONN_FIN_WAIT_1, SW_CONN_FIN_WAIT_2}},
 	{"close_wait", 60000, {SW_CONN_CLOSE_WAIT, SW_CONN_FREE}},
 	{"last_ack", 30000, {SW_CONN_LAST_ACK, SW_CONN_FREE}},
@@ -589,6 +614,33 @@ phase2(struct load *ld)
 	g->stats_interval_ms = (uint32_t)val(&ld->general[G_STATS_INTERVAL], 0);
 	g->default_action = (enum sw_config_default)val(&ld->general[G_DEFAULT_ACTION], 0);
 	g->mtu = (uint16_t)val(&ld->general[G_MTU], 1500);
+	g->src_syn_rate = (uint32_t)val(&ld->general[G_SRC_SYN_RATE], 0);
+	g->src_syn_burst = (uint32_t)val(&ld->general[G_SRC_SYN_BURST],
+		g->src_syn_rate > 0 ? g->src_syn_rate : 1);
+	g->src_prefix_v4 = (uint8_t)val(&ld->general[G_SRC_PREFIX_V4], 24);
+	g->src_prefix_v6 = (uint8_t)val(&ld->general[G_SRC_PREFIX_V6], 64);
+	g->src_rate_slots = (uint32_t)val(&ld->general[G_SRC_SLOTS], 65536);
+	g->attack_syn_rate = (uint32_t)val(&ld->general[G_ATTACK_SYN_RATE], 1000);
+	g->attack_syn_rate_off = (uint32_t)val(&ld->general[G_ATTACK_SYN_RATE_OFF],
+		g->attack_syn_rate / 2);
+	g->attack_sources = (uint32_t)val(&ld->general[G_ATTACK_SOURCES], 1000);
+	g->attack_handshake_pct = (uint8_t)val(&ld->general[G_ATTACK_HANDSHAKE_PCT], 50);
+	if (ld->general[G_PROMETHEUS].is_ok)
+		snprintf(g->prometheus, sizeof(g->prometheus), "%s", ld->general[G_PROMETHEUS].text);
+	if (ld->general[G_ATTACK_SYN_RATE_OFF].is_set && ld->general[G_ATTACK_SYN_RATE_OFF].is_ok &&
+		g->attack_syn_rate_off >= g->attack_syn_rate) {
+		struct rules_loc loc = loc_at(ld, ld->general[G_ATTACK_SYN_RATE_OFF].line, "general",
+			"attack_syn_rate_off");
+
+		rules_err(ld->errs, &loc, "must be below attack_syn_rate (%u) for hysteresis",
+			g->attack_syn_rate);
+	}
+	if (ld->general[G_SRC_SYN_BURST].is_set && !ld->general[G_SRC_SYN_RATE].is_set) {
+		struct rules_loc loc = loc_at(ld, ld->general[G_SRC_SYN_BURST].line, "general",
+			"src_syn_burst");
+
+		rules_err(ld->errs, &loc, "needs src_syn_rate");
+	}
 
 	check_slots(ld, "timeouts", ld->timeouts_line, timeouts_keys, T_MAX, ld->timeouts);
 	for (t = 0; t < T_MAX; t++) {

@@ -77,6 +77,18 @@ struct sw_config_general {
 	uint16_t mtu; /* bytes, L3 */
 	struct sw_config_prefixes allow; /* sources bridged untouched, never proxied */
 	struct sw_config_prefixes deny; /* sources dropped and counted */
+	/* Per-source SYN token bucket (0 = off): SYN/s and burst per source prefix. */
+	uint32_t src_syn_rate;
+	uint32_t src_syn_burst;
+	uint8_t src_prefix_v4; /* sources are grouped by this IPv4 prefix length (24) */
+	uint8_t src_prefix_v6; /* and this IPv6 prefix length (64) */
+	uint32_t src_rate_slots; /* buckets per worker: memory is bounded by this */
+	/* Attack detector thresholds (per service, per second). */
+	uint32_t attack_syn_rate; /* SYN/s to enter "under attack" */
+	uint32_t attack_syn_rate_off; /* SYN/s below which it ends (hysteresis) */
+	uint32_t attack_sources; /* distinct sources per second that look like spoofing */
+	uint8_t attack_handshake_pct; /* completed handshakes % at or below which SYNs look forged */
+	char prometheus[SW_CONFIG_DEV_MAX]; /* "ADDR:PORT" of the metrics endpoint, "" = off */
 };
 
 /*
