@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Handshake golden packets: every client SYN option combination, end to end and relayed."""
+import pytest
+from scapy.layers.inet import TCP
+
+from conftest import (MSS_TABLE, Flow, assert_checksums, flows, make_config, mss_index, one,
+                      u32)
+
+WS_VALUES = [None, 0, 7, 14]
+
+
+def _ids(mss, sack, ts, ws):
+    return "mss%s-%s-%s-ws%s" % (mss or "none", "sack" if sack else "nosack",
+                                 "ts" if ts else "nots", "none" if ws is None else ws)
+
+
+COMBOS = [(m, s, t, w) for m in (1460, None) for s in (True, False) for t in (True, False)
+          for w in WS_VALUES]
+
+
+@pytest.mark.parametrize("mss,sack,ts,ws", COMBOS, ids=[_ids(*c) for c in COMBOS])
+def test_handshake_and_relay(h, mss, sack, ts, ws):
+    f = Flow(h, mss=mss, sack=sack, ts=ts, ws=ws, cwin=1000, bwin=65160)
+
+    f.syn()
+    assert flows(h) == (0, {}), "a SYN must not create state"
+    f.ack3()
+    assert flows(h) == (1, {"SYN_SENT": 1})
+    back, upd = f.synack()
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+    for p in (back, upd, f.backend_syn):
+        assert_checksums(p)
+
+    # Data both ways, translated.
+    f.c2s(b"GET / HTTP/1.0\r\n\r\n", flags="PA")
+    f.s2c(b"x" * 100, flags="A")
+    f.s2c(b"y" * 100, flags="PA")
+    if sack:
+        # The client lost nothing, but SACKs the second segment as if the first were lost:
+        # blocks are server-stream numbers, translated by K - C (or NOPed without backend SACK).
+        left = u32(f.snd_s - 100 - f.delta)
+        f.c2s(flags="A", ack=u32(left - 100), sack=(left, u32(left + 100)))
+    f.c2s(flags="A")
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+
+    c = h.counters()
+    assert c["syn_rcvd"] == 1 and c["synack_sent"] == 1
+    assert c["cookie_valid"] == 1 and c["cookie_ts_mode"] == (1 if ts else 0)
+    assert c["backend_syn_sent"] == 1 and c["conn_established"] == 1
+    assert h.drops() == {}
+
+
+@pytest.mark.parametrize("mss,sack,ts,ws", [(1460, True, True, 7), (None, False, False, None),
+                                             (1400, True, False, 14), (9000, False, True, 0)],
+                         ids=["all", "none", "sack-ws14", "ts-ws0"])
+def test_handshake_ipv6(h, mss, sack, ts, ws):
+    f = Flow(h, v6=True, mss=mss, sack=sack, ts=ts, ws=ws).open()
+    f.c2s(b"hello", flags="PA")
+    f.s2c(b"world", flags="PA")
+    f.c2s()
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+
+
+@pytest.mark.parametrize("family,mss", [(4, 100), (4, 535), (4, 536), (4, 1299), (4, 1300),
+                                        (4, 1459), (4, 1460), (4, 8959), (4, 8960), (4, 65535),
+                                        (6, 1220), (6, 1359), (6, 1360), (6, 1440), (6, 9000)])
+def test_mss_quantised(h, family, mss):
+    """The backend SYN carries the largest MSS table entry <= the client's (cookie, 2 bits)."""
+    f = Flow(h, v6=family == 6, mss=mss)
+    f.syn()
+    bs = f.ack3()  # checks MSS = table value
+    idx = mss_index(family, mss)
+    assert dict(bs[TCP].options)["MSS"] == MSS_TABLE[family][idx]
+
+
+def test_wscale_above_14_is_14(h):
+    """RFC 7323 2.3: a shift of 15 is used as 14, in the cookie and the backend SYN."""
+    f = Flow(h, ws=15)
+    f.open()
+    f.s2c(b"z" * 10)
+    f.c2s()
+
+
+def test_sequence_numbers_wrap(h):
+    """ISNs just below 2^32: seq/ack/SACK arithmetic is modulo 2^32."""
+    f = Flow(h, isn=0xFFFFFFF0, iss=0xFFFFFFF8).open()
+    f.c2s(b"a" * 40, flags="PA")
+    f.s2c(b"b" * 40, flags="PA")
+    f.c2s(flags="A")
+    f.s2c(b"c" * 40, flags="PA")
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+
+
+def test_synack_to_client_in_same_vlan(h):
+    """An 802.1Q-tagged SYN is answered in the same VLAN and relayed with the tag."""
+    f = Flow(h, vlan=42).open()
+    f.c2s(b"q", flags="PA")
+    f.s2c(b"r", flags="PA")
+
+
+def test_syn_with_payload_is_answered_without_it(h):
+    """Data on a SYN is not acknowledged: SYN-ACK ack = ISN + 1, no payload."""
+    f = Flow(h)
+    syn = f.syn_packet() / b"early data"
+    sa = one(h.send("o", syn), "o")
+    f.check_synack(sa, syn)
+    assert len(sa[TCP].payload) == 0
+
+
+def test_ecn_setup_syn_ts_mode(start):
+    """ecn = on: an ECN-setup SYN gets ECE in the SYN-ACK, E in the TSval, ECE|CWR to the
+    backend."""
+    h = start(make_config(service="ecn = on\n"))
+    f = Flow(h, ecn=True, adv_ecn=True).open()
+    f.c2s(b"e", flags="PA")
+
+
+def test_service_options_off(start):
+    """sack = off, timestamps = off, wscale = 3, mss = 1200: the SYN-ACK offers only that."""
+    h = start(make_config(service="sack = off\ntimestamps = off\nwscale = 3\nmss = 1200\n"))
+    f = Flow(h, adv_sack=False, adv_ts=False, adv_ws=3, adv_mss=1200).open()
+    f.c2s(b"o" * 20, flags="PA")
+    f.s2c(b"p" * 20, flags="PA")
+
+
+def test_learned_backend_options(h):
+    """After a backend answered without SACK/TS and MSS 1300, new clients are offered that."""
+    first = Flow(h, b_sack=False, b_ts=False, b_mss=1300).open()
+    f = Flow(h, srv=first.srv, adv_sack=False, adv_ts=False, adv_mss=1300)
+    f.syn()
+    f.ack3()
+    f.synack()
+    assert flows(h) == (2, {"ESTABLISHED": 2})
+
+
+def test_third_ack_with_data_opens_backend(h):
+    """Data on the third ACK is not relayed (the SYN can't carry it); the client retransmits."""
+    f = Flow(h)
+    f.syn()
+    f.tc += 5
+    a = f.ack3_packet(payload=b"data on the third ACK")
+    bs = one(h.send("o", a), "i")
+    assert bs[TCP].flags == "S" and bs[TCP].seq == f.isn and len(bs[TCP].payload) == 0
+    assert_checksums(bs)
+    assert flows(h) == (1, {"SYN_SENT": 1})
+
+
+def test_two_clients_independent(h):
+    """Two concurrent flows keep separate cookies, deltas and timestamps."""
+    a = Flow(h, isn=111, iss=9_000_000)
+    b = Flow(h, srv=a.srv, isn=222, iss=1_000, ws=None, sack=False)
+    a.syn()
+    b.syn()
+    a.ack3()
+    b.ack3()
+    b.synack()
+    a.synack()
+    a.c2s(b"A", flags="PA")
+    b.c2s(b"B", flags="PA")
+    b.s2c(b"bb", flags="PA")
+    a.s2c(b"aa", flags="PA")
+    assert flows(h) == (2, {"ESTABLISHED": 2})

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Limits: a full flow table (eviction), per-service SYN rate."""
+import pytest
+from scapy.layers.inet import IP, TCP
+from scapy.layers.l2 import Ether
+
+from conftest import CLI4, CLI_MAC, SRV4, SRV_MAC, flows, make_config, u32
+
+BURST = 32  # frames the worker takes per port per poll
+
+
+def _syn(sport, isn):
+    return bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src=CLI4, dst=SRV4) /
+                 TCP(sport=sport, dport=80, flags="S", seq=isn, options=[("MSS", 1460)]))
+
+
+def _ack(sport, isn, cookie):
+    return bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src=CLI4, dst=SRV4) /
+                 TCP(sport=sport, dport=80, flags="A", seq=u32(isn + 1), ack=u32(cookie + 1),
+                     window=1000))
+
+
+def _open_syn_sent(h, sports):
+    """Complete the client handshake for each port (no TS), leaving flows in SYN_SENT."""
+    for i in range(0, len(sports), BURST):
+        chunk = sports[i:i + BURST]
+        outs = h.send("o", *[_syn(sp, sp * 7) for sp in chunk])
+        assert len(outs) == len(chunk)
+        cookie = {f[TCP].dport: f[TCP].seq for _, f in outs}
+        outs = h.send("o", *[_ack(sp, sp * 7, cookie[sp]) for sp in chunk])
+        assert [pt for pt, _ in outs] == ["i"] * len(chunk)
+
+
+def _poll_all(h, rounds):
+    outs = []
+    for _ in range(rounds):
+        outs += h.poll()
+    return outs
+
+
+@pytest.mark.fresh
+def test_eviction_of_syn_sent_flow(h):
+    """Table full of SYN_SENT flows: a new third ACK evicts one; the new flow works fully."""
+    sports = list(range(20000, 20000 + 1024))
+    _open_syn_sent(h, sports)
+    assert flows(h) == (1024, {"SYN_SENT": 1024})
+    _open_syn_sent(h, [30000])
+    assert flows(h) == (1024, {"SYN_SENT": 1024})
+    assert h.counters()["flows_evicted"] == 1
+    # One second later every live flow's backend SYN is retransmitted, the new one included.
+    h.advance(1000)
+    outs = _poll_all(h, 1024 // 32 + 4)  # expiry looks at >= 32 slots per poll
+    rtx = {f[TCP].sport for pt, f in outs if pt == "i" and f[TCP].flags == "S"}
+    assert 30000 in rtx, "the new flow's SYN was not retransmitted"
+    assert len(rtx) == 1024
+    assert flows(h) == (1024, {"SYN_SENT": 1024})
+
+
+def test_service_syn_rate(start):
+    """syn_rate = 10: a burst of 32 SYNs in one instant is not all answered; excess counted."""
+    h = start(make_config(service="syn_rate = 10\n"))
+    outs = h.send("o", *[_syn(sp, 1) for sp in range(21000, 21000 + BURST)])
+    answered = len(outs)
+    assert answered <= 20, "%d SYN-ACKs for syn_rate = 10" % answered
+    assert h.drops() == {"rate_limit": BURST - answered}
+    h.advance(2000)
+    assert len(h.send("o", _syn(22000, 1))) == 1, "the limit must refill"
