@@ -6,7 +6,7 @@
 #
 # Environment:
 #   SW_SKIP_SETUP=1       do not run scripts/setup.sh
-#   SW_SUITES="unit"      meson test suites to run in both trees (e.g. "unit pcap")
+#   SW_SUITES="unit pcap" meson test suites to run in both trees
 #   SW_SKIP_ASAN=1        no sanitizer tree
 #   SW_SKIP_E2E=1         no e2e tests
 #   SW_E2E_ARGS="..."     extra arguments for tests/e2e/run.sh (e.g. "-k bridge")
@@ -86,7 +86,7 @@ build_tree()
 unit()
 {
 	local name=$1 dir=$2 suite t0 rc counts p f s
-	for suite in ${SW_SUITES:-unit}; do
+	for suite in ${SW_SUITES:-unit pcap}; do
 		say "meson test --suite $suite ($dir)"
 		t0=$SECONDS
 		rm -f "$dir/meson-logs/sw-$suite.json"
