@@ -208,7 +208,7 @@ fini_rcu(struct sw_app *app)
 static int
 step_runtime(struct sw_app *app)
 {
-	struct sw_runtime *rt = sw_runtime_build(app->cfg);
+	struct sw_runtime *rt = sw_runtime_build(app->cfg, NULL);
 
 	if (rt == NULL)
 		return -rte_errno;

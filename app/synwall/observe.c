@@ -124,12 +124,12 @@ sw_app_observe(struct sw_app *app)
 
 	obs_last_ms = now;
 	obs_last_sec = sec;
-	for (uint16_t id = 1; id <= rt->n_services; id++) {
+	for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++) {
 		struct svc_obs *o = &obs[id];
 		struct sw_detect_sample smp;
 		enum sw_detect_event ev;
 
-		if (o->name[0] == '\0')
+		if (o->name[0] == '\0' || rt->svc[id] == NULL)
 			continue;
 		o->last = o->total;
 		svc_sum(id, &o->total);
@@ -279,12 +279,16 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
-	for (uint16_t id = 1; id <= rt->n_services; id++) {
-		const struct sw_config_service *s = &rt->cfg->services[id - 1];
+	for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++) {
+		const struct sw_config_service *s = rt->svc[id];
 		const struct svc_obs *o = &obs[id];
-		struct rte_tel_data *sd = rte_tel_data_alloc();
+		struct rte_tel_data *sd;
 		struct sw_svc_stats t;
 		static const char *const act[] = {"proxy", "pass", "drop"};
+
+		if (s == NULL)
+			continue;
+		sd = rte_tel_data_alloc();
 
 		if (sd == NULL)
 			return -ENOMEM;
@@ -457,11 +461,14 @@ prom_render(void *arg, FILE *out)
 	for (unsigned k = 0; k < RTE_DIM(fam); k++) {
 		sw_prom_family(&pw, fam[k][0], fam[k][1],
 			fam[k][2][0] == 'c' ? SW_PROM_COUNTER : SW_PROM_GAUGE);
-		for (uint16_t id = 1; id <= rt->n_services; id++) {
+		for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++) {
 			const struct svc_obs *o = &obs[id];
-			const char *name = rt->cfg->services[id - 1].name;
 			struct sw_svc_stats t;
 			double v;
+
+			if (rt->svc[id] == NULL)
+				continue;
+			const char *name = rt->svc[id]->name;
 
 			svc_sum(id, &t);
 			switch (k) {

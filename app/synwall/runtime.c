@@ -58,7 +58,7 @@ sw_app_reload(struct sw_app *app)
 		return -EINVAL;
 	}
 	sw_config_errors_free(&errs);
-	rt = sw_runtime_build(cfg);
+	rt = sw_runtime_build(cfg, atomic_load_explicit(&app->sh.rt, memory_order_relaxed));
 	if (rt == NULL) {
 		SW_LOG(ERR, "reload: building classifier: %s\n", rte_strerror(rte_errno));
 		sw_config_free(cfg);

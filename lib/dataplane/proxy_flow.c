@@ -7,12 +7,8 @@
 static const struct sw_conn_timeouts *
 flow_tmo(const struct sw_worker *w, const struct sw_flow *f)
 {
-	uint16_t id = f->service_id;
-
-	/* A service removed by a reload keeps working with the global timeouts. */
-	if (id > w->rt->cfg->n_services)
-		id = 0;
-	return &w->rt->tmo[id];
+	/* A service removed by a reload: its flows keep its timeouts (runtime.c). */
+	return &w->rt->tmo[f->service_id];
 }
 
 static void

@@ -39,7 +39,7 @@ void
 dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id,
 	struct dp_adv *adv)
 {
-	const struct sw_config_service *svc = &w->rt->cfg->services[service_id - 1];
+	const struct sw_config_service *svc = w->rt->svc[service_id];
 	const struct sw_learned *l = dp_learned_get(w, t);
 
 	adv->mss = t->family == 4 ? ADV_MSS_V4_DEFAULT : ADV_MSS_V6_DEFAULT;

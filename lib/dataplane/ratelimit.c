@@ -94,7 +94,7 @@ bool
 dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p)
 {
 	const struct sw_config *cfg = w->rt->cfg;
-	const struct sw_config_service *svc = &cfg->services[p->service_id - 1];
+	const struct sw_config_service *svc = w->rt->svc[p->service_id];
 
 	if (cfg->general.src_syn_rate != 0 && w->src_buckets != NULL &&
 		!src_allow(w, p, &cfg->general))

@@ -8,11 +8,65 @@
 
 #include "sw_dataplane.h"
 
-struct sw_runtime *
-sw_runtime_build(struct sw_config *cfg)
+/*
+ * Service ids are identities that flows keep: a service keeps its id across
+ * reloads as long as its name stays; a new name gets an id no service of the
+ * previous config used, so that flows of a removed service are never taken
+ * for a new one while the id space (SW_CONFIG_SERVICES_MAX) allows.
+ */
+static int
+assign_ids(struct sw_config *cfg, const struct sw_runtime *prev)
 {
-	struct sw_runtime *rt = rte_zmalloc("sw_runtime", sizeof(*rt), RTE_CACHE_LINE_SIZE);
+	bool used[SW_CONFIG_SERVICES_MAX + 1] = {false};
+	bool taken_before[SW_CONFIG_SERVICES_MAX + 1] = {false};
+	unsigned next = 1;
 
+	if (prev == NULL)
+		return 0; /* first config: ids are positions (the parser's choice) */
+	for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++)
+		taken_before[id] = prev->svc[id] != NULL || prev->retired[id];
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		struct sw_config_service *s = &cfg->services[i];
+
+		s->id = 0;
+		for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++)
+			if (prev->svc[id] != NULL && strcmp(prev->svc[id]->name, s->name) == 0) {
+				s->id = id;
+				used[id] = true;
+				break;
+			}
+	}
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < cfg->n_services; i++) {
+			struct sw_config_service *s = &cfg->services[i];
+
+			if (s->id != 0)
+				continue;
+			/* Pass 0: ids unused by the previous config; pass 1: any free one. */
+			for (next = 1; next <= SW_CONFIG_SERVICES_MAX; next++)
+				if (!used[next] && (pass == 1 || !taken_before[next]))
+					break;
+			if (next > SW_CONFIG_SERVICES_MAX)
+				continue;
+			s->id = (uint16_t)next;
+			used[next] = true;
+		}
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].id == 0)
+			return -ENOSPC;
+	return 0;
+}
+
+struct sw_runtime *
+sw_runtime_build(struct sw_config *cfg, const struct sw_runtime *prev)
+{
+	struct sw_runtime *rt;
+
+	if (assign_ids(cfg, prev) != 0) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	rt = rte_zmalloc("sw_runtime", sizeof(*rt), RTE_CACHE_LINE_SIZE);
 	if (rt == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
@@ -26,9 +80,20 @@ sw_runtime_build(struct sw_config *cfg)
 		return NULL;
 	}
 	memcpy(rt->tmo[0].ms, cfg->timeouts.ms, sizeof(rt->tmo[0].ms));
-	for (unsigned i = 0; i < cfg->n_services; i++)
-		memcpy(rt->tmo[cfg->services[i].id].ms, cfg->services[i].timeouts.ms,
-			sizeof(rt->tmo[0].ms));
+	/* Removed services' flows keep the timeouts they had. */
+	if (prev != NULL)
+		for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++)
+			if (prev->svc[id] != NULL || prev->retired[id]) {
+				rt->tmo[id] = prev->tmo[id];
+				rt->retired[id] = true;
+			}
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		struct sw_config_service *s = &cfg->services[i];
+
+		memcpy(rt->tmo[s->id].ms, s->timeouts.ms, sizeof(rt->tmo[0].ms));
+		rt->svc[s->id] = s;
+		rt->retired[s->id] = false;
+	}
 	rt->cfg = cfg;
 	rt->n_services = cfg->n_services;
 	return rt;

@@ -42,6 +42,10 @@ struct sw_runtime {
 	struct sw_conn_timeouts tmo[SW_CONFIG_SERVICES_MAX + 1]; /* per service id; [0] = global */
 	uint64_t generation;      /* increments on every successful reload */
 	uint16_t n_services;      /* cfg->n_services */
+	/* Service of each id (NULL: no such service now); ids are stable across reloads. */
+	const struct sw_config_service *svc[SW_CONFIG_SERVICES_MAX + 1];
+	/* Ids of services removed by a reload: their flows keep tmo[id]. */
+	bool retired[SW_CONFIG_SERVICES_MAX + 1];
 };
 
 /* Shared by all workers; set up by the control thread before they start. */
@@ -142,8 +146,12 @@ struct sw_worker {
 	struct sw_stats stats; /* cp: ro */
 } __rte_cache_aligned;
 
-/* Build what the workers need from a validated snapshot; takes ownership of cfg on success. */
-struct sw_runtime *sw_runtime_build(struct sw_config *cfg);
+/*
+ * Build what the workers need from a validated snapshot; takes ownership of
+ * cfg on success. prev (NULL at start) is the running runtime: services keep
+ * their ids by name (see runtime.c). NULL + rte_errno on failure.
+ */
+struct sw_runtime *sw_runtime_build(struct sw_config *cfg, const struct sw_runtime *prev);
 /* Free a runtime (NULL allowed); only after every worker is quiescent. */
 void sw_runtime_free(struct sw_runtime *rt);
 

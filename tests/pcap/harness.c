@@ -126,7 +126,7 @@ cmd_reload(const char *path)
 		sw_config_errors_free(&errs);
 		return -EINVAL;
 	}
-	rt = sw_runtime_build(cfg);
+	rt = sw_runtime_build(cfg, atomic_load(&sh.rt));
 	if (rt == NULL) {
 		printf("error runtime: %s\n", rte_strerror(rte_errno));
 		sw_config_free(cfg);
@@ -205,7 +205,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ring ports: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	rt = sw_runtime_build(cfg);
+	rt = sw_runtime_build(cfg, atomic_load(&sh.rt));
 	if (rt == NULL)
 		return 1;
 	atomic_store(&sh.rt, rt);

@@ -262,7 +262,7 @@ main(int argc, char **argv)
 	if (sh.pool[0] == NULL || sw_cookie_master_init(&sh.cookie_master) != 0 ||
 		ring_port("o", SW_PORT_OUTSIDE) != 0 || ring_port("i", SW_PORT_INSIDE) != 0)
 		return 1;
-	atomic_store(&sh.rt, sw_runtime_build(cfg));
+	atomic_store(&sh.rt, sw_runtime_build(cfg, NULL));
 	w = sw_dp_worker_create(&sh, 0, rte_lcore_id(), 0);
 	if (w == NULL) {
 		fprintf(stderr, "worker: %s\n", rte_strerror(rte_errno));
