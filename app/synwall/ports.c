@@ -32,9 +32,18 @@ sw_app_pools_init(struct sw_app *app)
 {
 	unsigned lcore;
 	char name[RTE_MEMPOOL_NAMESIZE];
-	uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	/*
+	 * One mbuf holds a whole frame of the configured MTU (Ethernet, two VLAN
+	 * tags and FCS included): not every PMD can scatter (af_packet cannot),
+	 * and the proxy rewrites headers in the first segment.
+	 */
+	uint32_t frame = (uint32_t)app->mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
+		RTE_ETHER_CRC_LEN;
+	/* Jumbo: a power of two (af_packet's ring frames are sized that way, 16 KiB at 9000). */
+	uint16_t data_room = (uint16_t)RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+		(app->mtu > RTE_ETHER_MTU ? rte_align32pow2(frame) : frame) +
+			RTE_PKTMBUF_HEADROOM);
 
-	/* Jumbo MTUs use chained mbufs (scattered RX) rather than huge buffers. */
 	RTE_LCORE_FOREACH(lcore)
 	{
 		int socket = (int)rte_lcore_to_socket_id(lcore);
@@ -123,7 +132,8 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 			app->sh.steer = true;
 		}
 	}
-	if (app->mtu > RTE_ETHER_MTU && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+	/* Frames bigger than an mbuf (PMDs that ignore the data room) arrive chained. */
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
