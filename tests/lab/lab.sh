@@ -28,7 +28,8 @@
 #                     accepts only with mbufs of at least lab_afp_framesz + 96 bytes)
 #   LAB_IPV6=0        1: also give client/server 2001:2::1/64 and 2001:2::2/64
 #   LAB_HUGE=auto     1: hugepages, 0: --no-huge -m 512, auto: hugepages if >= 512 MiB free
-#   LAB_LCORES=0-1    EAL -l argument
+#   LAB_LCORES=0-1    EAL -l argument ("0@0,1@1,2@1": --lcores, more lcores than CPUs)
+#   LAB_QPAIRS=N      af_packet queue pairs per port (one per synwall worker)
 #   SYNWALL=PATH      binary to run (default $LAB_BUILD_DIR/app/synwall)
 #   LAB_BUILD_DIR=DIR meson build tree for synwall and tests/tools (default build/)
 #   LAB_STANDIN=testpmd  develop the lab against dpdk-testpmd (io forwarding) instead of
@@ -356,10 +357,15 @@ lab_afp_framesz()
 lab_eal_args()
 {
 	local vdev_opts="" free_kb
+	local lc_opt=-l
 	if ((LAB_MTU > 1500)); then
 		vdev_opts=",framesz=$(lab_afp_framesz),blocksz=$(lab_afp_framesz)"
 	fi
-	printf '%s\n' -l "${LAB_LCORES:-0-1}" --no-pci --file-prefix "sw-$LAB_ID" \
+	# Several workers need one queue pair each on every port.
+	[[ -n "${LAB_QPAIRS:-}" ]] && vdev_opts+=",qpairs=$LAB_QPAIRS"
+	# "0@0,1@1,2@1" maps more lcores than CPUs (EAL --lcores); "0-1" is a plain list.
+	[[ "${LAB_LCORES:-}" == *@* ]] && lc_opt=--lcores
+	printf '%s\n' "$lc_opt" "${LAB_LCORES:-0-1}" --no-pci --file-prefix "sw-$LAB_ID" \
 		--vdev "net_af_packet0,iface=$LAB_OUT_IF$vdev_opts" \
 		--vdev "net_af_packet1,iface=$LAB_IN_IF$vdev_opts"
 	case "${LAB_HUGE:-auto}" in
