@@ -142,7 +142,7 @@ fi
 # Sanitizer findings must fail the test that triggers them.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-((release_ok)) && unit release "$BUILD"
+((release_ok)) && SW_SUITES="${SW_SUITES:-unit pcap perf}" unit release "$BUILD"
 ((asan_ok)) && unit asan "$BUILD_ASAN"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include <valgrind/callgrind.h>
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -144,8 +146,10 @@ run(const struct frame *frames, uint32_t n, unsigned port)
 			memcpy(rte_pktmbuf_append(pk[k], frames[i + k].len), frames[i + k].b,
 				frames[i + k].len);
 		t0 = rte_rdtsc_precise();
+		CALLGRIND_TOGGLE_COLLECT;
 		sw_dp_process_burst(w, port, pk, b);
 		sw_dp_flush(w);
+		CALLGRIND_TOGGLE_COLLECT;
 		cycles += rte_rdtsc_precise() - t0;
 		drain(NULL, NULL, SW_PORT_OUTSIDE);
 		drain(NULL, NULL, SW_PORT_INSIDE);
@@ -176,8 +180,10 @@ run_collect(const struct frame *frames, uint32_t n, unsigned port, struct frame 
 			memcpy(rte_pktmbuf_append(pk[k], frames[i + k].len), frames[i + k].b,
 				frames[i + k].len);
 		t0 = rte_rdtsc_precise();
+		CALLGRIND_TOGGLE_COLLECT;
 		sw_dp_process_burst(w, port, pk, b);
 		sw_dp_flush(w);
+		CALLGRIND_TOGGLE_COLLECT;
 		cycles += rte_rdtsc_precise() - t0;
 		drain(o, &no, out_port);
 		drain(NULL, NULL, out_port ^ 1);
@@ -195,6 +201,15 @@ run_collect(const struct frame *frames, uint32_t n, unsigned port, struct frame 
 		exit(1);
 	}
 	return (double)cycles / n;
+}
+
+/* One table row; under callgrind also dumps the path's instructions (tests/perf/callgrind.sh). */
+static void
+report(const char *label, const char *key, double cycles)
+{
+	printf("| %s | %.1f |\n", label, cycles);
+	fflush(stdout);
+	CALLGRIND_DUMP_STATS_AT(key);
 }
 
 static uint32_t
@@ -289,7 +304,7 @@ main(int argc, char **argv)
 		build(&syn[i], i, false, SW_TCP_SYN, 1000 + i, 0, 64240, opt, opt_len, 0);
 
 	printf("| path | cycles/packet |\n|---|---|\n");
-	printf("| SYN -> cookie SYN-ACK | %.1f |\n",
+	report("SYN -> cookie SYN-ACK", "syn",
 		run_collect(syn, n, SW_PORT_OUTSIDE, synack, SW_PORT_OUTSIDE));
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -301,15 +316,15 @@ main(int argc, char **argv)
 		build(&forged[i], i, false, SW_TCP_ACK, 1001 + i, rd_seq(&synack[i]) ^ 0x5a5a5a,
 			502, opt, opt_len, 0);
 	}
-	printf("| forged ACK -> drop | %.1f |\n", run(forged, n, SW_PORT_OUTSIDE));
-	printf("| valid ACK -> flow + backend SYN | %.1f |\n",
+	report("forged ACK -> drop", "forged_ack", run(forged, n, SW_PORT_OUTSIDE));
+	report("valid ACK -> flow + backend SYN", "valid_ack",
 		run_collect(ack, n, SW_PORT_OUTSIDE, bsyn, SW_PORT_INSIDE));
 
 	opt_len = sw_tcpopt_syn_build(opt, &so);
 	for (uint32_t i = 0; i < n; i++)
 		build(&bsynack[i], i, true, SW_TCP_SYN | SW_TCP_ACK, 7000000 + i, 1001 + i, 65160,
 			opt, opt_len, 0);
-	printf("| backend SYN-ACK -> ACK + window update | %.1f |\n",
+	report("backend SYN-ACK -> ACK + window update", "backend_synack",
 		run(bsynack, n, SW_PORT_INSIDE));
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -321,11 +336,9 @@ main(int argc, char **argv)
 		build(&fin[i], i, false, SW_TCP_ACK | SW_TCP_FIN, 1001 + 64 + i,
 			rd_seq(&synack[i]) + 1 + 64, 502, opt, opt_len, 0);
 	}
-	printf("| established relay client->server | %.1f |\n",
-		run(c2s, n, SW_PORT_OUTSIDE));
-	printf("| established relay server->client | %.1f |\n",
-		run(s2c, n, SW_PORT_INSIDE));
-	printf("| FIN (teardown) | %.1f |\n", run(fin, n, SW_PORT_OUTSIDE));
+	report("established relay client->server", "relay_c2s", run(c2s, n, SW_PORT_OUTSIDE));
+	report("established relay server->client", "relay_s2c", run(s2c, n, SW_PORT_INSIDE));
+	report("FIN (teardown)", "fin", run(fin, n, SW_PORT_OUTSIDE));
 
 	{
 		uint32_t before = sw_flowtab_count(w->ft);
@@ -335,12 +348,14 @@ main(int argc, char **argv)
 		/* FIN_WAIT flows: past every per-state timeout. */
 		now_tsc += (uint64_t)w->tsc_per_ms * 1000 * 3600;
 		t0 = rte_rdtsc_precise();
+		CALLGRIND_TOGGLE_COLLECT;
 		for (unsigned r = 0; r < budget_rounds; r++)
 			sw_dp_poll(w, now_tsc);
+		CALLGRIND_TOGGLE_COLLECT;
 		cyc = rte_rdtsc_precise() - t0;
 		drain(NULL, NULL, SW_PORT_OUTSIDE);
 		drain(NULL, NULL, SW_PORT_INSIDE);
-		printf("| flow expiry (per flow, incl. empty slots) | %.1f |\n",
+		report("flow expiry (per flow, incl. empty slots)", "expiry",
 			before ? (double)cyc / before : 0.0);
 		printf("\nexpired %u of %u flows\n", before - sw_flowtab_count(w->ft), before);
 	}

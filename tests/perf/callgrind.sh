@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Instructions per packet for each data-path stage, counted by callgrind (deterministic,
+# unlike cycles), and a regression check against tests/perf/callgrind-baseline.txt.
+#   tests/perf/callgrind.sh [BUILD_DIR]             print the table, check the baseline
+#   SW_CG_UPDATE=1 tests/perf/callgrind.sh [BUILD]  rewrite the baseline
+# Fails when a stage costs more than 10% over its baseline.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build=${1:-$here/../../build}
+n=${SW_CG_FLOWS:-2000}
+base="$here/callgrind-baseline.txt"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+command -v valgrind >/dev/null || { echo "callgrind: valgrind not installed" >&2; exit 1; }
+valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$tmp/cg.out" \
+	"$build/tests/perf/bench_dp" "$n" >"$tmp/bench.log" 2>"$tmp/valgrind.log" ||
+	{ tail -n 20 "$tmp/valgrind.log"; exit 1; }
+
+printf '| path | instructions/packet | baseline | change |\n|---|---|---|---|\n'
+fail=0
+: >"$tmp/new.txt"
+for f in "$tmp"/cg.out.*; do
+	key=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+	ir=$(sed -n 's/^summary: //p' "$f")
+	[[ -n "$key" && -n "$ir" ]] || continue
+	per=$(( (ir + n / 2) / n ))
+	echo "$key $per" >>"$tmp/new.txt"
+	old=$(awk -v k="$key" '$1 == k { print $2 }' "$base" 2>/dev/null || true)
+	if [[ -n "$old" ]]; then
+		pct=$(( (per - old) * 100 / old ))
+		printf '| %s | %d | %d | %+d%% |\n' "$key" "$per" "$old" "$pct"
+		if (( per * 100 > old * 110 )); then
+			echo "REGRESSION: $key costs $per instructions/packet, baseline $old (> +10%)" >&2
+			fail=1
+		fi
+	else
+		printf '| %s | %d | - | new |\n' "$key" "$per"
+	fi
+done
+if [[ "${SW_CG_UPDATE:-0}" == 1 ]]; then
+	{ echo "# instructions per packet (tests/perf/callgrind.sh, $n flows)"; cat "$tmp/new.txt"; } >"$base"
+	echo "baseline written: $base"
+fi
+exit $fail
