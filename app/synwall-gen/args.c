@@ -69,20 +69,22 @@ gen_args_usage(FILE *f, const char *prog)
 		"  --rto-ms N (200)  --rto-max-ms N (1000)  --retries N (5)\n"
 		"  --probe-ms N         zero-window probe delay (default 200)\n"
 		"  --idle-ms N          peer silence before failing (default 5000)\n"
-		"  --linger-ms N        TIME_WAIT of the active closer (default 200)\n"
-		"  --table N            connection table size per TCP mode (default 65536)\n"
+		"  --linger-ms N        TIME_WAIT of the active closer (default 500)\n"
+		"  --table N            connection table size per TCP mode (default 131072)\n"
 		"Run:\n"
 		"  --duration T         hard time bound: 10, 10s, 500ms, 2m (default 10s, max 1h)\n"
-		"  --drain-ms N         keep receiving after the bounded work is done (default "
-		"500)\n"
+		"  --drain-ms N         receive on after the bounded work is done (default 500)\n"
+		"  --hold T             after the report keep the ports open, unpolled, until\n"
+		"                       SIGINT/SIGTERM or T (max 10m, default 0), so that the\n"
+		"                       peer (synwall over memif) can stop first\n"
 		"  --stats-interval S   live stats period in seconds, 0 = off (default 1)\n"
 		"  --json FILE          write the final report as JSON\n"
-		"  --mbufs N (default 32768)  --burst N (default 32)  --link-timeout S (default "
-		"10)\n"
+		"  --mbufs N (32768)  --burst N (32)  --link-timeout S (10)\n"
 		"  -h, --help\n"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error, 2 bad usage or refused range,\n"
-		"3 some client connection failed or a client/server check failed.\n",
+		"3 a client connection failed or clients completed fewer than --conns, or a\n"
+		"server connection failed after its handshake.\n",
 		prog);
 }
 
@@ -119,6 +121,7 @@ enum {
 	OPT_IDLE,
 	OPT_LINGER,
 	OPT_DRAIN,
+	OPT_HOLD,
 	OPT_TABLE,
 	OPT_STATS,
 	OPT_JSON,
@@ -160,6 +163,7 @@ static const struct option long_opts[] = {
 	{"idle-ms", required_argument, NULL, OPT_IDLE},
 	{"linger-ms", required_argument, NULL, OPT_LINGER},
 	{"drain-ms", required_argument, NULL, OPT_DRAIN},
+	{"hold", required_argument, NULL, OPT_HOLD},
 	{"table", required_argument, NULL, OPT_TABLE},
 	{"stats-interval", required_argument, NULL, OPT_STATS},
 	{"json", required_argument, NULL, OPT_JSON},
@@ -329,9 +333,9 @@ defaults(struct gen_cfg *cfg)
 	cfg->retries = 5;
 	cfg->probe_ms = 200;
 	cfg->idle_ms = 5000;
-	cfg->linger_ms = 200;
+	cfg->linger_ms = 500;
 	cfg->drain_ms = 500;
-	cfg->table_size = 65536;
+	cfg->table_size = 131072;
 	cfg->stats_interval_ms = 1000;
 	cfg->nb_mbufs = 32768;
 	cfg->burst = 32;
@@ -443,6 +447,14 @@ parse_one(struct gen_cfg *cfg, int c, const char *arg)
 		return parse_u32(opt, arg, 0, 60000, &cfg->linger_ms);
 	case OPT_DRAIN:
 		return parse_u32(opt, arg, 0, 60000, &cfg->drain_ms);
+	case OPT_HOLD:
+		ret = parse_duration(opt, arg, &v);
+		if (ret == 0 && v > 600000) {
+			fprintf(stderr, GEN_NAME ": --hold: at most 10m\n");
+			ret = ERR_USAGE;
+		}
+		cfg->hold_ms = (uint32_t)v;
+		return ret;
 	case OPT_TABLE:
 		return parse_u32(opt, arg, 1024, 4194304, &cfg->table_size);
 	case OPT_STATS:

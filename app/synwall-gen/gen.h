@@ -85,6 +85,7 @@ struct gen_cfg {
 	uint32_t idle_ms; /* waiting for the peer with nothing outstanding: fail after this */
 	uint32_t linger_ms; /* TIME_WAIT of the active closer (re-ACKs retransmitted FINs) */
 	uint32_t drain_ms; /* after every bounded mode is done, keep receiving this long */
+	uint32_t hold_ms; /* after the report, keep the ports open (not polled) this long */
 	uint32_t table_size; /* connection table entries per TCP mode */
 	uint32_t stats_interval_ms; /* 0 = no live stats */
 	const char *json_path; /* final report as JSON, or NULL */
@@ -265,6 +266,8 @@ struct gen_worker {
 	uint32_t cli_active, srv_active; /* dp: rw; main: ro (relaxed) */
 	bool stop; /* main: w (SIGINT); dp: r */
 	bool exited; /* dp: w when the loop is over; main: r */
+	int link_lost; /* port id whose link went down during the run, -1 if none (dp: w) */
+	uint64_t next_link_tsc; /* next link check */
 	bool inline_stats; /* no worker lcore: the loop prints live stats itself */
 	uint64_t next_stats_tsc; /* inline_stats only */
 	struct gen_snap last; /* inline_stats only: previous snapshot */

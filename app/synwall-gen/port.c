@@ -16,6 +16,7 @@
 #define NB_TXD 1024
 #define MBUF_CACHE 256
 #define ARP_RETRY_MS 1000
+#define LINK_DOWN_WAIT_MS 500
 
 static const char *const role_name[GEN_ROLE_MAX] = {"client", "server"};
 
@@ -145,17 +146,51 @@ gen_ports_init(struct gen_worker *w)
 	return ret;
 }
 
+static bool
+links_down(const struct gen_worker *w)
+{
+	for (int r = 0; r < GEN_ROLE_MAX; r++) {
+		struct rte_eth_link link;
+
+		if (!w->port[r].is_used)
+			continue;
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(w->port[r].port_id, &link) == 0 &&
+			link.link_status == RTE_ETH_LINK_UP)
+			return false;
+	}
+	return true;
+}
+
 void
 gen_ports_fini(struct gen_worker *w)
 {
+	uint64_t end;
+
 	for (int r = 0; r < GEN_ROLE_MAX; r++) {
 		struct gen_port *p = &w->port[r];
 
 		rte_pktmbuf_free_bulk(p->tx, p->n_tx);
 		p->n_tx = 0;
+		if (p->is_used)
+			rte_eth_dev_stop(p->port_id);
+	}
+	/*
+	 * Two memif ports of this process wired to each other: stopping one
+	 * makes the EAL interrupt thread disconnect the other. Let that finish
+	 * (its link goes down) before this thread closes the port, or both
+	 * tear down the same rings at once. Bounded; other PMDs just report
+	 * the link down after stop.
+	 */
+	end = rte_get_timer_cycles() + LINK_DOWN_WAIT_MS * rte_get_timer_hz() / 1000;
+	while (!links_down(w) && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(1000);
+	rte_delay_us_sleep(10 * 1000);
+	for (int r = 0; r < GEN_ROLE_MAX; r++) {
+		struct gen_port *p = &w->port[r];
+
 		if (!p->is_used)
 			continue;
-		rte_eth_dev_stop(p->port_id);
 		rte_eth_dev_close(p->port_id);
 		p->is_used = false;
 	}

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The worker loop: receive and dispatch to the modes, let each mode transmit, stop when bounded. */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -64,6 +66,34 @@ rx_all(struct gen_worker *w)
 	}
 }
 
+/*
+ * A peer that went away (the process behind a memif socket exited) ends the
+ * run: nothing more can be measured, and a PMD tearing down rings under a
+ * polling lcore is better avoided. Checked every LINK_CHECK_MS.
+ */
+#define LINK_CHECK_MS 10
+
+static bool
+link_lost(struct gen_worker *w)
+{
+	if (w->now_tsc < w->next_link_tsc)
+		return false;
+	w->next_link_tsc = w->now_tsc + LINK_CHECK_MS * w->hz / 1000;
+	for (int r = 0; r < GEN_ROLE_MAX; r++) {
+		struct rte_eth_link link;
+
+		if (!w->port[r].is_used)
+			continue;
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(w->port[r].port_id, &link) == 0 &&
+			link.link_status == RTE_ETH_LINK_DOWN) {
+			w->link_lost = w->port[r].port_id;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* True when at least one mode is bounded and all bounded modes are done. */
 static bool
 all_done(const struct gen_worker *w)
@@ -117,7 +147,7 @@ gen_worker_main(void *arg)
 				gen_modes[i]->tx_burst(w, w->priv[i], cfg->burst);
 		gen_arp_poll(w);
 		gen_tx_flush(w);
-		if (w->now_tsc >= end_tsc)
+		if (w->now_tsc >= end_tsc || link_lost(w))
 			break;
 		if (drain_end == 0 && all_done(w)) {
 			__atomic_store_n(&w->done_tsc, w->now_tsc, __ATOMIC_RELEASE);
