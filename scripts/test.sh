@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# test.sh: set up, build the release and sanitizer trees, run their unit tests, then the
+# test.sh: set up, build the release, sanitizer and fuzz trees, run their suites, then the
 # end-to-end tests in the netns lab. Prints a table per step and, last, exactly
 # "N passed, N failed" over everything; exits 1 if anything failed.
 #
@@ -8,6 +8,7 @@
 #   SW_SKIP_SETUP=1       do not run scripts/setup.sh
 #   SW_SUITES="unit pcap" meson test suites to run in both trees
 #   SW_SKIP_ASAN=1        no sanitizer tree
+#   SW_SKIP_FUZZ=1        no libFuzzer tree (clang) and its 20-s runs per harness
 #   SW_SKIP_E2E=1         no e2e tests
 #   SW_E2E_ARGS="..."     extra arguments for tests/e2e/run.sh (e.g. "-k bridge")
 set -uo pipefail
@@ -16,6 +17,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 BUILD=build
 BUILD_ASAN=build-asan
+BUILD_FUZZ=build-fuzz
 LOGS="$ROOT/$BUILD-logs"
 mkdir -p "$LOGS"
 TOTAL_PASS=0
@@ -138,12 +140,19 @@ asan_ok=0
 if [[ "${SW_SKIP_ASAN:-0}" != 1 ]]; then
 	build asan "$BUILD_ASAN" -Db_sanitize=address,undefined -Dbuildtype=debug && asan_ok=1
 fi
+# libFuzzer harnesses (clang): a short run of each, as a smoke test of the parsers.
+fuzz_ok=0
+if [[ "${SW_SKIP_FUZZ:-0}" != 1 ]] && command -v clang >/dev/null; then
+	CC=clang build fuzz "$BUILD_FUZZ" -Dfuzz=true -Db_sanitize=address,undefined \
+		-Dbuildtype=debug && fuzz_ok=1
+fi
 
 # Sanitizer findings must fail the test that triggers them.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 ((release_ok)) && SW_SUITES="${SW_SUITES:-unit pcap perf}" unit release "$BUILD"
 ((asan_ok)) && unit asan "$BUILD_ASAN"
+((fuzz_ok)) && SW_SUITES=fuzz unit fuzz "$BUILD_FUZZ"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 if [[ "${SW_SKIP_E2E:-0}" != 1 ]]; then
