@@ -77,6 +77,9 @@ dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ac
 		uint16_t min_l3 = v->family == 4 ? 20 : 40;
 
 		if (v->l4_off - v->l3_off > min_l3) {
+			/* A routing header in transit: the final destination is the one. */
+			if (v->family == 6 && v->dst_off != 0 && v->dst_off != v->l3_off + 24)
+				memcpy(ip + 24, frame + v->dst_off, 16);
 			memmove(frame + v->l3_off + min_l3, tcph, SW_TCP_HDR_MIN);
 			v->l4_off = (uint16_t)(v->l3_off + min_l3);
 			tcph = frame + v->l4_off;

@@ -21,6 +21,7 @@ struct dp_pkt {
 	unsigned port;  /* role it was received on */
 	uint8_t action; /* enum sw_class_action */
 	uint16_t service_id;
+	const struct sw_tuple *t; /* client -> server tuple (TCP packets only) */
 };
 
 static inline unsigned

@@ -33,7 +33,6 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	struct sw_pkt_view *v = &p->v;
 	uint8_t *tcph = dp_tcph(p);
 	struct sw_tcpopt o;
-	struct sw_tuple t;
 	struct sw_cookie_opts co;
 	struct sw_conn_syn_opts client, adv_c;
 	struct sw_tcpopt_syn so;
@@ -48,11 +47,12 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;
 	}
-	dp_tuple(p, &t);
+	const struct sw_tuple *t = p->t;
+
 	isn = sw_rd32(tcph + SW_TCP_OFF_SEQ) - 1;
 	cookie = sw_rd32(tcph + SW_TCP_OFF_ACK) - 1;
 	/* Forged or expired: drop silently, never reflect a RST (RFC 4987 3.6). */
-	if (sw_cookie_check(&w->keys, &t, isn, cookie, o.has_ts, o.tsecr, &co) != 0) {
+	if (sw_cookie_check(&w->keys, t, isn, cookie, o.has_ts, o.tsecr, &co) != 0) {
 		w->svc[p->service_id].cookie_invalid++;
 		dp_drop(w, p, SW_DROP_cookie_invalid);
 		return;
@@ -66,7 +66,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	if (co.has_ts)
 		w->stats.ev[SW_EV_cookie_ts_mode]++;
 
-	f = sw_flowtab_add(w->ft, &t, sw_flowtab_hash(w->ft, &t), &evicted);
+	f = sw_flowtab_add(w->ft, t, sw_flowtab_hash(w->ft, t), &evicted);
 	if (evicted)
 		w->stats.ev[SW_EV_flows_evicted]++;
 	if (f == NULL) {
@@ -74,7 +74,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_table_full);
 		return;
 	}
-	dp_adv_opts(w, &t, p->service_id, &adv);
+	dp_adv_opts(w, t, p->service_id, &adv);
 	client.mss = co.mss;
 	client.wscale = co.wscale;
 	client.has_wscale = co.has_wscale;

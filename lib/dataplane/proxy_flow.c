@@ -29,7 +29,6 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	struct sw_conn *c = &f->conn;
 	struct sw_conn_seg seg;
 	struct sw_tcpopt o;
-	struct sw_tuple t;
 	struct rte_mbuf *upd;
 	int ret;
 
@@ -47,8 +46,7 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	} else {
 		dp_state_sync(w, f);
 		dp_keep_release(w, f);
-		dp_tuple(p, &t);
-		dp_learned_put(w, &t, &o);
+		dp_learned_put(w, p->t, &o);
 		flow_rearm(w, f);
 		w->stats.ev[SW_EV_conn_established]++;
 		if (f->service_id <= SW_CONFIG_SERVICES_MAX)
@@ -178,18 +176,20 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		return;
 	}
 
-	/* A segment we would drop for its options must not move the state machine. */
+	/*
+	 * Translate first: a segment with malformed options is dropped before it
+	 * can move the state machine. The tracker sees the fields as received.
+	 */
 	{
-		struct sw_tcpopt o;
+		uint32_t seq = sw_rd32(tcph + SW_TCP_OFF_SEQ), ack = sw_rd32(tcph + SW_TCP_OFF_ACK);
+		uint16_t win = sw_rd16(tcph + SW_TCP_OFF_WIN);
 
-		if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN,
-			    (uint16_t)(p->v.l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+		if (sw_conn_xlate(c, dir, tcph, p->v.l4_len) != 0) {
 			dp_drop(w, p, SW_DROP_bad_tcpopt);
 			return;
 		}
+		verdict = sw_conn_track(c, dir, flags, seq, ack, p->v.payload_len, win);
 	}
-	verdict = sw_conn_track(c, dir, flags, sw_rd32(tcph + SW_TCP_OFF_SEQ),
-		sw_rd32(tcph + SW_TCP_OFF_ACK), p->v.payload_len, sw_rd16(tcph + SW_TCP_OFF_WIN));
 	dp_state_sync(w, f);
 	switch (verdict) {
 	case SW_CONN_V_FWD:
@@ -207,10 +207,6 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		if (flags & SW_TCP_RST)
 			w->stats.ev[SW_EV_rst_inexact]++;
 		dp_drop(w, p, SW_DROP_conn_invalid);
-		return;
-	}
-	if (sw_conn_xlate(c, dir, tcph, p->v.l4_len) != 0) {
-		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;
 	}
 	if (verdict == SW_CONN_V_RST_FWD) {

@@ -72,7 +72,6 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	uint8_t *tcph = dp_tcph(p);
 	uint8_t flags = v->tcp_flags;
 	struct sw_tcpopt o;
-	struct sw_tuple t;
 	struct sw_cookie_opts co;
 	struct sw_tcpopt_syn so;
 	struct dp_adv adv;
@@ -115,8 +114,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;
 	}
-	dp_tuple(p, &t);
-	dp_adv_opts(w, &t, p->service_id, &adv);
+	dp_adv_opts(w, p->t, p->service_id, &adv);
 
 	isn = sw_rd32(tcph + SW_TCP_OFF_SEQ);
 	co.mss = o.has_mss ? o.mss : 0;
@@ -126,7 +124,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1). */
 	co.ecn = adv.ecn && (flags & (SW_TCP_ECE | SW_TCP_CWR)) == (SW_TCP_ECE | SW_TCP_CWR);
 	co.has_ts = o.has_ts && adv.ts;
-	cookie = sw_cookie_make(&w->keys, &t, isn, &co, &low6);
+	cookie = sw_cookie_make(&w->keys, p->t, isn, &co, &low6);
 
 	so.mss = adv.mss;
 	so.has_wscale = o.has_wscale; /* RFC 7323 2.2: only in reply to a SYN that had it */

@@ -245,10 +245,13 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		}
 		/* Orient client -> server: outside receives from clients. */
 		sw_pkt_tuple(p->frame, &p->v, port == SW_PORT_INSIDE, &tup[nq]);
+		p->t = &tup[nq];
 		q[nq].family = tup[nq].family == 4 ? AF_INET : AF_INET6;
 		q[nq].src = tup[nq].src;
 		q[nq].dst = tup[nq].dst;
 		q[nq].dport = tup[nq].dport;
+		q[nq].vlan = p->v.n_vlan > 0 ? p->v.vlan_tci[p->v.n_vlan - 1] & 0xfff
+					     : SW_CLASS_VLAN_UNTAGGED;
 		nq++;
 	}
 	if (nq == 0)
