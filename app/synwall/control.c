@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include "runtime.h"
 
@@ -40,6 +41,28 @@ sw_app_flows_json(const struct sw_app *app, char *buf, size_t len)
 	for (unsigned s = 1; s < SW_CONN_STATE_MAX && off < len; s++)
 		off += (size_t)snprintf(buf + off, len - off, ", \"%s\": %u",
 			sw_conn_state_name((enum sw_conn_state)s), by_state[s]);
+	if (off < len)
+		snprintf(buf + off, len - off, "}");
+}
+
+void
+sw_app_pmd_json(const struct sw_app *app, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "\"pmd\": {");
+
+	for (unsigned p = 0; p < SW_NB_PORTS && off < len; p++) {
+		struct rte_eth_stats st;
+
+		memset(&st, 0, sizeof(st));
+		if (app->port_started[p])
+			rte_eth_stats_get(app->sh.port_id[p], &st);
+		off += (size_t)snprintf(buf + off, len - off,
+			"%s\"%s\": {\"ipackets\": %" PRIu64 ", \"opackets\": %" PRIu64
+			", \"imissed\": %" PRIu64 ", \"ierrors\": %" PRIu64
+			", \"rx_nombuf\": %" PRIu64 ", \"oerrors\": %" PRIu64 "}",
+			p ? ", " : "", sw_stats_port_role[p], st.ipackets, st.opackets, st.imissed,
+			st.ierrors, st.rx_nombuf, st.oerrors);
+	}
 	if (off < len)
 		snprintf(buf + off, len - off, "}");
 }

@@ -303,13 +303,18 @@ write_summary(struct sw_app *app)
 {
 	struct sw_stats s;
 
-	char flows[512];
+	char flows[1024], pmd[512];
+	size_t fl;
 
 	sw_app_stats_collect(app, &s);
 	sw_app_flows_json(app, flows, sizeof(flows));
+	sw_app_pmd_json(app, pmd, sizeof(pmd));
 	printf("synwall: final counters\n");
 	sw_stats_write_text(&s, stdout);
-	printf("  %s\n", flows);
+	printf("  %s\n  %s\n", flows, pmd);
+	/* Both go into the JSON summary. */
+	fl = strlen(flows);
+	snprintf(flows + fl, sizeof(flows) - fl, ", %s", pmd);
 	if (app->summary_json_stdout)
 		sw_stats_write_json_ex(&s, stdout, flows);
 	if (app->summary_json != NULL) {

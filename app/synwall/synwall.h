@@ -59,6 +59,8 @@ void sw_app_flows_json(const struct sw_app *app, char *buf, size_t len);
 void sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg);
 /* Once-a-second detection pass; called from the control loop. */
 void sw_app_observe(struct sw_app *app);
+/* "\"pmd\": {...}": the PMDs' own counters (RX misses, no-mbuf, errors) per port. */
+void sw_app_pmd_json(const struct sw_app *app, char *buf, size_t len);
 /* The testpmd-style periodic line. */
 void sw_app_stats_line(struct sw_app *app);
 
