@@ -125,8 +125,9 @@ parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
 			break;
 		case OPT_DURATION:
 			if (parse_uint(optarg, 31536000, &v) != 0) {
-				fprintf(stderr, "synwall: --duration: '%s' is not a whole number of "
-						"seconds\n",
+				fprintf(stderr,
+					"synwall: --duration: '%s' is not a whole number of "
+					"seconds\n",
 					optarg);
 				return -1;
 			}
@@ -180,9 +181,10 @@ step_cookie(struct sw_app *app)
 {
 	int ret = sw_cookie_master_init(&app->sh.cookie_master);
 
-	if (ret == 0 && (getrandom(app->sh.flow_hash_key, 16, 0) != 16 ||
-				getrandom(&app->sh.hll_seed, sizeof(app->sh.hll_seed), 0) !=
-					sizeof(app->sh.hll_seed)))
+	if (ret == 0 &&
+		(getrandom(app->sh.flow_hash_key, 16, 0) != 16 ||
+			getrandom(&app->sh.hll_seed, sizeof(app->sh.hll_seed), 0) !=
+				sizeof(app->sh.hll_seed)))
 		ret = -EIO;
 	return ret;
 }
@@ -230,8 +232,7 @@ step_workers(struct sw_app *app)
 {
 	unsigned lcore, idx = 0;
 
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		int socket = (int)rte_lcore_to_socket_id(lcore);
 		struct sw_worker *w = sw_dp_worker_create(&app->sh, (uint16_t)idx, lcore, socket);
 
@@ -441,8 +442,8 @@ main(int argc, char **argv)
 	if (exit_code == 0) {
 		unsigned lcore, idx = 0;
 
-		RTE_LCORE_FOREACH_WORKER(lcore)
-		rte_eal_remote_launch(sw_dp_worker_main, app.workers[idx++], lcore);
+		RTE_LCORE_FOREACH_WORKER (lcore)
+			rte_eal_remote_launch(sw_dp_worker_main, app.workers[idx++], lcore);
 		printf("synwall: running: %u worker(s), outside=%s inside=%s%s\n",
 			app.sh.nb_workers, app.outside_name, app.inside_name,
 			app.sh.steer ? ", software steering" : "");

@@ -26,7 +26,7 @@
 struct svc_obs {
 	char name[SW_CONFIG_NAME_MAX];
 	struct sw_detect det;
-	struct sw_svc_stats last;  /* totals at the previous sample */
+	struct sw_svc_stats last; /* totals at the previous sample */
 	struct sw_svc_stats total; /* totals at the latest sample */
 };
 
@@ -144,7 +144,8 @@ sw_app_observe(struct sw_app *app)
 		ev = sw_detect_update(&o->det, &smp, now);
 		if (ev == SW_DETECT_EV_ATTACK_START)
 			SW_LOG(WARNING,
-				"service %s: SYN attack started: %.0f SYN/s, %.0f distinct sources, "
+				"service %s: SYN attack started: %.0f SYN/s, %.0f distinct "
+				"sources, "
 				"%.0f%% handshakes completed\n",
 				o->name, o->det.syn_rate, o->det.sources, 100.0 * o->det.ratio);
 		else if (ev == SW_DETECT_EV_ATTACK_END)
@@ -241,8 +242,8 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "capacity", cap);
 	rte_tel_data_add_dict_u64(d, "evictions", evictions);
 	for (unsigned s = 1; s < SW_CONN_STATE_MAX; s++)
-		rte_tel_data_add_dict_u64(d, sw_conn_state_name((enum sw_conn_state)s),
-			by_state[s]);
+		rte_tel_data_add_dict_u64(
+			d, sw_conn_state_name((enum sw_conn_state)s), by_state[s]);
 	if (want > 0) {
 		struct rte_tel_data *list = rte_tel_data_alloc();
 		struct sw_flow fl[FLOW_DUMP_MAX];
@@ -301,8 +302,8 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(sd, "cookie_invalid", t.cookie_invalid);
 		rte_tel_data_add_dict_u64(sd, "established", t.established);
 		rte_tel_data_add_dict_u64(sd, "dropped", t.dropped);
-		rte_tel_data_add_dict_string(sd, "state", o->det.state == SW_DETECT_ATTACK ?
-				"under_attack" : "normal");
+		rte_tel_data_add_dict_string(
+			sd, "state", o->det.state == SW_DETECT_ATTACK ? "under_attack" : "normal");
 		rte_tel_data_add_dict_u64(sd, "syn_rate", (uint64_t)o->det.syn_rate);
 		rte_tel_data_add_dict_u64(sd, "distinct_sources", (uint64_t)o->det.sources);
 		rte_tel_data_add_dict_u64(sd, "handshake_pct", (uint64_t)(100.0 * o->det.ratio));
@@ -335,8 +336,8 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(wd, "rx_packets", pkts);
 		rte_tel_data_add_dict_u64(wd, "polls_busy", w->stats.ev[SW_EV_polls_busy]);
 		rte_tel_data_add_dict_u64(wd, "polls_idle", w->stats.ev[SW_EV_polls_idle]);
-		rte_tel_data_add_dict_u64(wd, "cycles_per_packet",
-			pkts ? w->stats.ev[SW_EV_cycles_busy] / pkts : 0);
+		rte_tel_data_add_dict_u64(
+			wd, "cycles_per_packet", pkts ? w->stats.ev[SW_EV_cycles_busy] / pkts : 0);
 		rte_tel_data_add_dict_u64(wd, "flows", sw_flowtab_count(w->ft));
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, wd, 0);
@@ -392,8 +393,8 @@ prom_render(void *arg, FILE *out)
 	sw_app_stats_collect(g_app, &s);
 	sw_prom_init_file(&pw, out);
 
-	sw_prom_family(&pw, "synwall_port_packets_total", "packets by port and outcome",
-		SW_PROM_COUNTER);
+	sw_prom_family(
+		&pw, "synwall_port_packets_total", "packets by port and outcome", SW_PROM_COUNTER);
 	for (unsigned p = 0; p < SW_NB_PORTS; p++)
 		for (unsigned c = 0; c < SW_PC_MAX; c++)
 			if (c != SW_PC_rx_bytes && c != SW_PC_tx_bytes)
@@ -401,8 +402,8 @@ prom_render(void *arg, FILE *out)
 					SW_PROM_LABELS("port", sw_stats_port_role[p], "counter",
 						sw_stats_port_names[c]),
 					s.port[p][c]);
-	sw_prom_family(&pw, "synwall_port_bytes_total", "bytes by port and direction",
-		SW_PROM_COUNTER);
+	sw_prom_family(
+		&pw, "synwall_port_bytes_total", "bytes by port and direction", SW_PROM_COUNTER);
 	for (unsigned p = 0; p < SW_NB_PORTS; p++) {
 		sw_prom_sample_u64(&pw, "synwall_port_bytes_total",
 			SW_PROM_LABELS("port", sw_stats_port_role[p], "dir", "rx"),
@@ -472,25 +473,43 @@ prom_render(void *arg, FILE *out)
 
 			svc_sum(id, &t);
 			switch (k) {
-			case 0: v = (double)t.syn; break;
-			case 1: v = (double)t.synack; break;
-			case 2: v = (double)t.cookie_valid; break;
-			case 3: v = (double)t.cookie_invalid; break;
-			case 4: v = (double)t.established; break;
-			case 5: v = o->det.state == SW_DETECT_ATTACK; break;
-			case 6: v = o->det.syn_rate; break;
-			case 7: v = o->det.sources; break;
-			default: v = o->det.nb_attacks; break;
+			case 0:
+				v = (double)t.syn;
+				break;
+			case 1:
+				v = (double)t.synack;
+				break;
+			case 2:
+				v = (double)t.cookie_valid;
+				break;
+			case 3:
+				v = (double)t.cookie_invalid;
+				break;
+			case 4:
+				v = (double)t.established;
+				break;
+			case 5:
+				v = o->det.state == SW_DETECT_ATTACK;
+				break;
+			case 6:
+				v = o->det.syn_rate;
+				break;
+			case 7:
+				v = o->det.sources;
+				break;
+			default:
+				v = o->det.nb_attacks;
+				break;
 			}
 			sw_prom_sample(&pw, fam[k][0], SW_PROM_LABELS("service", name), v);
 		}
 	}
-	sw_prom_family(&pw, "synwall_config_reloads_total", "config reloads by outcome",
-		SW_PROM_COUNTER);
+	sw_prom_family(
+		&pw, "synwall_config_reloads_total", "config reloads by outcome", SW_PROM_COUNTER);
 	sw_prom_sample_u64(&pw, "synwall_config_reloads_total", SW_PROM_LABELS("result", "ok"),
 		g_app->reload_ok);
-	sw_prom_sample_u64(&pw, "synwall_config_reloads_total",
-		SW_PROM_LABELS("result", "failed"), g_app->reload_failed);
+	sw_prom_sample_u64(&pw, "synwall_config_reloads_total", SW_PROM_LABELS("result", "failed"),
+		g_app->reload_failed);
 	return sw_prom_finish(&pw);
 }
 
@@ -507,10 +526,10 @@ sw_app_telemetry_init(struct sw_app *app)
 		"Per service: counters, SYN rate, distinct sources, attack state");
 	rte_telemetry_register_cmd("/synwall/lcores", tel_lcores,
 		"Per worker lcore: packets, busy/idle polls, cycles per packet");
-	rte_telemetry_register_cmd("/synwall/config", tel_config,
-		"Running config file, generation, reload counts");
-	rte_telemetry_register_cmd("/synwall/reload", tel_reload,
-		"Re-read the config file (like SIGHUP)");
+	rte_telemetry_register_cmd(
+		"/synwall/config", tel_config, "Running config file, generation, reload counts");
+	rte_telemetry_register_cmd(
+		"/synwall/reload", tel_reload, "Re-read the config file (like SIGHUP)");
 	if (app->prom_addr != NULL) {
 		app->prom = sw_prom_http_start(app->prom_addr, prom_render, app);
 		if (app->prom == NULL) {

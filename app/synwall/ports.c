@@ -22,9 +22,46 @@
  * Woo and Park).
  */
 static uint8_t sym_rss_key[40] = {
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
 };
 
 int
@@ -37,15 +74,13 @@ sw_app_pools_init(struct sw_app *app)
 	 * tags and FCS included): not every PMD can scatter (af_packet cannot),
 	 * and the proxy rewrites headers in the first segment.
 	 */
-	uint32_t frame = (uint32_t)app->mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
-		RTE_ETHER_CRC_LEN;
+	uint32_t frame =
+		(uint32_t)app->mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
 	/* Jumbo: a power of two (af_packet's ring frames are sized that way, 16 KiB at 9000). */
 	uint16_t data_room = (uint16_t)RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
-		(app->mtu > RTE_ETHER_MTU ? rte_align32pow2(frame) : frame) +
-			RTE_PKTMBUF_HEADROOM);
+		(app->mtu > RTE_ETHER_MTU ? rte_align32pow2(frame) : frame) + RTE_PKTMBUF_HEADROOM);
 
-	RTE_LCORE_FOREACH(lcore)
-	{
+	RTE_LCORE_FOREACH (lcore) {
 		int socket = (int)rte_lcore_to_socket_id(lcore);
 
 		if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
@@ -53,8 +88,8 @@ sw_app_pools_init(struct sw_app *app)
 		if (app->sh.pool[socket] != NULL)
 			continue;
 		snprintf(name, sizeof(name), "sw_mbuf_%d", socket);
-		app->sh.pool[socket] = rte_pktmbuf_pool_create(name, app->nb_mbufs, MBUF_CACHE, 0,
-			data_room, socket);
+		app->sh.pool[socket] = rte_pktmbuf_pool_create(
+			name, app->nb_mbufs, MBUF_CACHE, 0, data_room, socket);
 		if (app->sh.pool[socket] == NULL) {
 			SW_LOG(ERR, "mempool on socket %d (%u mbufs): %s\n", socket, app->nb_mbufs,
 				rte_strerror(rte_errno));
@@ -108,8 +143,8 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 		SW_LOG(ERR,
 			"%s port %s has %u RX / %u TX queues, %u workers need one each "
 			"(af_packet: add qpairs=%u to its --vdev)\n",
-			sw_stats_port_role[role], devname, info.max_rx_queues, info.max_tx_queues, nq,
-			nq);
+			sw_stats_port_role[role], devname, info.max_rx_queues, info.max_tx_queues,
+			nq, nq);
 		return -EINVAL;
 	}
 

@@ -33,7 +33,8 @@ sw_app_check_workers(struct sw_app *app)
 	uint32_t want = app->cfg->general.workers;
 
 	if (want != 0 && want != app->sh.nb_workers) {
-		SW_LOG(ERR, "%s: [general] workers = %u but the EAL lcore list gives %u worker(s)\n",
+		SW_LOG(ERR,
+			"%s: [general] workers = %u but the EAL lcore list gives %u worker(s)\n",
 			app->config_path, want, app->sh.nb_workers);
 		return -EINVAL;
 	}
@@ -75,4 +76,3 @@ sw_app_reload(struct sw_app *app)
 	SW_LOG(INFO, "reloaded %s (generation %" PRIu64 ")\n", app->config_path, rt->generation);
 	return 0;
 }
-

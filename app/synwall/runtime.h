@@ -5,7 +5,6 @@
 
 #include "synwall.h"
 
-
 /* Copy [ports]/[general] values the app needs before EAL/ports exist. */
 void sw_app_apply_general(struct sw_app *app, const struct sw_config *cfg);
 /* Check [general] workers against the lcores given. */

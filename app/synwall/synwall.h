@@ -24,8 +24,8 @@ struct sw_app {
 	const char *summary_json; /* --summary-json FILE, or NULL */
 	bool summary_json_stdout; /* --json: JSON of the final summary on stdout */
 	unsigned stats_interval_s; /* 0 = off */
-	bool stats_interval_set;   /* given on the command line: beats the config */
-	double duration_s;         /* --duration: stop by itself after this long, 0 = run */
+	bool stats_interval_set; /* given on the command line: beats the config */
+	double duration_s; /* --duration: stop by itself after this long, 0 = run */
 
 	struct sw_config *cfg; /* current snapshot */
 	char outside_name[SW_CONFIG_DEV_MAX], inside_name[SW_CONFIG_DEV_MAX];
@@ -38,8 +38,8 @@ struct sw_app {
 	bool pool0_alias;
 
 	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */
-	atomic_bool reload_requested;       /* set by /synwall/reload (telemetry thread) */
-	const char *prom_addr;              /* --prometheus ADDR:PORT, or [general] prometheus */
+	atomic_bool reload_requested; /* set by /synwall/reload (telemetry thread) */
+	const char *prom_addr; /* --prometheus ADDR:PORT, or [general] prometheus */
 	char prom_addr_cfg[SW_CONFIG_DEV_MAX];
 	struct sw_prom_http *prom;
 	struct sw_stats last; /* previous stats line's totals */

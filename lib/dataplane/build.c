@@ -121,7 +121,7 @@ dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ac
 		sw_wr16(ip + 2, v->ip_len);
 		ip[6] = 0x40; /* DF, no fragment offset */
 		ip[7] = 0;
-		ip[8] = 64;   /* TTL */
+		ip[8] = 64; /* TTL */
 	} else {
 		v->ip_len = (uint16_t)(v->l4_off - v->l3_off + l4_len);
 		sw_wr16(ip + 4, (uint16_t)(v->ip_len - 40));
@@ -141,8 +141,8 @@ dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_seg 
 
 	if (seg->has_ts)
 		opt_len = sw_tcpopt_ts_build(opt, seg->tsval, seg->tsecr);
-	return dp_make_tcp(m, v, seg->seq, seg->ack, SW_TCP_ACK | extra_flags, seg->win, opt,
-		opt_len);
+	return dp_make_tcp(
+		m, v, seg->seq, seg->ack, SW_TCP_ACK | extra_flags, seg->win, opt, opt_len);
 }
 
 struct rte_mbuf *

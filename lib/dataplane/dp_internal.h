@@ -18,7 +18,7 @@ struct dp_pkt {
 	struct rte_mbuf *m;
 	uint8_t *frame; /* rte_pktmbuf_mtod */
 	struct sw_pkt_view v;
-	unsigned port;  /* role it was received on */
+	unsigned port; /* role it was received on */
 	uint8_t action; /* enum sw_class_action */
 	uint16_t service_id;
 	const struct sw_tuple *t; /* client -> server tuple (TCP packets only) */
@@ -92,8 +92,8 @@ struct dp_adv {
 	uint8_t wscale;
 	bool sack, ts, ecn;
 };
-void dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id,
-	struct dp_adv *adv);
+void dp_adv_opts(
+	struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, struct dp_adv *adv);
 
 /* SYN rate limits (ratelimit.c): false = over a limit, drop as rate_limit. */
 int dp_ratelimit_init(struct sw_worker *w, uint32_t slots, int socket);
@@ -134,8 +134,8 @@ int dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_
 int dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_seg *seg,
 	uint8_t extra_flags);
 /* Copy the L2..L4 headers of src (no payload) into a fresh mbuf; NULL when the pool is empty. */
-struct rte_mbuf *dp_copy_headers(struct sw_worker *w, const struct rte_mbuf *src,
-	const struct sw_pkt_view *v);
+struct rte_mbuf *dp_copy_headers(
+	struct sw_worker *w, const struct rte_mbuf *src, const struct sw_pkt_view *v);
 /* Full IPv4 header + L4 checksum refresh after arbitrary edits. */
 void dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v);
 /* Fill a tuple for a packet received on `port` (client -> server orientation). */

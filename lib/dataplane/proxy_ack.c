@@ -43,7 +43,8 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	uint16_t opt_len;
 	bool evicted = false;
 
-	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) !=
+		0) {
 		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;
 	}

@@ -32,7 +32,8 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	struct rte_mbuf *upd;
 	int ret;
 
-	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) !=
+		0) {
 		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;
 	}

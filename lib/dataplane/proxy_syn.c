@@ -36,8 +36,7 @@ is_martian(const uint8_t *frame, const struct sw_pkt_view *v)
 
 /* Options the proxy offers clients of this service: config overrides, else learned. */
 void
-dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id,
-	struct dp_adv *adv)
+dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, struct dp_adv *adv)
 {
 	const struct sw_config_service *svc = w->rt->svc[service_id];
 	const struct sw_learned *l = dp_learned_get(w, t);
@@ -110,7 +109,8 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_rate_limit);
 		return;
 	}
-	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) != 0) {
+	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) !=
+		0) {
 		dp_drop(w, p, SW_DROP_bad_tcpopt);
 		return;
 	}

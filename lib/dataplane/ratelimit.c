@@ -12,8 +12,8 @@
  * in SYN/s refills `rate` thousandths per millisecond exactly.
  */
 struct dp_src_bucket {
-	uint32_t tag;     /* hash of the prefix; 0 = empty */
-	uint32_t tokens;  /* thousandths of a SYN */
+	uint32_t tag; /* hash of the prefix; 0 = empty */
+	uint32_t tokens; /* thousandths of a SYN */
 	uint32_t last_ms; /* last refill */
 	uint32_t pad;
 };
@@ -26,8 +26,8 @@ dp_ratelimit_init(struct sw_worker *w, uint32_t slots, int socket)
 	/* Power of two, so a slot is hash & mask; pairs (i, i ^ 1) form 2-way sets. */
 	uint32_t n = rte_align32prevpow2(slots < 2 ? 2 : slots);
 
-	w->src_buckets = rte_zmalloc_socket("sw_src_rl", (size_t)n * sizeof(struct dp_src_bucket),
-		RTE_CACHE_LINE_SIZE, socket);
+	w->src_buckets = rte_zmalloc_socket(
+		"sw_src_rl", (size_t)n * sizeof(struct dp_src_bucket), RTE_CACHE_LINE_SIZE, socket);
 	if (w->src_buckets == NULL)
 		return -ENOMEM;
 	w->src_mask = n - 1;
@@ -81,8 +81,10 @@ src_allow(struct sw_worker *w, const struct dp_pkt *p, const struct sw_config_ge
 		b = &set[1];
 	else {
 		/* New prefix: take the empty or least recently refilled way, full bucket. */
-		b = set[0].tag == 0 || (set[1].tag != 0 &&
-			(int32_t)(set[0].last_ms - set[1].last_ms) < 0) ? &set[0] : &set[1];
+		b = set[0].tag == 0 ||
+				(set[1].tag != 0 && (int32_t)(set[0].last_ms - set[1].last_ms) < 0)
+			? &set[0]
+			: &set[1];
 		b->tag = h;
 		b->tokens = g->src_syn_burst * 1000u;
 		b->last_ms = w->now_ms;

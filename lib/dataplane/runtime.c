@@ -108,4 +108,3 @@ sw_runtime_free(struct sw_runtime *rt)
 	sw_config_free(rt->cfg);
 	rte_free(rt);
 }
-

@@ -37,11 +37,11 @@
  * through rcu (cp: writes the pointer, dp: reads it between quiescent states).
  */
 struct sw_runtime {
-	struct sw_config *cfg;   /* the validated snapshot */
+	struct sw_config *cfg; /* the validated snapshot */
 	struct sw_classifier *cl; /* classifier built from cfg */
 	struct sw_conn_timeouts tmo[SW_CONFIG_SERVICES_MAX + 1]; /* per service id; [0] = global */
-	uint64_t generation;      /* increments on every successful reload */
-	uint16_t n_services;      /* cfg->n_services */
+	uint64_t generation; /* increments on every successful reload */
+	uint16_t n_services; /* cfg->n_services */
 	/* Service of each id (NULL: no such service now); ids are stable across reloads. */
 	const struct sw_config_service *svc[SW_CONFIG_SERVICES_MAX + 1];
 	/* Ids of services removed by a reload: their flows keep tmo[id]. */
@@ -52,30 +52,30 @@ struct sw_runtime {
 struct sw_dp_shared {
 	uint16_t port_id[SW_NB_PORTS]; /* DPDK port of outside / inside */
 	uint16_t nb_workers;
-	bool steer;                    /* software steering: queues < workers or no symmetric RSS */
+	bool steer; /* software steering: queues < workers or no symmetric RSS */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES]; /* for generated packets */
 	struct sw_cookie_master cookie_master;
 	uint32_t cookie_epoch_ms;
 	uint32_t flow_capacity;
-	uint32_t src_rate_slots;       /* per-source SYN buckets per worker (fixed at start) */
+	uint32_t src_rate_slots; /* per-source SYN buckets per worker (fixed at start) */
 	uint8_t flow_hash_key[16];
 	struct rte_ring *steer_rings[SW_MAX_WORKERS]; /* each worker's inbox (MP/SC) */
-	struct rte_rcu_qsbr *rcu;      /* workers report quiescent states each loop */
-	uint64_t hll_seed;             /* seed of the source-address hash for the sketches */
+	struct rte_rcu_qsbr *rcu; /* workers report quiescent states each loop */
+	uint64_t hll_seed; /* seed of the source-address hash for the sketches */
 	_Atomic(struct sw_runtime *) rt; /* cp: rw, dp: ro (acquire) */
-	atomic_bool stop;              /* cp: sets; dp: polls and returns */
+	atomic_bool stop; /* cp: sets; dp: polls and returns */
 };
 
 /* HyperLogLog precision of the per-service distinct-source sketches (1 KiB each). */
 #define SW_HLL_P 10
 /* Per-service counters of one worker (dp: rw, cp: ro). Index: service id (0 = none). */
 struct sw_svc_stats {
-	uint64_t syn;            /* SYNs to the service */
-	uint64_t synack;         /* cookie SYN-ACKs sent */
-	uint64_t cookie_valid;   /* third ACKs that verified */
+	uint64_t syn; /* SYNs to the service */
+	uint64_t synack; /* cookie SYN-ACKs sent */
+	uint64_t cookie_valid; /* third ACKs that verified */
 	uint64_t cookie_invalid; /* third ACKs that did not (forged or expired) */
-	uint64_t established;    /* connections spliced to a backend */
-	uint64_t dropped;        /* packets to the service dropped (any cause) */
+	uint64_t established; /* connections spliced to a backend */
+	uint64_t dropped; /* packets to the service dropped (any cause) */
 };
 
 /* Per-service SYN token bucket of one worker (thousandths of a SYN). */
@@ -101,17 +101,17 @@ struct sw_learned {
  */
 struct sw_worker {
 	unsigned lcore_id;
-	uint16_t idx;      /* 0..nb_workers-1 */
+	uint16_t idx; /* 0..nb_workers-1 */
 	uint16_t queue_id; /* RX/TX queue this worker owns on every port */
 	struct sw_dp_shared *sh;
-	struct sw_flowtab *ft;        /* cp: ro through the flowtab readers */
-	struct rte_mempool *pool;     /* generated packets */
-	struct sw_cookie_keys keys;   /* epoch keys cache */
-	struct rte_ring *steer_ring;  /* MP/SC: other workers enqueue, this one dequeues */
+	struct sw_flowtab *ft; /* cp: ro through the flowtab readers */
+	struct rte_mempool *pool; /* generated packets */
+	struct sw_cookie_keys keys; /* epoch keys cache */
+	struct rte_ring *steer_ring; /* MP/SC: other workers enqueue, this one dequeues */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 	uint64_t now_tsc; /* set once per poll */
-	uint32_t now_ms;  /* ms clock derived from now_tsc */
+	uint32_t now_ms; /* ms clock derived from now_tsc */
 	uint32_t ts_clock; /* clock for our TSvals (ms), random offset */
 	struct sw_runtime *rt; /* snapshot used during this poll */
 
@@ -128,7 +128,7 @@ struct sw_worker {
 	struct sw_learned learned[SW_LEARN_SLOTS];
 	unsigned expire_budget; /* flow-table slots examined per poll */
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
-	uint32_t challenge_n;   /* challenge ACKs sent in it */
+	uint32_t challenge_n; /* challenge ACKs sent in it */
 
 	/*
 	 * Distinct SYN sources per service, two banks by second parity: the
@@ -140,8 +140,8 @@ struct sw_worker {
 	uint32_t hll_sec; /* second the current bank belongs to */
 
 	struct sw_svc_stats svc[SW_CONFIG_SERVICES_MAX + 1]; /* cp: ro */
-	void *src_buckets;  /* per-source SYN buckets (ratelimit.c) */
-	uint32_t src_mask;  /* slots - 1 */
+	void *src_buckets; /* per-source SYN buckets (ratelimit.c) */
+	uint32_t src_mask; /* slots - 1 */
 	struct dp_svc_bucket svc_bucket[SW_CONFIG_SERVICES_MAX + 1];
 	struct sw_stats stats; /* cp: ro */
 } __rte_cache_aligned;
@@ -164,8 +164,8 @@ sw_dp_hll(const struct sw_worker *w, unsigned bank, uint16_t id)
 }
 
 /* Create a worker's state (flow table, rings) on socket. NULL + rte_errno on failure. */
-struct sw_worker *sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id,
-	int socket);
+struct sw_worker *sw_dp_worker_create(
+	struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, int socket);
 void sw_dp_worker_free(struct sw_worker *w);
 
 /* lcore entry point: poll until sh->stop. arg is the struct sw_worker. */

@@ -47,8 +47,8 @@ sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, in
 	if (w->tsc_per_ms == 0)
 		w->tsc_per_ms = 1;
 
-	w->ft = rte_zmalloc_socket("sw_flowtab", sw_flowtab_memsize(sh->flow_capacity),
-		RTE_CACHE_LINE_SIZE, socket);
+	w->ft = rte_zmalloc_socket(
+		"sw_flowtab", sw_flowtab_memsize(sh->flow_capacity), RTE_CACHE_LINE_SIZE, socket);
 	if (w->ft == NULL)
 		goto nomem;
 	if (sw_flowtab_init(w->ft, sh->flow_capacity, sh->flow_hash_key) != 0) {
@@ -175,8 +175,8 @@ steer_hash(const struct dp_pkt *p)
 		a = rte_hash_crc(ip + 8, 16, 0);
 		b = rte_hash_crc(ip + 24, 16, 0);
 	}
-	if (!p->v.is_fragment && (p->v.l4_proto == SW_IPPROTO_TCP ||
-					 p->v.l4_proto == SW_IPPROTO_UDP)) {
+	if (!p->v.is_fragment &&
+		(p->v.l4_proto == SW_IPPROTO_TCP || p->v.l4_proto == SW_IPPROTO_UDP)) {
 		const uint8_t *l4 = p->frame + p->v.l4_off;
 
 		ports = (uint32_t)sw_rd16(l4) ^ sw_rd16(l4 + 2);
@@ -360,7 +360,8 @@ sw_dp_poll(struct sw_worker *w, uint64_t now_tsc)
 		}
 	}
 	if (w->sh->steer) {
-		unsigned n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts, SW_BURST, NULL);
+		unsigned n =
+			rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts, SW_BURST, NULL);
 
 		/* Steered packets are processed one port-run at a time. */
 		for (unsigned i = 0; i < n;) {

@@ -154,8 +154,8 @@ struct sw_flow *sw_flowtab_add(
  * owner can release what the victim holds. Owner only; cb must not call into
  * the table.
  */
-void sw_flowtab_set_evict_cb(struct sw_flowtab *ft, void (*cb)(struct sw_flow *f, void *arg),
-	void *arg);
+void sw_flowtab_set_evict_cb(
+	struct sw_flowtab *ft, void (*cb)(struct sw_flow *f, void *arg), void *arg);
 
 /* Remove a flow returned by lookup/add (not already deleted). Owner only. */
 void sw_flowtab_del(struct sw_flowtab *ft, struct sw_flow *f);

@@ -87,8 +87,8 @@ sw_stats_write_text(const struct sw_stats *s, FILE *f)
 			"  consumed %" PRIu64 "  drops %" PRIu64 "  | tx %" PRIu64
 			"  generated %" PRIu64 "  tx_drops %" PRIu64 "\n",
 			sw_stats_port_role[p], c[SW_PC_rx], c[SW_PC_fwd], c[SW_PC_answered],
-			c[SW_PC_consumed], sw_stats_port_drops(s, p), c[SW_PC_tx], c[SW_PC_generated],
-			c[SW_PC_tx_drops]);
+			c[SW_PC_consumed], sw_stats_port_drops(s, p), c[SW_PC_tx],
+			c[SW_PC_generated], c[SW_PC_tx_drops]);
 	}
 	fprintf(f, "  drops by cause:");
 	int any = 0;

@@ -171,8 +171,8 @@ main(int argc, char **argv)
 		    a_noshconf[] = "--no-shconf", a_log[] = "--log-level=5",
 		    a_fp[] = "--file-prefix";
 	char prefix[64];
-	char *eal_argv[] = {argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp,
-		prefix, NULL};
+	char *eal_argv[] = {
+		argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp, prefix, NULL};
 	static char line[65536];
 	struct sw_config_errors errs;
 	struct sw_config *cfg;
@@ -201,7 +201,8 @@ main(int argc, char **argv)
 		return 1;
 	for (unsigned i = 0; i < 16; i++)
 		sh.flow_hash_key[i] = (uint8_t)rand();
-	if (ring_port("outside", SW_PORT_OUTSIDE) != 0 || ring_port("inside", SW_PORT_INSIDE) != 0) {
+	if (ring_port("outside", SW_PORT_OUTSIDE) != 0 ||
+		ring_port("inside", SW_PORT_INSIDE) != 0) {
 		fprintf(stderr, "ring ports: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
