@@ -136,6 +136,13 @@ fi
 
 release_ok=0
 build release "$BUILD" -Dwerror=true && release_ok=1
+# Formatting (.clang-format, clang-format 14): meson's clang-format-check target.
+if ((release_ok)) && command -v clang-format >/dev/null; then
+	say "clang-format check"
+	t0=$SECONDS
+	step format "$LOGS/format.log" ninja -C "$BUILD" clang-format-check &&
+		tally format 1 0 0 $((SECONDS - t0))
+fi
 asan_ok=0
 if [[ "${SW_SKIP_ASAN:-0}" != 1 ]]; then
 	build asan "$BUILD_ASAN" -Db_sanitize=address,undefined -Dbuildtype=debug && asan_ok=1
