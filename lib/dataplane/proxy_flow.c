@@ -165,6 +165,15 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 
 	if (dir == SW_DIR_C2S && (flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN &&
 		sw_conn_can_reopen(c)) {
+		/* Only a SYN the proxy would answer replaces the old flow. */
+		if (flags & (SW_TCP_FIN | SW_TCP_RST | SW_TCP_URG)) {
+			dp_drop(w, p, SW_DROP_syn_bad_flags);
+			return;
+		}
+		if (!sw_csum_verify_tcp(p->frame, &p->v)) {
+			dp_drop(w, p, SW_DROP_bad_csum);
+			return;
+		}
 		dp_keep_release(w, f);
 		sw_flowtab_del(w->ft, f);
 		w->stats.ev[SW_EV_conn_reopened]++;
