@@ -70,8 +70,11 @@ cookie_hash(const struct sw_cookie_key *key, const struct sw_tuple *t, uint32_t 
 	ports_isn = (uint64_t)rte_le_to_cpu_16(t->sport) |
 		((uint64_t)rte_le_to_cpu_16(t->dport) << 16) | ((uint64_t)client_isn << 32);
 	sip_compress(&s, ports_isn);
+	/* Bytes 44..46 of the message: the VLAN ids of the tuple (zero when untagged). */
 	last = ((uint64_t)COOKIE_MSG_LEN << 56) | (uint64_t)t->family | ((uint64_t)mode << 8) |
-		((uint64_t)data << 16);
+		((uint64_t)data << 16) |
+		((uint64_t)((uint32_t)t->pad[0] << 16 | (uint32_t)t->pad[1] << 8 | t->pad[2])
+			<< 32);
 	return sip_finish(&s, last);
 }
 

@@ -90,7 +90,9 @@ extern "C" {
  *                   no-TS: cookie bits [7:0]            (P, wscale, S, MSS)
  *                   TS:    cookie bits [2:0] | low6 << 3 (P, MSS, TSval bits [5:0])
  *
- * t->pad is not hashed. The cookie's hash field is the low 24 (no-TS) or 29
+ * t->pad (the VLAN ids, zero when untagged) rides in bytes 4..6 of SipHash's
+ * final word, above the data (the length byte stays 44), so the same 4-tuple
+ * in another VLAN gets another cookie. The cookie's hash field is the low 24 (no-TS) or 29
  * (TS) bits of the 64-bit SipHash output. Because the data bits are hashed, a
  * captured cookie cannot be replayed with other options, other parity or in
  * the other mode: every accepted value has exactly one hash per data pattern.

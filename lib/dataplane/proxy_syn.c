@@ -28,7 +28,8 @@ is_martian(const uint8_t *frame, const struct sw_pkt_view *v)
 			d[0] >= 224;
 	}
 	static const uint8_t zero[16], loop[16] = {[15] = 1};
-	const uint8_t *s6 = ip + 8, *d6 = ip + 24;
+	/* The final destination when a routing header is in transit (the reply's source). */
+	const uint8_t *s6 = ip + 8, *d6 = sw_pkt_dst(frame, v);
 
 	return s6[0] == 0xff || d6[0] == 0xff || memcmp(s6, zero, 16) == 0 ||
 		memcmp(s6, loop, 16) == 0 || memcmp(d6, zero, 16) == 0 || memcmp(d6, loop, 16) == 0;

@@ -245,6 +245,8 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		}
 		/* Orient client -> server: outside receives from clients. */
 		sw_pkt_tuple(p->frame, &p->v, port == SW_PORT_INSIDE, &tup[nq]);
+		if (p->v.n_vlan != 0)
+			sw_tuple_set_vlan(&tup[nq], &p->v);
 		p->t = &tup[nq];
 		q[nq].family = tup[nq].family == 4 ? AF_INET : AF_INET6;
 		q[nq].src = tup[nq].src;

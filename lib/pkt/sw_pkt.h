@@ -51,7 +51,13 @@ struct sw_tuple {
 	rte_be16_t sport;
 	rte_be16_t dport;
 	uint8_t family; /* 4 or 6 */
-	uint8_t pad[3]; /* always zero */
+	/*
+	 * VLAN ids, so that equal addresses in different VLANs are different
+	 * connections: (outer VID << 12 | inner VID) big-endian over 3 bytes,
+	 * or the one VID; zero when untagged. sw_pkt_tuple() leaves them zero,
+	 * sw_tuple_set_vlan() fills them.
+	 */
+	uint8_t pad[3];
 };
 
 /* Outcome of parsing one frame: one value per reason, each maps to a drop counter. */
@@ -173,6 +179,21 @@ void sw_pkt_tuple(
  * the last byte with zero. To add a buffer starting at an odd stream position,
  * byte-swap its folded sum (sw_csum_swap16) before adding.
  */
+/* Put the view's VLAN ids into t->pad (see struct sw_tuple). */
+static inline void
+sw_tuple_set_vlan(struct sw_tuple *t, const struct sw_pkt_view *v)
+{
+	uint32_t id = 0;
+
+	if (v->n_vlan == 1)
+		id = v->vlan_tci[0] & 0xfff;
+	else if (v->n_vlan == 2)
+		id = (uint32_t)(v->vlan_tci[0] & 0xfff) << 12 | (v->vlan_tci[1] & 0xfff);
+	t->pad[0] = (uint8_t)(id >> 16);
+	t->pad[1] = (uint8_t)(id >> 8);
+	t->pad[2] = (uint8_t)id;
+}
+
 /* Ones' complement sum of buf (not folded, not inverted); start is a previous partial sum. */
 uint32_t sw_csum_partial(const void *buf, size_t len, uint32_t start);
 /* Fold a partial sum to 16 bits (not inverted). */
