@@ -19,8 +19,13 @@
  * and every other inserted prefix containing A contains P, so P's class is exactly what A
  * matches. Classes are interned (deduplicated), so 100,000 deny /32s make one class.
  * Per packet: one lookup for dst (-> chain), one for src (-> set), then walk the chain for
- * the first service holding the port (the chain is as long as dst prefixes nest, usually 1),
- * then the precedence in sw_rules.h. The cost does not depend on the number of prefixes.
+ * the first service holding the port and the VLAN (the chain is as long as dst prefixes nest,
+ * plus services sharing a prefix on disjoint ports or VLANs, usually 1), then the precedence
+ * in sw_rules.h. The cost does not depend on the number of prefixes.
+ *
+ * Services are numbered by their index in the snapshot inside the classifier (chains, set
+ * bits); ids[] turns an index into the sw_config_service.id reported, which the runtime may
+ * have reassigned (ids stay stable across reloads, positions do not).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,11 +60,13 @@ struct sw_classifier {
 	uint16_t *chains; /* service indexes (id - 1) */
 	uint64_t *sets; /* n_sets * set_words */
 	uint64_t (*ports)[SW_CONFIG_PORT_WORDS]; /* per service index */
+	uint64_t (*vlans)[SW_CONFIG_VLAN_WORDS]; /* per service index; bit 0: untagged */
 	uint32_t set_words;
 	uint16_t n_services;
 	bool has_src_lists; /* any allow/deny prefix: src lookups needed */
 	uint8_t no_service; /* SW_CLASS_BRIDGE or SW_CLASS_DROP_DEFAULT */
 	uint8_t svc_verdict[SW_CONFIG_SERVICES_MAX]; /* per service index */
+	uint16_t ids[SW_CONFIG_SERVICES_MAX]; /* per service index: sw_config_service.id */
 };
 
 /* Build-time content-addressed store of uint32 arrays; ids are dense from 0. */
@@ -503,6 +510,7 @@ sw_classifier_free(struct sw_classifier *cl)
 	rte_free(cl->chains);
 	rte_free(cl->sets);
 	rte_free(cl->ports);
+	rte_free(cl->vlans);
 	rte_free(cl);
 }
 
@@ -536,8 +544,10 @@ sw_classifier_build(const struct sw_config *c, int socket_id)
 	cl->set_words = (2u + 2u * c->n_services + 63) / 64;
 	cl->ports = rte_zmalloc_socket("sw_class_ports",
 		RTE_MAX(c->n_services, 1) * sizeof(*cl->ports), RTE_CACHE_LINE_SIZE, socket_id);
+	cl->vlans = rte_zmalloc_socket("sw_class_vlans",
+		RTE_MAX(c->n_services, 1) * sizeof(*cl->vlans), RTE_CACHE_LINE_SIZE, socket_id);
 	b.scratch = malloc(RTE_MAX(c->n_services + 1u, cl->set_words * 2) * sizeof(*b.scratch));
-	if (cl->ports == NULL || b.scratch == NULL)
+	if (cl->ports == NULL || cl->vlans == NULL || b.scratch == NULL)
 		goto fail;
 
 	/* Id 0 of each store is the empty one: lookup misses land on class 0. */
@@ -554,7 +564,9 @@ sw_classifier_build(const struct sw_config *c, int socket_id)
 		const struct sw_config_service *s = &c->services[i];
 
 		memcpy(cl->ports[i], s->ports, sizeof(cl->ports[i]));
+		memcpy(cl->vlans[i], s->vlans, sizeof(cl->vlans[i]));
 		cl->svc_verdict[i] = verdict[s->action];
+		cl->ids[i] = s->id;
 		if (add_list(&b, &s->dst, i) < 0 ||
 			add_list(&b, &s->allow, TAG_SRC | (2u + 2u * i)) < 0 ||
 			add_list(&b, &s->deny, TAG_SRC | (3u + 2u * i)) < 0)
@@ -595,9 +607,16 @@ bit(const uint64_t *w, uint32_t i)
 	return (w[i / 64] >> (i % 64)) & 1;
 }
 
+/* Bit of sw_classifier.vlans for a query's vlan: untagged and VID 0 are bit 0. */
+static inline uint16_t
+vlan_bit(uint16_t vlan)
+{
+	return vlan == SW_CLASS_VLAN_UNTAGGED ? SW_CONFIG_VLAN_UNTAGGED : vlan & 0xfff;
+}
+
 /* Precedence documented in sw_rules.h: deny, allow, service action, default. */
 static inline void
-verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t port,
+verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t port, uint16_t vid,
 	uint8_t *action, uint16_t *service)
 {
 	const struct class_entry *d = &cl->classes[dcls];
@@ -607,12 +626,12 @@ verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t p
 	for (k = 0; k < d->chain_len; k++) {
 		uint16_t s = cl->chains[d->chain_off + k];
 
-		if (bit(cl->ports[s], port)) {
+		if (bit(cl->ports[s], port) && bit(cl->vlans[s], vid)) {
 			svc = s;
 			break;
 		}
 	}
-	*service = svc == UINT32_MAX ? 0 : (uint16_t)(svc + 1);
+	*service = svc == UINT32_MAX ? 0 : cl->ids[svc];
 	if (bit(set, LIST_DENY) || (svc != UINT32_MAX && bit(set, 3 + 2 * svc)))
 		*action = SW_CLASS_DROP_DENY;
 	else if (bit(set, LIST_ALLOW) || (svc != UINT32_MAX && bit(set, 2 + 2 * svc)))
@@ -678,6 +697,7 @@ sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q,
 		}
 		for (i = 0; i < m; i++)
 			verdict(cl, dcls[i], scls[i], rte_be_to_cpu_16(q[base + i].dport),
-				&action_out[base + i], &service_out[base + i]);
+				vlan_bit(q[base + i].vlan), &action_out[base + i],
+				&service_out[base + i]);
 	}
 }

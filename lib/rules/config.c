@@ -11,8 +11,8 @@
  *   phase 1  rte_cfgfile_load, then each key is looked up in its section's schema (unknown or
  *            duplicate keys are errors) and parsed into its type: number, duration with unit,
  *            keyword, device name, port list, prefix list (@file lists read here). A value is
- *            a member of its type or an error: ports are 1..65535 with lo <= hi, prefixes have
- *            a valid length and no host bits.
+ *            a member of its type or an error: ports are 1..65535 with lo <= hi, VLAN IDs
+ *            1..4094 with lo <= hi, prefixes have a valid length and no host bits.
  *   phase 2  key ranges, required sections and keys, cross-field rules (outside != inside,
  *            proxy-only options on non-proxy services, overlapping services), defaults applied.
  */
@@ -29,7 +29,7 @@
 
 #define WHY_LEN 256
 
-enum kind { K_UINT, K_DURATION, K_ENUM, K_DEVICE, K_PREFIXES, K_PORTS };
+enum kind { K_UINT, K_DURATION, K_ENUM, K_DEVICE, K_PREFIXES, K_PORTS, K_VLANS };
 
 #define KF_REQUIRED 0x1 /* phase 2: missing key is an error */
 #define KF_PROXY_ONLY 0x2 /* phase 2: service key valid only with action = proxy */
@@ -51,7 +51,7 @@ struct slot {
 	unsigned int line; /* line of the key */
 	bool is_set;
 	bool is_ok; /* parsed (and, after phase 2 ranges, in range) */
-	bool is_word; /* the K_UINT keyword form */
+	bool is_word; /* K_UINT: the keyword form; K_VLANS: "any" */
 	uint64_t num; /* number, ms, or keyword index */
 };
 
@@ -162,6 +162,7 @@ enum {
 	S_SYN_RATE,
 	S_ALLOW,
 	S_DENY,
+	S_VLAN,
 	S_TIMEOUT, /* S_TIMEOUT + i: timeout_keys[i].svc_name */
 	S_MAX = S_TIMEOUT + T_MAX
 };
@@ -183,6 +184,7 @@ static const struct key_spec service_keys[S_MAX] = {
 		KF_PROXY_ONLY},
 	[S_ALLOW] = {"allow", K_PREFIXES, NULL, NULL, 0, 0, NULL, 0},
 	[S_DENY] = {"deny", K_PREFIXES, NULL, NULL, 0, 0, NULL, 0},
+	[S_VLAN] = {"vlan", K_VLANS, NULL, NULL, 0, 0, NULL, 0},
 	[S_TIMEOUT + 0] = SVC_TIMEOUT_SPEC("timeout_syn_sent"),
 	[S_TIMEOUT + 1] = SVC_TIMEOUT_SPEC("timeout_established"),
 	[S_TIMEOUT + 2] = SVC_TIMEOUT_SPEC("timeout_fin_wait"),
@@ -398,6 +400,11 @@ parse_section(struct load *ld, unsigned int sec, const struct key_spec *specs, u
 			sl->is_ok = rules_parse_ports(ld->errs, &loc, ent->value, svc->ports,
 					    &svc->n_ports) == 0;
 			continue;
+		case K_VLANS:
+			svc = dst[k];
+			sl->is_ok = rules_parse_vlans(ld->errs, &loc, ent->value, svc->vlans,
+					    &sl->is_word) == 0;
+			continue;
 		}
 		if (ret < 0)
 			rules_err(ld->errs, &loc, "%s", why);
@@ -414,6 +421,7 @@ parse_service(struct load *ld, unsigned int sec, struct draft_service *d)
 		[S_PORTS] = svc,
 		[S_ALLOW] = &svc->allow,
 		[S_DENY] = &svc->deny,
+		[S_VLAN] = svc,
 	};
 
 	parse_section(ld, sec, service_keys, S_MAX, d->slots, dst);
@@ -615,29 +623,30 @@ phase2(struct load *ld)
 	g->default_action = (enum sw_config_default)val(&ld->general[G_DEFAULT_ACTION], 0);
 	g->mtu = (uint16_t)val(&ld->general[G_MTU], 1500);
 	g->src_syn_rate = (uint32_t)val(&ld->general[G_SRC_SYN_RATE], 0);
-	g->src_syn_burst = (uint32_t)val(&ld->general[G_SRC_SYN_BURST],
-		g->src_syn_rate > 0 ? g->src_syn_rate : 1);
+	g->src_syn_burst = (uint32_t)val(
+		&ld->general[G_SRC_SYN_BURST], g->src_syn_rate > 0 ? g->src_syn_rate : 1);
 	g->src_prefix_v4 = (uint8_t)val(&ld->general[G_SRC_PREFIX_V4], 24);
 	g->src_prefix_v6 = (uint8_t)val(&ld->general[G_SRC_PREFIX_V6], 64);
 	g->src_rate_slots = (uint32_t)val(&ld->general[G_SRC_SLOTS], 65536);
 	g->attack_syn_rate = (uint32_t)val(&ld->general[G_ATTACK_SYN_RATE], 1000);
-	g->attack_syn_rate_off = (uint32_t)val(&ld->general[G_ATTACK_SYN_RATE_OFF],
-		g->attack_syn_rate / 2);
+	g->attack_syn_rate_off =
+		(uint32_t)val(&ld->general[G_ATTACK_SYN_RATE_OFF], g->attack_syn_rate / 2);
 	g->attack_sources = (uint32_t)val(&ld->general[G_ATTACK_SOURCES], 1000);
 	g->attack_handshake_pct = (uint8_t)val(&ld->general[G_ATTACK_HANDSHAKE_PCT], 50);
 	if (ld->general[G_PROMETHEUS].is_ok)
-		snprintf(g->prometheus, sizeof(g->prometheus), "%s", ld->general[G_PROMETHEUS].text);
+		snprintf(
+			g->prometheus, sizeof(g->prometheus), "%s", ld->general[G_PROMETHEUS].text);
 	if (ld->general[G_ATTACK_SYN_RATE_OFF].is_set && ld->general[G_ATTACK_SYN_RATE_OFF].is_ok &&
 		g->attack_syn_rate_off >= g->attack_syn_rate) {
-		struct rules_loc loc = loc_at(ld, ld->general[G_ATTACK_SYN_RATE_OFF].line, "general",
-			"attack_syn_rate_off");
+		struct rules_loc loc = loc_at(ld, ld->general[G_ATTACK_SYN_RATE_OFF].line,
+			"general", "attack_syn_rate_off");
 
 		rules_err(ld->errs, &loc, "must be below attack_syn_rate (%u) for hysteresis",
 			g->attack_syn_rate);
 	}
 	if (ld->general[G_SRC_SYN_BURST].is_set && !ld->general[G_SRC_SYN_RATE].is_set) {
-		struct rules_loc loc = loc_at(ld, ld->general[G_SRC_SYN_BURST].line, "general",
-			"src_syn_burst");
+		struct rules_loc loc =
+			loc_at(ld, ld->general[G_SRC_SYN_BURST].line, "general", "src_syn_burst");
 
 		rules_err(ld->errs, &loc, "needs src_syn_rate");
 	}
@@ -680,6 +689,10 @@ phase2(struct load *ld)
 		svc->timestamps = (enum sw_config_opt)val(&sl[S_TIMESTAMPS], SW_CONFIG_OPT_LEARN);
 		svc->ecn = (enum sw_config_opt)val(&sl[S_ECN], SW_CONFIG_OPT_LEARN);
 		svc->syn_rate = (uint32_t)val(&sl[S_SYN_RATE], 0);
+		/* No vlan key, or "any" (the keyword form): every VLAN and untagged frames. */
+		svc->has_vlans = sl[S_VLAN].is_set && !sl[S_VLAN].is_word;
+		if (!svc->has_vlans)
+			memset(svc->vlans, 0xff, sizeof(svc->vlans));
 		svc->timeouts = c->timeouts;
 		for (t = 0; t < T_MAX; t++) {
 			const struct slot *ts = &sl[S_TIMEOUT + t];
@@ -693,7 +706,8 @@ phase2(struct load *ld)
 				svc->timeouts.ms[timeout_keys[t].st[1]] = ms;
 		}
 		refs[i].is_ok = sl[S_DST].is_ok && sl[S_PORTS].is_ok &&
-			(!sl[S_ACTION].is_set || sl[S_ACTION].is_ok);
+			(!sl[S_ACTION].is_set || sl[S_ACTION].is_ok) &&
+			(!sl[S_VLAN].is_set || sl[S_VLAN].is_ok);
 		refs[i].section = d->section;
 		refs[i].dst_line = sl[S_DST].line;
 	}

@@ -13,8 +13,8 @@ struct ov_item {
 };
 
 /* Per service pair: has the pair been looked at / reported. */
-#define PAIR_PORTS_KNOWN 0x1
-#define PAIR_PORTS_SHARED 0x2
+#define PAIR_KNOWN 0x1 /* PAIR_SHARED is computed */
+#define PAIR_SHARED 0x2 /* the two services have a port and a VLAN in common */
 #define PAIR_REPORTED 0x4
 
 struct ov_ctx {
@@ -70,6 +70,21 @@ shared_port(const struct sw_config_service *a, const struct sw_config_service *b
 	return -1;
 }
 
+/* First VID both services match (SW_CONFIG_VLAN_UNTAGGED: untagged frames), or -1. */
+static int
+shared_vlan(const struct sw_config_service *a, const struct sw_config_service *b)
+{
+	unsigned int w;
+
+	for (w = 0; w < SW_CONFIG_VLAN_WORDS; w++) {
+		uint64_t both = a->vlans[w] & b->vlans[w];
+
+		if (both != 0)
+			return (int)(w * 64 + (unsigned int)__builtin_ctzll(both));
+	}
+	return -1;
+}
+
 /* outer (service t) contains or equals inner (service s), t != s. */
 static void
 check_pair(struct ov_ctx *x, const struct ov_item *outer, const struct ov_item *inner)
@@ -89,30 +104,40 @@ check_pair(struct ov_ctx *x, const struct ov_item *outer, const struct ov_item *
 		.key = "dst",
 	};
 	uint8_t *f = &x->pair[lo][hi];
-	char pl[80], pe[80];
-	int port;
+	bool has_vlans = so->has_vlans || si->has_vlans;
+	char pl[80], pe[80], in_vlan[32] = "", and_vlan[32] = "";
+	int port, vid;
 
 	if (*f & PAIR_REPORTED)
 		return;
-	if (!(*f & PAIR_PORTS_KNOWN))
-		*f |= PAIR_PORTS_KNOWN | (shared_port(so, si) >= 0 ? PAIR_PORTS_SHARED : 0);
-	if (!(*f & PAIR_PORTS_SHARED))
+	if (!(*f & PAIR_KNOWN))
+		*f |= PAIR_KNOWN |
+			(shared_port(so, si) >= 0 && shared_vlan(so, si) >= 0 ? PAIR_SHARED : 0);
+	if (!(*f & PAIR_SHARED))
 		return;
 	port = shared_port(so, si);
+	vid = shared_vlan(so, si);
+	if (has_vlans && vid == SW_CONFIG_VLAN_UNTAGGED) {
+		snprintf(in_vlan, sizeof(in_vlan), " for untagged frames");
+		snprintf(and_vlan, sizeof(and_vlan), " and untagged frames");
+	} else if (has_vlans) {
+		snprintf(in_vlan, sizeof(in_vlan), " in VLAN %d", vid);
+		snprintf(and_vlan, sizeof(and_vlan), " and VLAN %d", vid);
+	}
 	rules_prefix_str(&later->p, pl, sizeof(pl));
 	rules_prefix_str(&earlier->p, pe, sizeof(pe));
 	if (so->action != si->action) {
 		rules_err(x->e, &loc,
-			"%s of service '%s' overlaps %s of service '%s' (line %u) on port %d with "
-			"a "
-			"different action (%s vs %s)",
-			pl, sl->name, pe, se->name, x->refs[lo].dst_line, port, action[sl->action],
-			action[se->action]);
+			"%s of service '%s' overlaps %s of service '%s' (line %u) on port %d%s "
+			"with a different action (%s vs %s)",
+			pl, sl->name, pe, se->name, x->refs[lo].dst_line, port, in_vlan,
+			action[sl->action], action[se->action]);
 	} else if (outer->p.depth == inner->p.depth) {
 		rules_err(x->e, &loc,
-			"%s is also a dst of service '%s' (line %u) and both have port %d: "
-			"ambiguous (use disjoint ports or a more specific prefix)",
-			pl, se->name, x->refs[lo].dst_line, port);
+			"%s is also a dst of service '%s' (line %u) and both have port %d%s: "
+			"ambiguous (use disjoint ports%s or a more specific prefix)",
+			pl, se->name, x->refs[lo].dst_line, port, and_vlan,
+			has_vlans ? ", disjoint VLANs" : "");
 	} else {
 		return; /* nested, same action: the most specific prefix wins */
 	}

@@ -344,6 +344,93 @@ rules_parse_ports(struct sw_config_errors *e, const struct rules_loc *loc, const
 }
 
 static int
+parse_vid(const char *s, bool is_truncated, uint64_t *v, char *why, size_t len)
+{
+	if (is_truncated || rules_parse_u64(s, v, why, len) < 0) {
+		snprintf(why, len, "'%.32s' is not a VLAN ID (%d..%d), a range LO-HI, none or any",
+			s, SW_CONFIG_VLAN_MIN, SW_CONFIG_VLAN_MAX);
+		return -1;
+	}
+	if (*v < SW_CONFIG_VLAN_MIN || *v > SW_CONFIG_VLAN_MAX) {
+		snprintf(why, len, "VLAN ID %.16s out of range %d..%d%s", s, SW_CONFIG_VLAN_MIN,
+			SW_CONFIG_VLAN_MAX, *v == 0 ? " (untagged frames: none)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+unsigned int
+rules_parse_vlans(struct sw_config_errors *e, const struct rules_loc *loc, const char *s,
+	uint64_t *bitmap, bool *is_any)
+{
+	char item[ITEM_MAX], why[256];
+	unsigned int n_err = 0, n_items = 0;
+	bool has_any = false;
+	int is_truncated;
+
+	while (next_item(&s, item, sizeof(item), &is_truncated)) {
+		char *dash = strchr(item, '-');
+		uint64_t lo, hi, v;
+
+		n_items++;
+		if (item[0] == '\0') {
+			rules_err(e, loc, "empty item in VLAN list");
+			n_err++;
+			continue;
+		}
+		if (strcmp(item, "any") == 0) {
+			has_any = true;
+			continue;
+		}
+		if (strcmp(item, "none") == 0) {
+			bitmap[0] |= UINT64_C(1) << SW_CONFIG_VLAN_UNTAGGED;
+			continue;
+		}
+		if (dash != NULL) {
+			char *l = item, *h = dash + 1;
+
+			*dash = '\0';
+			while (dash > item && is_blank(dash[-1]))
+				*--dash = '\0';
+			while (is_blank(*h))
+				h++;
+			if (parse_vid(l, is_truncated, &lo, why, sizeof(why)) < 0 ||
+				parse_vid(h, is_truncated, &hi, why, sizeof(why)) < 0) {
+				rules_err(e, loc, "%s", why);
+				n_err++;
+				continue;
+			}
+			if (lo > hi) {
+				rules_err(
+					e, loc, "inverted VLAN range %s-%s (low end first)", l, h);
+				n_err++;
+				continue;
+			}
+		} else {
+			if (parse_vid(item, is_truncated, &lo, why, sizeof(why)) < 0) {
+				rules_err(e, loc, "%s", why);
+				n_err++;
+				continue;
+			}
+			hi = lo;
+		}
+		for (v = lo; v <= hi; v++)
+			bitmap[v / 64] |= UINT64_C(1) << (v % 64);
+	}
+	*is_any = false;
+	if (has_any && n_items > 1) {
+		rules_err(e, loc,
+			"'any' (every VLAN and untagged frames) cannot be combined with "
+			"other items");
+		n_err++;
+	} else if (has_any) {
+		*is_any = true;
+		memset(bitmap, 0xff, SW_CONFIG_VLAN_WORDS * sizeof(*bitmap));
+	}
+	return n_err;
+}
+
+static int
 push_prefix(struct sw_config_prefixes *out, uint32_t *cap, const struct sw_config_prefix *p)
 {
 	if (out->n == *cap) {

@@ -45,6 +45,12 @@ unsigned int rules_parse_ports(struct sw_config_errors *e, const struct rules_lo
 	const char *s, uint64_t *bitmap, uint32_t *n_ports);
 unsigned int rules_parse_prefixes(struct sw_config_errors *e, const struct rules_loc *loc,
 	const char *dir, const char *s, struct sw_config_prefixes *out);
+/*
+ * VLAN list "none, 10, 20-30" into a 4096-bit VID bitmap (bit SW_CONFIG_VLAN_UNTAGGED: none),
+ * or "any" alone: every bit, *is_any set. VIDs are 1..4094. Returns the number of errors.
+ */
+unsigned int rules_parse_vlans(struct sw_config_errors *e, const struct rules_loc *loc,
+	const char *s, uint64_t *bitmap, bool *is_any);
 
 /* Line numbers of sections and keys, in the order rte_cfgfile stores them. */
 struct rules_scan_key {
@@ -74,14 +80,15 @@ void rules_scan_free(struct rules_scan *sc);
 
 /* What the overlap check needs to know about each service besides the snapshot. */
 struct rules_svc_ref {
-	bool is_ok; /* dst, ports and action parsed cleanly: take part in the check */
+	bool is_ok; /* dst, ports, action and vlan parsed cleanly: take part in the check */
 	const char *section; /* "service NAME" as written */
 	unsigned int dst_line; /* line of its dst key */
 };
 
 /*
  * Phase 2 cross-service rule: two services whose dst prefixes nest (or are equal) and whose
- * port sets intersect must have the same action, and may not share an identical prefix.
+ * port sets and VLAN sets intersect must have the same action, and may not share an
+ * identical prefix.
  * refs has c->n_services entries. Reports through e; returns the number of errors.
  */
 unsigned int rules_check_overlaps(struct sw_config_errors *e, const char *path,

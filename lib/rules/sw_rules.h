@@ -22,6 +22,15 @@
 #define SW_CONFIG_NAME_MAX 32 /* service name, NUL included: [A-Za-z0-9_.-]{1,31} */
 #define SW_CONFIG_DEV_MAX 64 /* device name, NUL included (RTE_ETH_NAME_MAX_LEN) */
 #define SW_CONFIG_PORT_WORDS (65536 / 64)
+#define SW_CONFIG_VLAN_WORDS (4096 / 64)
+/*
+ * Bit of sw_config_service.vlans standing for untagged frames. VID 0 is never a VLAN: a
+ * priority-tagged frame (VID 0, IEEE 802.1Q-2018 section 9.6) belongs to no VLAN and is
+ * matched as untagged.
+ */
+#define SW_CONFIG_VLAN_UNTAGGED 0
+#define SW_CONFIG_VLAN_MIN 1 /* VIDs a vlan key may name: 1..4094 (4095 is reserved) */
+#define SW_CONFIG_VLAN_MAX 4094
 #define SW_CONFIG_ERRORS_MAX 1000 /* messages kept; later ones are only counted */
 
 /* Action of a service on matching traffic. */
@@ -107,6 +116,13 @@ struct sw_config_service {
 	struct sw_config_prefixes dst; /* destination prefixes, at least one */
 	uint64_t ports[SW_CONFIG_PORT_WORDS]; /* bit p set: TCP dst port p (host order) */
 	uint32_t n_ports; /* bits set in ports, at least one */
+	/*
+	 * VLANs the service matches, by the VID of the frame's innermost tag: bit v for VID v,
+	 * bit SW_CONFIG_VLAN_UNTAGGED for untagged and priority-tagged frames. Without a vlan
+	 * key (or with vlan = any) all 4096 bits are set and has_vlans is false.
+	 */
+	uint64_t vlans[SW_CONFIG_VLAN_WORDS];
+	bool has_vlans; /* a vlan key narrows the service to the VLANs in vlans */
 	uint16_t mss; /* 536..9000, or SW_CONFIG_MSS_LEARN */
 	uint8_t wscale; /* 0..14, or SW_CONFIG_WSCALE_LEARN */
 	enum sw_config_opt sack;
@@ -169,6 +185,13 @@ sw_config_service_has_port(const struct sw_config_service *s, uint16_t port)
 	return (s->ports[port / 64] >> (port % 64)) & 1;
 }
 
+/* True if the service matches frames whose innermost VID is vid: 0..4095, 0 = untagged. */
+static inline bool
+sw_config_service_has_vlan(const struct sw_config_service *s, uint16_t vid)
+{
+	return vid < 4096 && ((s->vlans[vid / 64] >> (vid % 64)) & 1);
+}
+
 /*
  * Classification verdicts, in precedence order (first that applies wins):
  *   1. source in [general] deny or in the matched service's deny  -> SW_CLASS_DROP_DENY
@@ -177,8 +200,8 @@ sw_config_service_has_port(const struct sw_config_service *s, uint16_t port)
  *      drop -> SW_CLASS_DROP_SERVICE
  *   4. no service: default_action bridge -> SW_CLASS_BRIDGE, drop -> SW_CLASS_DROP_DEFAULT
  * Deny beats allow at any scope. The matched service is the one whose most specific dst prefix
- * contains the destination and whose port set holds the port; if the most specific one lacks
- * the port, the next less specific service is tried.
+ * contains the destination and whose port set holds the port and VLAN set the frame's VLAN; if
+ * the most specific one lacks the port or the VLAN, the next less specific service is tried.
  */
 enum sw_class_action {
 	SW_CLASS_BRIDGE = 0, /* no service matched, default_action = bridge: bridge untouched */
@@ -190,12 +213,21 @@ enum sw_class_action {
 	SW_CLASS_ACTION_MAX
 };
 
+/* sw_class_query.vlan of an untagged frame. */
+#define SW_CLASS_VLAN_UNTAGGED 0xffff
+
 /* One packet to classify; addresses point at 4 (AF_INET) or 16 (AF_INET6) network-order bytes. */
 struct sw_class_query {
 	uint8_t family; /* AF_INET or AF_INET6; anything else gets the no-service verdict */
 	const uint8_t *src;
 	const uint8_t *dst;
 	rte_be16_t dport; /* TCP destination port, network order */
+	/*
+	 * VID of the innermost VLAN tag (QinQ: the C-tag), host order; only the low 12 bits
+	 * count. SW_CLASS_VLAN_UNTAGGED for an untagged frame; VID 0 (a priority tag, or a
+	 * zeroed query) is matched as untagged too.
+	 */
+	uint16_t vlan;
 };
 
 struct sw_classifier;

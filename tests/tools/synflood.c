@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* synflood: a bounded spoofed TCP SYN generator for the synwall lab (raw IPv4 socket). */
+/* synflood: a bounded spoofed TCP SYN generator for the synwall lab (raw IPv4/IPv6 socket). */
 
 /*
  * Every packet is a Linux-like SYN: random source address inside --src, random source
@@ -7,9 +7,13 @@
  * The run is always bounded: it stops after --count packets or --duration seconds,
  * whichever comes first, and is paced to --rate packets per second.
  *
+ * --src and --dst are both IPv4 or both IPv6 prefixes; the family picks the raw socket
+ * (IPv4: IP_HDRINCL, IPv6: IPV6_HDRINCL, both implied by IPPROTO_RAW on Linux).
+ *
  * Safety: source and destination must both lie inside 198.18.0.0/15 (RFC 2544
- * benchmarking range); anything else is refused before a socket is opened. Run it inside
- * the lab's client namespace (tests/lab/lab.sh), where that range is all there is.
+ * benchmarking range) or, for IPv6, inside 2001:2::/48 (RFC 5180); anything else is
+ * refused before a socket is opened. Run it inside the lab's client namespace
+ * (tests/lab/lab.sh), where those ranges are all there is.
  *
  * Output (stdout, one line): "synflood: sent=N failed=N elapsed_s=X pps=Y".
  * Exit: 0 done, 1 socket error, 2 bad usage or refused target.
@@ -35,9 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The only range this tool may use as source or destination: 198.18.0.0/15. */
-#define LAB_NET 0xc6120000u /* 198.18.0.0 */
-#define LAB_PLEN 15
+/* The only ranges this tool may use as source or destination: 198.18.0.0/15, 2001:2::/48. */
+#define LAB_NET4 "198.18.0.0/15"
+#define LAB_NET6 "2001:2::/48"
 
 #define MAX_COUNT 100000000ull /* hard cap on --count */
 #define MAX_DURATION_S 600.0 /* hard cap on --duration */
@@ -52,17 +56,19 @@
 #define TCPOPT_TS 8
 
 #define IP_HDR_LEN 20
+#define IP6_HDR_LEN 40 /* RFC 8200 section 3 */
 #define TCP_HDR_LEN 20
 #define TCP_OPT_LEN 20 /* MSS 4 + SACK_PERM 2 + TS 10 + NOP 1 + WS 3 */
-#define PKT_LEN (IP_HDR_LEN + TCP_HDR_LEN + TCP_OPT_LEN)
+#define PKT_LEN (IP6_HDR_LEN + TCP_HDR_LEN + TCP_OPT_LEN)
 
 #define TCP_FLAG_SYN 0x02
 #define IP_FLAG_DF 0x4000
 
-/* An IPv4 prefix in host byte order. */
+/* An IPv4 or IPv6 prefix. */
 struct prefix {
-	uint32_t addr; /* network address, host bits cleared */
-	unsigned int plen; /* 0..32 */
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order, host bits cleared; IPv4 in addr[0..3] */
+	unsigned int plen; /* 0..32 or 0..128 */
 };
 
 /* Command-line configuration. */
@@ -101,26 +107,50 @@ rnd_next(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-static uint32_t
-prefix_mask(unsigned int plen)
+static unsigned int
+addr_len(int family)
 {
-	return plen == 0 ? 0 : UINT32_MAX << (32 - plen);
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/* Network bits of byte i of a prefix of length plen. */
+static uint8_t
+mask_byte(unsigned int plen, unsigned int i)
+{
+	if (plen >= 8 * (i + 1))
+		return 0xff;
+	if (plen <= 8 * i)
+		return 0;
+	return (uint8_t)(0xff << (8 - (plen - 8 * i)));
 }
 
 static bool
 prefix_inside(const struct prefix *inner, const struct prefix *outer)
 {
-	return inner->plen >= outer->plen &&
-		(inner->addr & prefix_mask(outer->plen)) == outer->addr;
+	unsigned int i;
+
+	if (inner->family != outer->family || inner->plen < outer->plen)
+		return false;
+	for (i = 0; i < addr_len(outer->family); i++)
+		if ((inner->addr[i] & mask_byte(outer->plen, i)) != outer->addr[i])
+			return false;
+	return true;
 }
 
-/* Random address inside p (host bits random, network bits from p). */
-static uint32_t
-prefix_pick(const struct prefix *p, uint64_t *rnd)
+/* Random address inside p into out (host bits random, network bits from p). */
+static void
+prefix_pick(const struct prefix *p, uint64_t *rnd, uint8_t *out)
 {
-	uint32_t mask = prefix_mask(p->plen);
+	uint64_t r = 0;
+	unsigned int i;
 
-	return p->addr | ((uint32_t)rnd_next(rnd) & ~mask);
+	for (i = 0; i < addr_len(p->family); i++) {
+		uint8_t m = mask_byte(p->plen, i);
+
+		if (i % 8 == 0)
+			r = rnd_next(rnd);
+		out[i] = (uint8_t)((p->addr[i] & m) | ((uint8_t)(r >> (8 * (i % 8))) & ~m));
+	}
 }
 
 static int
@@ -139,30 +169,32 @@ parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* "A.B.C.D" or "A.B.C.D/LEN"; host bits must be zero unless LEN is 32. */
+/* "ADDR" or "ADDR/LEN", IPv4 or IPv6; host bits must be zero. */
 static int
 parse_prefix(const char *s, struct prefix *p)
 {
-	char buf[INET_ADDRSTRLEN + 4];
+	char buf[INET6_ADDRSTRLEN + 4];
 	char *slash;
-	struct in_addr a;
-	uint64_t plen = 32;
+	uint64_t plen;
+	unsigned int i;
 
 	if (strlen(s) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
-	if (slash != NULL) {
+	if (slash != NULL)
 		*slash = '\0';
-		if (parse_u64(slash + 1, 0, 32, &plen) < 0)
-			return -EINVAL;
-	}
-	if (inet_pton(AF_INET, buf, &a) != 1)
+	memset(p, 0, sizeof(*p));
+	p->family = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	plen = 8 * addr_len(p->family);
+	if (slash != NULL && parse_u64(slash + 1, 0, plen, &plen) < 0)
 		return -EINVAL;
-	p->addr = ntohl(a.s_addr);
+	if (inet_pton(p->family, buf, p->addr) != 1)
+		return -EINVAL;
 	p->plen = (unsigned int)plen;
-	if ((p->addr & ~prefix_mask(p->plen)) != 0)
-		return -EINVAL;
+	for (i = 0; i < addr_len(p->family); i++)
+		if ((p->addr[i] & ~mask_byte(p->plen, i)) != 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -245,37 +277,50 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /*
- * Build one SYN into pkt (PKT_LEN bytes); returns its length. Header fields are written
- * byte by byte in network order, so no struct layout or alignment is assumed.
+ * Build one SYN into pkt (PKT_LEN bytes) from src to dst (addresses of conf's family,
+ * network order); returns its length. Header fields are written byte by byte in network
+ * order, so no struct layout or alignment is assumed.
  */
 static size_t
-build_syn(const struct flood_conf *conf, uint8_t *pkt, uint32_t src, uint32_t dst, uint64_t *rnd)
+build_syn(const struct flood_conf *conf, uint8_t *pkt, const uint8_t *src, const uint8_t *dst,
+	uint64_t *rnd)
 {
+	bool is_v6 = conf->src.family == AF_INET6;
+	size_t ip_len = is_v6 ? IP6_HDR_LEN : IP_HDR_LEN;
 	uint8_t *ip = pkt;
-	uint8_t *tcp = pkt + IP_HDR_LEN;
+	uint8_t *tcp = pkt + ip_len;
 	uint8_t *opt = tcp + TCP_HDR_LEN;
 	size_t opt_len = conf->has_options ? TCP_OPT_LEN : 0;
 	size_t tcp_len = TCP_HDR_LEN + opt_len;
-	size_t len = IP_HDR_LEN + tcp_len;
+	size_t len = ip_len + tcp_len;
 	uint64_t r = rnd_next(rnd);
 	uint16_t sport = (uint16_t)(1024 + (r % (65536 - 1024)));
 	uint16_t dport = (uint16_t)(conf->dport_lo +
 		(r >> 16) % ((uint32_t)conf->dport_hi - conf->dport_lo + 1));
 	uint32_t isn = (uint32_t)(r >> 32);
 	uint32_t sum;
-	uint8_t pseudo[12];
 
 	memset(pkt, 0, len);
-	/* IPv4 header, RFC 791. */
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)len);
-	put16(ip + 4, (uint16_t)rnd_next(rnd));
-	put16(ip + 6, IP_FLAG_DF);
-	ip[8] = 64; /* TTL */
-	ip[9] = IPPROTO_TCP;
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HDR_LEN)));
+	if (is_v6) {
+		/* IPv6 header, RFC 8200 section 3: version 6, no traffic class or flow label. */
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)tcp_len);
+		ip[6] = IPPROTO_TCP;
+		ip[7] = 64; /* hop limit */
+		memcpy(ip + 8, src, 16);
+		memcpy(ip + 24, dst, 16);
+	} else {
+		/* IPv4 header, RFC 791. */
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)len);
+		put16(ip + 4, (uint16_t)rnd_next(rnd));
+		put16(ip + 6, IP_FLAG_DF);
+		ip[8] = 64; /* TTL */
+		ip[9] = IPPROTO_TCP;
+		memcpy(ip + 12, src, 4);
+		memcpy(ip + 16, dst, 4);
+		put16(ip + 10, csum_fold(csum_add(0, ip, IP_HDR_LEN)));
+	}
 
 	/* TCP header, RFC 9293 section 3.1. */
 	put16(tcp + 0, sport);
@@ -299,12 +344,12 @@ build_syn(const struct flood_conf *conf, uint8_t *pkt, uint32_t src, uint32_t ds
 		opt[18] = 3;
 		opt[19] = conf->wscale;
 	}
-	/* Pseudo-header: src, dst, zero, protocol, TCP length. */
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_TCP;
-	put16(pseudo + 10, (uint16_t)tcp_len);
-	sum = csum_add(0, pseudo, sizeof(pseudo));
+	/*
+	 * Pseudo-header (RFC 9293 section 3.1, RFC 8200 section 8.1): the addresses, then
+	 * protocol and TCP length; the sum does not depend on where the zero bytes go.
+	 */
+	sum = csum_add(0, is_v6 ? ip + 8 : ip + 12, is_v6 ? 32 : 8);
+	sum += IPPROTO_TCP + (uint32_t)tcp_len;
 	sum = csum_add(sum, tcp, tcp_len);
 	put16(tcp + 16, csum_fold(sum));
 	return len;
@@ -336,8 +381,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: synflood --dst ADDR[/LEN] --dport PORT[-PORT] --src PREFIX/LEN [options]\n"
-		"  --src PREFIX/LEN    spoofed sources, random inside (must be in 198.18.0.0/15)\n"
-		"  --dst ADDR[/LEN]    target(s), random inside (must be in 198.18.0.0/15)\n"
+		"  --src PREFIX/LEN    spoofed sources, random inside (must be in 198.18.0.0/15,\n"
+		"                      or for IPv6 in 2001:2::/48)\n"
+		"  --dst ADDR[/LEN]    target(s), random inside (same ranges, same family as "
+		"--src)\n"
 		"  --dport P[-P]       destination port or range\n"
 		"  --count N           packets to send (default 1000, max %llu)\n"
 		"  --duration SEC      time limit (default 10, max %.0f)\n"
@@ -368,7 +415,7 @@ parse_args(int argc, char **argv, struct flood_conf *conf)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const struct prefix lab = {.addr = LAB_NET, .plen = LAB_PLEN};
+	struct prefix lab;
 	bool has_src = false, has_dst = false, has_port = false;
 	uint64_t v;
 	int opt;
@@ -377,14 +424,16 @@ parse_args(int argc, char **argv, struct flood_conf *conf)
 		switch (opt) {
 		case 's':
 			if (parse_prefix(optarg, &conf->src) < 0) {
-				fprintf(stderr, "synflood: --src %s: not an IPv4 prefix\n", optarg);
+				fprintf(stderr, "synflood: --src %s: not an IPv4/IPv6 prefix\n",
+					optarg);
 				return -EINVAL;
 			}
 			has_src = true;
 			break;
 		case 'd':
 			if (parse_prefix(optarg, &conf->dst) < 0) {
-				fprintf(stderr, "synflood: --dst %s: not an IPv4 address/prefix\n",
+				fprintf(stderr,
+					"synflood: --dst %s: not an IPv4/IPv6 address/prefix\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -458,9 +507,15 @@ parse_args(int argc, char **argv, struct flood_conf *conf)
 		usage(stderr);
 		return -EINVAL;
 	}
+	if (conf->src.family != conf->dst.family) {
+		fprintf(stderr, "synflood: --src and --dst must both be IPv4 or both IPv6\n");
+		return -EINVAL;
+	}
+	if (parse_prefix(conf->src.family == AF_INET6 ? LAB_NET6 : LAB_NET4, &lab) < 0)
+		return -EINVAL;
 	if (!prefix_inside(&conf->src, &lab) || !prefix_inside(&conf->dst, &lab)) {
-		fprintf(stderr,
-			"synflood: refused: --src and --dst must lie inside 198.18.0.0/15\n");
+		fprintf(stderr, "synflood: refused: --src and --dst must lie inside %s\n",
+			conf->src.family == AF_INET6 ? LAB_NET6 : LAB_NET4);
 		return -EPERM;
 	}
 	return 0;
@@ -480,7 +535,7 @@ main(int argc, char **argv)
 	static uint8_t pkts[BATCH_MAX][PKT_LEN];
 	struct mmsghdr msgs[BATCH_MAX];
 	struct iovec iovs[BATCH_MAX];
-	struct sockaddr_in dsts[BATCH_MAX];
+	struct sockaddr_storage dsts[BATCH_MAX];
 	uint64_t sent = 0, failed = 0, rnd;
 	double start, deadline, elapsed;
 	int fd, rc = 0;
@@ -489,10 +544,14 @@ main(int argc, char **argv)
 		return 2;
 	rnd = conf.seed != 0 ? conf.seed : (uint64_t)(now_s() * 1e9) ^ (uint64_t)getpid();
 
-	/* IPPROTO_RAW implies IP_HDRINCL: the kernel routes, we write every header byte. */
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	/*
+	 * IPPROTO_RAW implies IP_HDRINCL / IPV6_HDRINCL: the kernel routes, we write every
+	 * header byte (the spoofed source included).
+	 */
+	fd = socket(conf.src.family, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0) {
-		perror("synflood: socket(AF_INET, SOCK_RAW)");
+		perror(conf.src.family == AF_INET6 ? "synflood: socket(AF_INET6, SOCK_RAW)"
+						   : "synflood: socket(AF_INET, SOCK_RAW)");
 		return 1;
 	}
 	signal(SIGINT, on_signal);
@@ -524,17 +583,30 @@ main(int argc, char **argv)
 		}
 		n = (unsigned int)want;
 		for (i = 0; i < n; i++) {
-			uint32_t src = prefix_pick(&conf.src, &rnd);
-			uint32_t dst = prefix_pick(&conf.dst, &rnd);
+			uint8_t src[16], dst[16];
+			socklen_t dlen;
 
+			prefix_pick(&conf.src, &rnd, src);
+			prefix_pick(&conf.dst, &rnd, dst);
 			iovs[i].iov_base = pkts[i];
 			iovs[i].iov_len = build_syn(&conf, pkts[i], src, dst, &rnd);
 			memset(&dsts[i], 0, sizeof(dsts[i]));
-			dsts[i].sin_family = AF_INET;
-			dsts[i].sin_addr.s_addr = htonl(dst);
+			if (conf.src.family == AF_INET6) {
+				struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&dsts[i];
+
+				d6->sin6_family = AF_INET6;
+				memcpy(&d6->sin6_addr, dst, 16);
+				dlen = sizeof(*d6);
+			} else {
+				struct sockaddr_in *d4 = (struct sockaddr_in *)&dsts[i];
+
+				d4->sin_family = AF_INET;
+				memcpy(&d4->sin_addr, dst, 4);
+				dlen = sizeof(*d4);
+			}
 			memset(&msgs[i], 0, sizeof(msgs[i]));
 			msgs[i].msg_hdr.msg_name = &dsts[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(dsts[i]);
+			msgs[i].msg_hdr.msg_namelen = dlen;
 			msgs[i].msg_hdr.msg_iov = &iovs[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
 		}

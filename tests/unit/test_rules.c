@@ -211,6 +211,17 @@ assert_prefix(const struct sw_config_prefix *p, const char *text)
 	assert_string_equal(buf, text);
 }
 
+/* VIDs (and the untagged bit) a service matches. */
+static unsigned int
+vlan_count(const struct sw_config_service *s)
+{
+	unsigned int w, n = 0;
+
+	for (w = 0; w < SW_CONFIG_VLAN_WORDS; w++)
+		n += (unsigned int)__builtin_popcountll(s->vlans[w]);
+	return n;
+}
+
 static void
 test_good_full(void **state)
 {
@@ -285,6 +296,20 @@ test_good_full(void **state)
 	assert_int_equal(s->timeouts.ms[SW_CONN_FIN_WAIT_1], 10000);
 	assert_int_equal(s->timeouts.ms[SW_CONN_FIN_WAIT_2], 10000);
 	assert_int_equal(s->timeouts.ms[SW_CONN_CLOSED], 500);
+	/* vlan = none, 10, 20 - 30, 25 */
+	assert_true(s->has_vlans);
+	assert_true(sw_config_service_has_vlan(s, SW_CONFIG_VLAN_UNTAGGED));
+	assert_false(sw_config_service_has_vlan(s, 9));
+	assert_true(sw_config_service_has_vlan(s, 10));
+	assert_false(sw_config_service_has_vlan(s, 11));
+	assert_false(sw_config_service_has_vlan(s, 19));
+	assert_true(sw_config_service_has_vlan(s, 20));
+	assert_true(sw_config_service_has_vlan(s, 25));
+	assert_true(sw_config_service_has_vlan(s, 30));
+	assert_false(sw_config_service_has_vlan(s, 31));
+	assert_false(sw_config_service_has_vlan(s, 4095));
+	assert_false(sw_config_service_has_vlan(s, 0xffff));
+	assert_int_equal(vlan_count(s), 1 + 1 + 11);
 
 	s = &c->services[1];
 	assert_int_equal(s->id, 2);
@@ -298,6 +323,8 @@ test_good_full(void **state)
 	assert_int_equal(s->wscale, SW_CONFIG_WSCALE_LEARN);
 	assert_int_equal(s->allow.n, 0);
 	assert_null(s->allow.v);
+	assert_false(s->has_vlans); /* no vlan key: every VLAN, untagged too */
+	assert_int_equal(vlan_count(s), 4096);
 
 	s = &c->services[2];
 	assert_int_equal(s->id, 3);
@@ -307,6 +334,8 @@ test_good_full(void **state)
 	assert_int_equal(s->n_ports, 65535);
 	assert_false(sw_config_service_has_port(s, 0));
 	assert_true(sw_config_service_has_port(s, 65535));
+	assert_false(s->has_vlans); /* vlan = any */
+	assert_int_equal(vlan_count(s), 4096);
 	sw_config_free(c);
 }
 
@@ -345,6 +374,10 @@ test_reference_defaults(void **state)
 	assert_int_equal(a->timestamps, b->timestamps);
 	assert_int_equal(a->ecn, b->ecn);
 	assert_int_equal(a->syn_rate, b->syn_rate);
+	assert_int_equal(a->has_vlans, b->has_vlans);
+	assert_false(a->has_vlans);
+	assert_memory_equal(a->vlans, b->vlans, sizeof(a->vlans));
+	assert_int_equal(vlan_count(a), 4096);
 	assert_memory_equal(&a->timeouts, &b->timeouts, sizeof(a->timeouts));
 	assert_memory_equal(&a->timeouts, &min->timeouts, sizeof(a->timeouts));
 	sw_config_free(ref);
@@ -474,6 +507,7 @@ struct golden {
 	uint16_t port;
 	uint8_t action;
 	uint16_t service;
+	uint16_t vlan; /* sw_class_query.vlan; 0 (left out) = untagged */
 };
 
 static const char *const action_names[] = {
@@ -490,6 +524,7 @@ make_query(struct sw_class_query *q, uint8_t (*buf)[16], const struct golden *g)
 	q->src = buf[0];
 	q->dst = buf[1];
 	q->dport = htons(g->port);
+	q->vlan = g->vlan;
 }
 
 /* Each case alone, then all of them in one bulk call (several bursts, families mixed). */
@@ -510,9 +545,9 @@ check_golden(const struct sw_classifier *cl, const struct golden *g, unsigned in
 		make_query(&q[i], buf[i], &g[i]);
 		sw_classify_bulk(cl, &q[i], 1, &act[i], &svc[i]);
 		if (act[i] != g[i].action || svc[i] != g[i].service) {
-			fprintf(stderr, "case %u: %s -> %s:%u: got %s/%u, want %s/%u\n", i,
-				g[i].src, g[i].dst, g[i].port, action_names[act[i]], svc[i],
-				action_names[g[i].action], g[i].service);
+			fprintf(stderr, "case %u: %s -> %s:%u vlan 0x%x: got %s/%u, want %s/%u\n",
+				i, g[i].src, g[i].dst, g[i].port, g[i].vlan, action_names[act[i]],
+				svc[i], action_names[g[i].action], g[i].service);
 			fails++;
 		}
 	}
@@ -711,6 +746,103 @@ test_classify_default_route(void **state)
 	struct sw_classifier *cl = build(c);
 
 	(void)state;
+	check_golden(cl, cases, RTE_DIM(cases));
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
+/*
+ * The vlan key: one prefix and port served differently per VLAN, a nested service narrowed to
+ * one VLAN falling back to the wider one elsewhere, the innermost VID only (PCP/DEI bits
+ * ignored), VID 0 matched as untagged.
+ */
+static const char classify_vlan_ini[] =
+	PORTS_HDR "[service web]\n" /* 1: every VLAN */
+		  "dst = 198.18.2.0/24\nports = 80\n"
+		  "[service tagged]\n" /* 2: same prefix, port 443 in VLANs 10, 20-30 */
+		  "dst = 198.18.2.0/24\nports = 443\nvlan = 10, 20-30\n"
+		  "[service plain]\n" /* 3: same prefix and port, untagged only, another action */
+		  "dst = 198.18.2.0/24\nports = 443\nvlan = none\naction = pass\n"
+		  "[service host10]\n" /* 4: nested in web, VLAN 10 only, same action */
+		  "dst = 198.18.2.7/32\nports = 80\nvlan = 10\n"
+		  "[service v6]\n" /* 5 */
+		  "dst = 2001:2:0:2::/64\nports = 80\nvlan = 100\n"
+		  "[service v6rest]\n" /* 6: the same prefix and port, untagged and 101..4094 */
+		  "dst = 2001:2:0:2::/64\nports = 80\nvlan = none, 101-4094\naction = drop\n"
+		  "[service sink]\n" /* 7: pass service in VLAN 30 only, deny list */
+		  "dst = 198.18.3.0/24\nports = 22\nvlan = 30\naction = pass\n"
+		  "deny = 198.19.9.0/24\n";
+
+static const struct golden classify_vlan_cases[] = {
+	{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1, SW_CLASS_VLAN_UNTAGGED},
+	{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1, 10},
+	{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1, 4095},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PASS, 3, SW_CLASS_VLAN_UNTAGGED},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PASS, 3, 0}, /* priority tag */
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PASS, 3, 0xe000}, /* PCP 7, VID 0 */
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PROXY, 2, 10},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PROXY, 2, 0xa00a}, /* PCP 5, VID 10 */
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_BRIDGE, 0, 11},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_BRIDGE, 0, 19},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PROXY, 2, 20},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PROXY, 2, 30},
+	{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_BRIDGE, 0, 31},
+	{"198.19.0.1", "198.18.2.7", 80, SW_CLASS_PROXY, 4, 10},
+	{"198.19.0.1", "198.18.2.7", 80, SW_CLASS_PROXY, 1, 11},
+	{"198.19.0.1", "198.18.2.7", 80, SW_CLASS_PROXY, 1, SW_CLASS_VLAN_UNTAGGED},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_PROXY, 5, 100},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_DROP_SERVICE, 6, SW_CLASS_VLAN_UNTAGGED},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_DROP_SERVICE, 6, 101},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_DROP_SERVICE, 6, 4094},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_BRIDGE, 0, 4095},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_BRIDGE, 0, 99},
+	{"2001:2:0:99::1", "2001:2:0:2::5", 443, SW_CLASS_BRIDGE, 0, 100},
+	{"198.19.0.1", "198.18.3.1", 22, SW_CLASS_PASS, 7, 30},
+	{"198.19.0.1", "198.18.3.1", 22, SW_CLASS_BRIDGE, 0, 31},
+	/* the per-service deny list applies where the service matches, in its VLAN only */
+	{"198.19.9.1", "198.18.3.1", 22, SW_CLASS_DROP_DENY, 7, 30},
+	{"198.19.9.1", "198.18.3.1", 22, SW_CLASS_BRIDGE, 0, SW_CLASS_VLAN_UNTAGGED},
+};
+
+static void
+test_classify_vlan(void **state)
+{
+	struct sw_config *c = load_text("classify_vlan.ini", classify_vlan_ini);
+	struct sw_classifier *cl = build(c);
+
+	(void)state;
+	sw_config_free(c);
+	check_golden(cl, classify_vlan_cases, RTE_DIM(classify_vlan_cases));
+	sw_classifier_free(cl);
+}
+
+/*
+ * The classifier reports sw_config_service.id, which the runtime reassigns on reload so that
+ * ids stay stable (lib/dataplane/runtime.c): not the service's position in the file.
+ */
+static void
+test_classify_reports_ids(void **state)
+{
+	static const struct golden cases[] = {
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 7, 0},
+		{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_PROXY, 3, 10},
+		{"198.19.0.1", "198.18.5.9", 22, SW_CLASS_DROP_SERVICE, 5, 0},
+		{"198.19.5.1", "198.18.5.9", 22, SW_CLASS_DROP_DENY, 5, 0},
+		{"2001:2:0:99::1", "2001:2:0:2::5", 80, SW_CLASS_PROXY, 7, 0},
+	};
+	struct sw_config *c = load_text("ids.ini",
+		PORTS_HDR "[service web]\ndst = 198.18.2.0/24, 2001:2:0:2::/64\nports = 80\n"
+			  "[service tagged]\ndst = 198.18.2.0/24\nports = 443\nvlan = 10\n"
+			  "[service sink]\ndst = 198.18.5.0/24\nports = 22\naction = drop\n"
+			  "deny = 198.19.5.0/24\n");
+	struct sw_classifier *cl;
+
+	(void)state;
+	assert_int_equal(c->n_services, 3);
+	c->services[0].id = 7;
+	c->services[1].id = 3;
+	c->services[2].id = 5;
+	cl = build(c);
 	check_golden(cl, cases, RTE_DIM(cases));
 	sw_classifier_free(cl);
 	sw_config_free(c);
@@ -1028,12 +1160,16 @@ main(void)
 		FIXTURE("bad_proxy_only.ini"),
 		FIXTURE("bad_too_many_services.ini"),
 		FIXTURE("bad_multi.ini"),
+		FIXTURE("bad_vlan.ini"),
+		FIXTURE("bad_vlan_overlap.ini"),
 	};
 	static const struct CMUnitTest classify_tests[] = {
 		cmocka_unit_test(test_classify_golden),
 		cmocka_unit_test(test_classify_default_drop),
 		cmocka_unit_test(test_classify_empty),
 		cmocka_unit_test(test_classify_default_route),
+		cmocka_unit_test(test_classify_vlan),
+		cmocka_unit_test(test_classify_reports_ids),
 		cmocka_unit_test(test_classify_100k),
 		cmocka_unit_test(test_classify_scattered),
 	};
