@@ -180,6 +180,15 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 	}
 	if (app->mtu != RTE_ETHER_MTU) {
 		ret = rte_eth_dev_set_mtu(port_id, app->mtu);
+		/*
+		 * af_packet (DPDK 22.11) reports a 1518-byte maximum whatever the
+		 * interface: the kernel interface's MTU and the ring's framesz rule.
+		 */
+		if (ret == -EINVAL && strcmp(info.driver_name, "net_af_packet") == 0) {
+			SW_LOG(WARNING, "%s: MTU %u left to the kernel interface (af_packet)\n",
+				devname, app->mtu);
+			ret = 0;
+		}
 		if (ret != 0) {
 			SW_LOG(ERR, "%s: MTU %u not supported: %s\n", devname, app->mtu,
 				rte_strerror(-ret));

@@ -43,6 +43,9 @@ dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, 
 	const struct sw_learned *l = dp_learned_get(w, t);
 
 	adv->mss = t->family == 4 ? ADV_MSS_V4_DEFAULT : ADV_MSS_V6_DEFAULT;
+	/* Jumbo MTU: until a backend is learned, offer what the MTU allows. */
+	if (w->rt->cfg->general.mtu > 1500)
+		adv->mss = (uint16_t)(w->rt->cfg->general.mtu - (t->family == 4 ? 40 : 60));
 	adv->sack = true;
 	adv->ts = true;
 	if (l != NULL) {

@@ -173,7 +173,7 @@ steer_hash(const struct dp_pkt *p)
 		b = rte_hash_crc_4byte(sw_rd32(ip + 16), 0);
 	} else {
 		a = rte_hash_crc(ip + 8, 16, 0);
-		b = rte_hash_crc(ip + 24, 16, 0);
+		b = rte_hash_crc(sw_pkt_dst(p->frame, &p->v), 16, 0);
 	}
 	if (!p->v.is_fragment &&
 		(p->v.l4_proto == SW_IPPROTO_TCP || p->v.l4_proto == SW_IPPROTO_UDP)) {

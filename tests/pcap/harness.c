@@ -196,7 +196,10 @@ main(int argc, char **argv)
 	sh.nb_workers = 1;
 	sh.flow_capacity = cfg->general.flow_capacity;
 	sh.cookie_epoch_ms = cfg->general.cookie_epoch_ms;
-	sh.pool[0] = rte_pktmbuf_pool_create("harness", 8192, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	/* One segment holds a whole frame of the configured MTU, as in app/synwall/ports.c. */
+	sh.pool[0] = rte_pktmbuf_pool_create("harness", 8192, 0, 0,
+		cfg->general.mtu > 1500 ? 16384 + RTE_PKTMBUF_HEADROOM : RTE_MBUF_DEFAULT_BUF_SIZE,
+		0);
 	if (sh.pool[0] == NULL || sw_cookie_master_init(&sh.cookie_master) != 0)
 		return 1;
 	for (unsigned i = 0; i < 16; i++)

@@ -296,7 +296,8 @@ def test_jumbo_qinq_relay(start):
     h = start(make_config(general="mtu = 9000\n"))
     if not harness_takes(h, 9022):
         pytest.skip(JUMBO_SKIP)
-    f = TagFlow(h, TAGS["qinq_88a8"], mss=8960, b_mss=8960)
+    # Before a backend is learned the proxy offers the MTU's MSS (9000 - 40).
+    f = TagFlow(h, TAGS["qinq_88a8"], mss=8960, b_mss=8960, adv_mss=8960)
     f.open()
     assert dict(f.backend_syn[TCP].options)["MSS"] == 8960
     p, outs = f.c2s(b"u" * 8948, flags="PA")
