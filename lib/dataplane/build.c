@@ -186,16 +186,31 @@ dp_learned_get(struct sw_worker *w, const struct sw_tuple *t)
 	return l;
 }
 
+/*
+ * Learn a backend's options from its SYN-ACK. The backend can only agree to
+ * what our SYN offered (the client's options), so an option the SYN did not
+ * carry teaches nothing: a client without timestamps must not make the proxy
+ * stop offering them to the next clients.
+ */
 void
-dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o)
+dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
+	bool offered_sack, bool offered_ts, bool offered_ws)
 {
 	struct sw_learned *l = &w->learned[learned_slot(t)];
 
-	memcpy(l->addr, t->dst, 16);
-	l->port = t->dport;
-	l->family = t->family;
+	if (l->family != t->family || l->port != t->dport || memcmp(l->addr, t->dst, 16) != 0) {
+		memcpy(l->addr, t->dst, 16);
+		l->port = t->dport;
+		l->family = t->family;
+		l->sack = true; /* until the backend declines what we offered */
+		l->ts = true;
+		l->wscale = 0xff;
+	}
 	l->mss = o->has_mss ? o->mss : (t->family == 4 ? 536 : 1220);
-	l->wscale = o->has_wscale ? o->wscale : 0xff;
-	l->sack = o->has_sack_perm;
-	l->ts = o->has_ts;
+	if (offered_ws)
+		l->wscale = o->has_wscale ? o->wscale : 0xff;
+	if (offered_sack)
+		l->sack = o->has_sack_perm;
+	if (offered_ts)
+		l->ts = o->has_ts;
 }

@@ -143,6 +143,7 @@ void dp_tuple(const struct dp_pkt *p, struct sw_tuple *t);
 
 /* Learned backend options. */
 const struct sw_learned *dp_learned_get(struct sw_worker *w, const struct sw_tuple *t);
-void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o);
+void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
+	bool offered_sack, bool offered_ts, bool offered_ws);
 
 #endif /* SW_DP_INTERNAL_H */

@@ -67,6 +67,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	if (co.has_ts)
 		w->stats.ev[SW_EV_cookie_ts_mode]++;
 
+	w->ft_changes++;
 	f = sw_flowtab_add(w->ft, t, sw_flowtab_hash(w->ft, t), &evicted);
 	if (evicted)
 		w->stats.ev[SW_EV_flows_evicted]++;

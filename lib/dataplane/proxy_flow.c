@@ -47,7 +47,8 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	} else {
 		dp_state_sync(w, f);
 		dp_keep_release(w, f);
-		dp_learned_put(w, p->t, &o);
+		dp_learned_put(w, p->t, &o, c->flags & SW_CONN_F_CLI_SACK, c->flags & SW_CONN_F_CLI_TS,
+			c->flags & SW_CONN_F_CLI_WS);
 		flow_rearm(w, f);
 		w->stats.ev[SW_EV_conn_established]++;
 		if (f->service_id <= SW_CONFIG_SERVICES_MAX)
@@ -176,6 +177,7 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		}
 		dp_keep_release(w, f);
 		sw_flowtab_del(w->ft, f);
+		w->ft_changes++;
 		w->stats.ev[SW_EV_conn_reopened]++;
 		dp_proxy_syn(w, p);
 		return;

@@ -124,7 +124,8 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	co.mss = o.has_mss ? o.mss : 0;
 	co.wscale = o.wscale;
 	co.has_wscale = o.has_wscale;
-	co.sack_perm = o.has_sack_perm;
+	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
+	co.sack_perm = o.has_sack_perm && adv.sack;
 	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1). */
 	co.ecn = adv.ecn && (flags & (SW_TCP_ECE | SW_TCP_CWR)) == (SW_TCP_ECE | SW_TCP_CWR);
 	co.has_ts = o.has_ts && adv.ts;
@@ -133,7 +134,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	so.mss = adv.mss;
 	so.has_wscale = o.has_wscale; /* RFC 7323 2.2: only in reply to a SYN that had it */
 	so.wscale = adv.wscale;
-	so.has_sack_perm = o.has_sack_perm && adv.sack;
+	so.has_sack_perm = co.sack_perm;
 	so.has_ts = co.has_ts;
 	so.tsval = sw_cookie_tsval(w->now_ms + w->ts_clock, low6);
 	so.tsecr = o.tsval;

@@ -281,6 +281,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		sw_flowtab_lookup_bulk(w->ft, keys, nk, flows);
 
 	/* Stage 3: act. */
+	uint32_t changes0 = w->ft_changes;
 	unsigned k = 0;
 	for (unsigned i = 0; i < nq; i++) {
 		struct dp_pkt *p = &pk[i];
@@ -288,6 +289,15 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 
 		if (k < nk && qidx[k] == i)
 			f = flows[k++];
+		/*
+		 * An earlier packet of this burst added, evicted or deleted a flow:
+		 * the bulk result may be stale (a duplicate third ACK, an evicted
+		 * entry reused for another tuple). Look again.
+		 */
+		if (unlikely(w->ft_changes != changes0) &&
+			(p->action == SW_CLASS_PROXY || any_flow)) {
+			f = sw_flowtab_lookup(w->ft, p->t, sw_flowtab_hash(w->ft, p->t));
+		}
 		if (f != NULL) {
 			dp_proxy_flow(w, p, f);
 			continue;

@@ -442,7 +442,8 @@ class Flow:
         self.ws_cli = min(ws, 14) if self.cli_ws else 0
         self.ws_srv = min(b_ws, 14) if self.srv_ws else 0
         self.sack_adv = sack and adv_sack
-        self.srv_sack = sack and b_sack  # the backend SYN offers the client's SACK-permitted
+        # The backend SYN offers SACK only when it was negotiated with the client.
+        self.srv_sack = self.sack_adv and b_sack
         self.ecn_on = ecn and adv_ecn and self.ts_cli
         # Shifts: own = what the sender applies, view = what the receiver applies.
         self.own_c = self.ws_cli if self.cli_ws else 0
@@ -547,11 +548,11 @@ class Flow:
             opts = dict((k, v) for k, v in sa[TCP].options if k == "Timestamp")
             assert "Timestamp" in opts, "SYN-ACK without timestamps: %s" % sa[TCP].options
             tsval = opts["Timestamp"][0]
-            low6 = (ws_bits << 2) | (int(self.sack) << 1) | int(self.ecn_on)
+            low6 = (ws_bits << 2) | (int(self.sack_adv) << 1) | int(self.ecn_on)
             assert tsval & 0x3F == low6, "TSval low bits 0x%02x, expected 0x%02x" % (
                 tsval & 0x3F, low6)
         else:
-            low8 = (self.parity() << 7) | (ws_bits << 3) | (int(self.sack) << 2) | mss_idx
+            low8 = (self.parity() << 7) | (ws_bits << 3) | (int(self.sack_adv) << 2) | mss_idx
             assert C & 0xFF == low8, "cookie low byte 0x%02x, expected 0x%02x" % (C & 0xFF, low8)
         ts = (tsval, self.tc) if self.ts_cli else None
         flags = "SA" + ("E" if self.ecn_on else "")
@@ -581,7 +582,7 @@ class Flow:
         flags = "S" + ("EC" if self.ecn_on else "")
         exp = self.to_server(a, TCP(sport=self.sport, dport=self.dport, seq=self.isn, ack=0,
                                     flags=flags, window=synwin, urgptr=0,
-                                    options=syn_options(q_mss, self.sack, ts,
+                                    options=syn_options(q_mss, self.sack_adv, ts,
                                                         self.ws if self.cli_ws else None)))
         assert_frame(bs, exp, "backend SYN")
         self.backend_syn = bs
