@@ -47,8 +47,8 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	} else {
 		dp_state_sync(w, f);
 		dp_keep_release(w, f);
-		dp_learned_put(w, p->t, &o, c->flags & SW_CONN_F_CLI_SACK, c->flags & SW_CONN_F_CLI_TS,
-			c->flags & SW_CONN_F_CLI_WS);
+		dp_learned_put(w, p->t, &o, c->flags & SW_CONN_F_CLI_SACK,
+			c->flags & SW_CONN_F_CLI_TS, c->flags & SW_CONN_F_CLI_WS);
 		flow_rearm(w, f);
 		w->stats.ev[SW_EV_conn_established]++;
 		if (f->service_id <= SW_CONFIG_SERVICES_MAX)

@@ -127,7 +127,7 @@ struct sw_worker {
 
 	struct sw_learned learned[SW_LEARN_SLOTS];
 	unsigned expire_budget; /* flow-table slots examined per poll */
-	uint32_t ft_changes;    /* flows added or deleted by the data path (burst staleness) */
+	uint32_t ft_changes; /* flows added or deleted by the data path (burst staleness) */
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
 	uint32_t challenge_n; /* challenge ACKs sent in it */
 

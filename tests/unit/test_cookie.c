@@ -602,8 +602,8 @@ test_tamper_inputs(void **state)
 			for (i = 0; i < 3; i++) {
 				t = c.t;
 				t.pad[i] = 1;
-				assert_int_equal(conn_check(&c, &t, c.isn, c.cookie, ts, c.tsecr),
-					-EINVAL);
+				assert_int_equal(
+					conn_check(&c, &t, c.isn, c.cookie, ts, c.tsecr), -EINVAL);
 			}
 		}
 	}
