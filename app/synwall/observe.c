@@ -94,6 +94,8 @@ sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg)
 				break;
 			}
 		snprintf(o->name, sizeof(o->name), "%s", s->name);
+		if (kept)
+			o->det.conf = dc; /* a reload's thresholds apply from the next sample */
 		if (!kept) {
 			sw_detect_init(&o->det, &dc);
 			if (app->workers[0] != NULL) {
@@ -432,9 +434,8 @@ prom_render(void *arg, FILE *out)
 			SW_PROM_LABELS("state", sw_conn_state_name((enum sw_conn_state)st)),
 			by_state[st]);
 
+	/* One family at a time: the text format wants a family's samples together. */
 	sw_prom_family(&pw, "synwall_lcore_packets_total", "packets received per worker lcore",
-		SW_PROM_COUNTER);
-	sw_prom_family(&pw, "synwall_lcore_busy_cycles_total", "TSC cycles in busy polls",
 		SW_PROM_COUNTER);
 	for (unsigned i = 0; i < g_app->sh.nb_workers; i++) {
 		const struct sw_worker *w = g_app->workers[i];
@@ -443,6 +444,14 @@ prom_render(void *arg, FILE *out)
 		snprintf(lc, sizeof(lc), "%u", w->lcore_id);
 		sw_prom_sample_u64(&pw, "synwall_lcore_packets_total", SW_PROM_LABELS("core", lc),
 			w->stats.port[0][SW_PC_rx] + w->stats.port[1][SW_PC_rx]);
+	}
+	sw_prom_family(&pw, "synwall_lcore_busy_cycles_total", "TSC cycles in busy polls",
+		SW_PROM_COUNTER);
+	for (unsigned i = 0; i < g_app->sh.nb_workers; i++) {
+		const struct sw_worker *w = g_app->workers[i];
+		char lc[16];
+
+		snprintf(lc, sizeof(lc), "%u", w->lcore_id);
 		sw_prom_sample_u64(&pw, "synwall_lcore_busy_cycles_total",
 			SW_PROM_LABELS("core", lc), w->stats.ev[SW_EV_cycles_busy]);
 	}

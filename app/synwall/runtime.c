@@ -72,6 +72,10 @@ sw_app_reload(struct sw_app *app)
 	/* Free the old snapshot only once every worker has passed a quiescent state. */
 	rte_rcu_qsbr_synchronize(app->sh.rcu, RTE_QSBR_THRID_INVALID);
 	sw_runtime_free(old);
+	/* What a reload may change beyond the runtime: cookie epoch, stats interval. */
+	__atomic_store_n(&app->sh.cookie_epoch_ms, cfg->general.cookie_epoch_ms, __ATOMIC_RELAXED);
+	if (!app->stats_interval_set)
+		app->stats_interval_s = (cfg->general.stats_interval_ms + 999) / 1000;
 	app->reload_ok++;
 	SW_LOG(INFO, "reloaded %s (generation %" PRIu64 ")\n", app->config_path, rt->generation);
 	return 0;

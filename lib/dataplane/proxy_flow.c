@@ -223,7 +223,9 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	}
 	if (verdict == SW_CONN_V_RST_FWD) {
 		dp_keep_release(w, f);
-		w->stats.ev[SW_EV_conn_reset]++;
+		/* A RST after the FIN teardown (TIME_WAIT) closes nothing that was open. */
+		if (old != SW_CONN_TIME_WAIT && old != SW_CONN_CLOSED)
+			w->stats.ev[SW_EV_conn_reset]++;
 	} else if (verdict == SW_CONN_V_RST_INWIN) {
 		w->stats.ev[SW_EV_rst_inexact]++;
 	} else if (old != SW_CONN_TIME_WAIT && f->conn.state == SW_CONN_TIME_WAIT) {

@@ -342,7 +342,9 @@ poll_time(struct sw_worker *w, uint64_t now_tsc)
 
 	w->now_tsc = now_tsc;
 	w->now_ms = (uint32_t)(now_tsc / w->tsc_per_ms);
-	epoch = (uint32_t)(now_tsc / (w->tsc_per_ms * w->sh->cookie_epoch_ms));
+	/* cp may change the epoch length on reload: a relaxed read, once per poll. */
+	epoch = (uint32_t)(now_tsc /
+		(w->tsc_per_ms * __atomic_load_n(&w->sh->cookie_epoch_ms, __ATOMIC_RELAXED)));
 	sw_cookie_keys_update(&w->keys, &w->sh->cookie_master, epoch);
 	if (unlikely(w->now_ms / 1000 != w->hll_sec)) {
 		unsigned bank;
