@@ -200,7 +200,7 @@ test_attack_detection()
 		"logged peak sources"
 	assert_ge "$peak_rate" $((OBS_FLOOD_RATE * 8 / 10)) "peak SYN/s vs the flood's rate"
 
-	# Distinct sources: every steady sample (syn_rate within 15% of the flood's rate).
+	# Distinct sources: every steady sample (syn_rate within 15% of the received rate).
 	"$LAB_PYTHON" - "$LAB_DIR/watch.log" "$OBS_FLOOD_RATE" "$peak_rate" "$peak_src" <<'EOF' ||
 import json, math, sys
 rows, rate = [], float(sys.argv[2])
@@ -215,6 +215,11 @@ for line in open(sys.argv[1]):
     seen.add(key)
     rows.append(web)
 expect = lambda r: 65536 * (1 - math.exp(-r / 65536))
+# Steady = near the rate synwall actually received (the median sample): on a loaded host the
+# af_packet ring loses part of the offered flood before synwall sees it.
+rates = sorted(w["syn_rate"] for w in rows if w["syn_rate"] > 0)
+if rates and rates[len(rates) // 2] >= 0.5 * rate:
+    rate = float(rates[len(rates) // 2])
 bad = steady = 0
 for w in rows:
     r, s = w["syn_rate"], w["distinct_sources"]
