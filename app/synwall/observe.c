@@ -122,8 +122,6 @@ sw_app_observe(struct sw_app *app)
 		if (scratch == NULL || sw_hll_init(scratch, SW_HLL_P) != 0)
 			return;
 	}
-	uint64_t interval = obs_last_ms ? now - obs_last_ms : OBS_INTERVAL_MS;
-
 	obs_last_ms = now;
 	obs_last_sec = sec;
 	for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++) {
@@ -138,11 +136,14 @@ sw_app_observe(struct sw_app *app)
 		sw_hll_clear(scratch);
 		for (unsigned i = 0; i < app->sh.nb_workers; i++)
 			sw_hll_merge(scratch, sw_dp_hll(app->workers[i], (sec - 1) & 1, id));
-		smp.syns = o->total.syn - o->last.syn;
+		/* SYNs and sources of the same whole second (the workers' banks). */
+		smp.syns = 0;
+		for (unsigned i = 0; i < app->sh.nb_workers; i++)
+			smp.syns += app->workers[i]->syn_bank[(sec - 1) & 1][id];
 		smp.completed = o->total.cookie_valid - o->last.cookie_valid;
 		smp.forged_acks = o->total.cookie_invalid - o->last.cookie_invalid;
 		smp.sources = sw_hll_estimate(scratch);
-		smp.interval_ms = interval;
+		smp.interval_ms = 1000;
 		ev = sw_detect_update(&o->det, &smp, now);
 		if (ev == SW_DETECT_EV_ATTACK_START)
 			SW_LOG(WARNING,

@@ -84,6 +84,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 
 	w->stats.ev[SW_EV_syn_rcvd]++;
 	w->svc[p->service_id].syn++;
+	w->syn_bank[w->hll_sec & 1][p->service_id]++;
 	{
 		const uint8_t *ip = p->frame + v->l3_off;
 

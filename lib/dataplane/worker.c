@@ -353,6 +353,7 @@ poll_time(struct sw_worker *w, uint64_t now_tsc)
 		bank = w->hll_sec & 1;
 		for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
 			sw_hll_clear(sw_dp_hll(w, bank, (uint16_t)id));
+		memset(w->syn_bank[bank], 0, sizeof(w->syn_bank[bank]));
 	}
 }
 
