@@ -89,3 +89,34 @@ def test_sack_offered_to_backend_only_when_negotiated_with_client(start):
     sa, boffer = _handshake(h, 42010, ts=True, sack=True)
     assert "SAckOK" not in sa
     assert "SAckOK" not in boffer
+
+
+def test_lost_window_update_recovered_by_zero_window_probe(start):
+    """The proxy's window update to the client is lost: the client, still at window 0,
+    sends a zero-window probe (seq = SND.UNA - 1, RFC 9293 3.8.6.1); it reaches the backend
+    through the splice, and the backend's ACK (with its window) reopens the client's window."""
+    h = start(make_config())
+    isn = 3000
+    outs = h.send("o", _syn(43000, isn, [("MSS", 1460), ("NOP", None), ("WScale", 7)]))
+    C = outs[0][1][TCP].seq
+    assert outs[0][1][TCP].window == 0
+    outs = h.send("o", _ack(43000, isn, C))
+    bsyn = [f for pt, f in outs if pt == "i"][0]
+    outs = h.send("i", _synack_from_backend(bsyn, [("MSS", 1460), ("NOP", None), ("WScale", 7)]))
+    update = [f for pt, f in outs if pt == "o"]
+    assert len(update) == 1 and update[0][TCP].window > 0  # ... and this one gets lost
+    probe = bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src=CLI4, dst=SRV4) /
+                  TCP(sport=43000, dport=80, flags="A", seq=isn, ack=u32(C + 1), window=1000))
+    outs = h.send("o", probe)
+    fwd = [f for pt, f in outs if pt == "i"]
+    assert len(fwd) == 1, outs
+    assert fwd[0][TCP].seq == isn and fwd[0][TCP].ack == u32(77777 + 1)  # translated to K
+    # The backend answers the probe with an ACK carrying its window.
+    back = bytes(Ether(src=SRV_MAC, dst=CLI_MAC) / IP(src=SRV4, dst=CLI4) /
+                 TCP(sport=80, dport=43000, flags="A", seq=77778, ack=isn + 1, window=502))
+    outs = h.send("i", back)
+    to_cli = [f for pt, f in outs if pt == "o"]
+    assert len(to_cli) == 1
+    assert to_cli[0][TCP].seq == u32(C + 1) and to_cli[0][TCP].ack == isn + 1
+    assert to_cli[0][TCP].window == 502  # backend and proxy both use window scale 7
+    assert flows(h) == (1, {"ESTABLISHED": 1})
