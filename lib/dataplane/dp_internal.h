@@ -121,6 +121,14 @@ dp_state_sync(struct sw_worker *w, struct sw_flow *f)
 		sw_flowtab_set_state(w->ft, f, (uint8_t)ns);
 }
 
+/* A flow leaves the table (expired, evicted, deleted): per-service accounting. */
+static inline void
+dp_flow_forget(struct sw_worker *w, const struct sw_flow *f)
+{
+	if (f->service_id <= SW_CONFIG_SERVICES_MAX && w->svc_flows[f->service_id] > 0)
+		w->svc_flows[f->service_id]--;
+}
+
 /* Packet construction helpers (build.c). */
 void dp_swap_l2_l3_l4(uint8_t *frame, struct sw_pkt_view *v);
 /*

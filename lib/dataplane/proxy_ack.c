@@ -67,6 +67,20 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	if (co.has_ts)
 		w->stats.ev[SW_EV_cookie_ts_mode]++;
 
+	/* The service's share of the table ([service] flow_share). */
+	{
+		const struct sw_config_service *svc = w->rt->svc[p->service_id];
+
+		uint64_t limit = svc != NULL
+			? (uint64_t)w->sh->flow_capacity * svc->flow_share_pct / 100
+			: 0;
+
+		if (svc != NULL && svc->flow_share_pct < 100 &&
+			w->svc_flows[p->service_id] >= RTE_MAX(limit, (uint64_t)1)) {
+			dp_drop(w, p, SW_DROP_table_full);
+			return;
+		}
+	}
 	w->ft_changes++;
 	f = sw_flowtab_add(w->ft, t, sw_flowtab_hash(w->ft, t), &evicted);
 	if (evicted)
@@ -90,6 +104,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	adv_c.has_ts = co.has_ts;
 	adv_c.ecn = co.ecn;
 	f->service_id = p->service_id;
+	w->svc_flows[p->service_id]++;
 	f->aux = DP_NO_KEEP;
 	sw_conn_open(&f->conn, isn, cookie, &client, &adv_c, o.has_ts ? o.tsval : 0,
 		o.has_ts ? o.tsecr : 0, sw_rd16(tcph + SW_TCP_OFF_WIN));
@@ -111,6 +126,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		syn_win = RTE_MIN((uint32_t)syn_win << co.wscale, 0xffffu);
 	if (dp_make_tcp(p->m, v, isn, 0, SW_TCP_SYN | (co.ecn ? SW_TCP_ECE | SW_TCP_CWR : 0),
 		    (uint16_t)syn_win, opt, opt_len) != 0) {
+		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);
 		dp_drop(w, p, SW_DROP_no_mbuf);
 		return;

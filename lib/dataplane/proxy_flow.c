@@ -176,6 +176,7 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 			return;
 		}
 		dp_keep_release(w, f);
+		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);
 		w->ft_changes++;
 		w->stats.ev[SW_EV_conn_reopened]++;
@@ -284,6 +285,7 @@ dp_flow_expired(struct sw_flow *f, void *arg)
 		w->stats.ev[SW_EV_flows_expired]++;
 	}
 	dp_keep_release(w, f);
+	dp_flow_forget(w, f);
 	return true;
 }
 
@@ -292,4 +294,5 @@ void
 dp_flow_evicted(struct sw_flow *f, void *arg)
 {
 	dp_keep_release(arg, f);
+	dp_flow_forget(arg, f);
 }

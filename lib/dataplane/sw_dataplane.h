@@ -141,6 +141,8 @@ struct sw_worker {
 	uint32_t hll_sec; /* second the current bank belongs to */
 	/* SYNs per service in the same one-second banks as the sketches (cp: ro). */
 	uint32_t syn_bank[2][SW_CONFIG_SERVICES_MAX + 1];
+	/* Flows per service id in this worker's table (flow_share limit; cp: ro). */
+	uint32_t svc_flows[SW_CONFIG_SERVICES_MAX + 1];
 
 	struct sw_svc_stats svc[SW_CONFIG_SERVICES_MAX + 1]; /* cp: ro */
 	void *src_buckets; /* per-source SYN buckets (ratelimit.c) */

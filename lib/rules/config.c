@@ -160,6 +160,7 @@ enum {
 	S_TIMESTAMPS,
 	S_ECN,
 	S_SYN_RATE,
+	S_FLOW_SHARE,
 	S_ALLOW,
 	S_DENY,
 	S_VLAN,
@@ -181,6 +182,8 @@ static const struct key_spec service_keys[S_MAX] = {
 	[S_TIMESTAMPS] = {"timestamps", K_ENUM, NULL, words_opt, 0, 0, NULL, KF_PROXY_ONLY},
 	[S_ECN] = {"ecn", K_ENUM, NULL, words_opt, 0, 0, NULL, KF_PROXY_ONLY},
 	[S_SYN_RATE] = {"syn_rate", K_UINT, NULL, NULL, 0, 100000000, "0..100000000",
+		KF_PROXY_ONLY},
+	[S_FLOW_SHARE] = {"flow_share", K_UINT, NULL, NULL, 1, 100, "1..100 (percent)",
 		KF_PROXY_ONLY},
 	[S_ALLOW] = {"allow", K_PREFIXES, NULL, NULL, 0, 0, NULL, 0},
 	[S_DENY] = {"deny", K_PREFIXES, NULL, NULL, 0, 0, NULL, 0},
@@ -689,6 +692,7 @@ phase2(struct load *ld)
 		svc->timestamps = (enum sw_config_opt)val(&sl[S_TIMESTAMPS], SW_CONFIG_OPT_LEARN);
 		svc->ecn = (enum sw_config_opt)val(&sl[S_ECN], SW_CONFIG_OPT_LEARN);
 		svc->syn_rate = (uint32_t)val(&sl[S_SYN_RATE], 0);
+		svc->flow_share_pct = (uint8_t)val(&sl[S_FLOW_SHARE], 100);
 		/* No vlan key, or "any" (the keyword form): every VLAN and untagged frames. */
 		svc->has_vlans = sl[S_VLAN].is_set && !sl[S_VLAN].is_word;
 		if (!svc->has_vlans)

@@ -65,3 +65,34 @@ def test_service_syn_rate(start):
     assert h.drops() == {"rate_limit": BURST - answered}
     h.advance(2000)
     assert len(h.send("o", _syn(22000, 1))) == 1, "the limit must refill"
+
+
+def test_source_syn_rate_limit(start):
+    """src_syn_rate = 5, burst 5: a /24 gets 5 SYN-ACKs at once, the rest are dropped as
+    rate_limit; another /24 has its own bucket; one second later 5 more get through."""
+    h = start(make_config(general="src_syn_rate = 5\nsrc_syn_burst = 5\n"))
+
+    def syns(net, n):
+        return [bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src="198.19.%d.%d" % (net, i),
+                                                           dst=SRV4) /
+                      TCP(sport=2000 + i, dport=80, flags="S", seq=i)) for i in range(n)]
+
+    assert len(h.send("o", *syns(7, 10))) == 5
+    assert len(h.send("o", *syns(8, 3))) == 3
+    assert h.stats()["drops"]["rate_limit"] == 5
+    h.advance(1000)
+    assert len(h.send("o", *syns(7, 10))) == 5
+    assert h.stats()["drops"]["rate_limit"] == 10
+
+
+def test_service_flow_share(start):
+    """flow_share = 1 of a 1024-flow table: the service may hold 10 flows (1% is 10.24);
+    the 11th valid third ACK is dropped as table_full and opens nothing."""
+    h = start(make_config(service="flow_share = 1\n"))
+    _open_syn_sent(h, list(range(21000, 21010)))
+    assert flows(h) == (10, {"SYN_SENT": 10})
+    outs = h.send("o", _syn(21010, 7))
+    cookie = outs[0][1][TCP].seq
+    assert h.send("o", _ack(21010, 7, cookie)) == []
+    assert flows(h) == (10, {"SYN_SENT": 10})
+    assert h.stats()["drops"]["table_full"] == 1
