@@ -365,6 +365,8 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "workers", g_app->sh.nb_workers);
 	rte_tel_data_add_dict_u64(d, "flow_capacity_per_worker", g_app->sh.flow_capacity);
 	rte_tel_data_add_dict_u64(d, "cookie_epoch_ms", g_app->sh.cookie_epoch_ms);
+	/* The key epoch the workers use now (keys rotate without locks: derived per epoch). */
+	rte_tel_data_add_dict_u64(d, "cookie_epoch", g_app->workers[0]->keys.epoch);
 	rte_tel_data_add_dict_u64(d, "software_steering", g_app->sh.steer);
 	rte_tel_data_add_dict_u64(d, "reload_ok", g_app->reload_ok);
 	rte_tel_data_add_dict_u64(d, "reload_failed", g_app->reload_failed);
@@ -514,6 +516,9 @@ prom_render(void *arg, FILE *out)
 			sw_prom_sample(&pw, fam[k][0], SW_PROM_LABELS("service", name), v);
 		}
 	}
+	sw_prom_family(&pw, "synwall_cookie_epoch", "SYN cookie key epoch in use (rotations)",
+		SW_PROM_GAUGE);
+	sw_prom_sample_u64(&pw, "synwall_cookie_epoch", NULL, g_app->workers[0]->keys.epoch);
 	sw_prom_family(
 		&pw, "synwall_config_reloads_total", "config reloads by outcome", SW_PROM_COUNTER);
 	sw_prom_sample_u64(&pw, "synwall_config_reloads_total", SW_PROM_LABELS("result", "ok"),

@@ -24,6 +24,7 @@
 
 #include "sw_detect.h"
 #include "sw_hll.h"
+#include "sw_stats.h"
 #include "sw_prom.h"
 #include "prom_http.h"
 
@@ -1029,10 +1030,76 @@ test_http_stalled_client(void **state)
 	close(idle);
 }
 
+/* --- the counter list ------------------------------------------------------------------ */
+
+/* Names and help come from one X-macro list: every counter has both, and names are unique. */
+static void
+test_counter_names(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < SW_PC_MAX; c++)
+		assert_true(sw_stats_port_names[c][0] != '\0' && sw_stats_port_help[c][0] != '\0');
+	for (unsigned c = 0; c < SW_DROP_MAX; c++) {
+		assert_true(sw_stats_drop_names[c][0] != '\0' && sw_stats_drop_help[c][0] != '\0');
+		for (unsigned d = 0; d < c; d++)
+			assert_string_not_equal(sw_stats_drop_names[c], sw_stats_drop_names[d]);
+	}
+	for (unsigned c = 0; c < SW_EV_MAX; c++) {
+		assert_true(
+			sw_stats_event_names[c][0] != '\0' && sw_stats_event_help[c][0] != '\0');
+		for (unsigned d = 0; d < c; d++)
+			assert_string_not_equal(sw_stats_event_names[c], sw_stats_event_names[d]);
+	}
+	assert_string_equal(sw_stats_drop_names[SW_DROP_cookie_invalid], "cookie_invalid");
+}
+
+/* Per-lcore blocks sum word by word; per-port drops add up; the JSON carries every counter. */
+static void
+test_counter_sum_and_json(void **state)
+{
+	static struct sw_stats a, b, sum;
+	const struct sw_stats *in[2] = {&a, &b};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.port[SW_PORT_OUTSIDE][SW_PC_rx] = 10;
+	b.port[SW_PORT_OUTSIDE][SW_PC_rx] = 32;
+	a.drop[SW_PORT_OUTSIDE][SW_DROP_cookie_invalid] = 3;
+	b.drop[SW_PORT_OUTSIDE][SW_DROP_bad_csum] = 4;
+	b.drop[SW_PORT_INSIDE][SW_DROP_no_flow] = 5;
+	a.ev[SW_EV_synack_sent] = 7;
+	b.ev[SW_EV_synack_sent] = 8;
+	sw_stats_sum(&sum, in, 2);
+	assert_int_equal(sum.port[SW_PORT_OUTSIDE][SW_PC_rx], 42);
+	assert_int_equal(sum.ev[SW_EV_synack_sent], 15);
+	assert_int_equal(sw_stats_port_drops(&sum, SW_PORT_OUTSIDE), 7);
+	assert_int_equal(sw_stats_port_drops(&sum, SW_PORT_INSIDE), 5);
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	sw_stats_write_json_ex(&sum, f, "\"extra\": 1");
+	fclose(f);
+	assert_non_null(strstr(buf, "\"outside\": {\"rx\": 42, "));
+	assert_non_null(strstr(buf,
+		"\"drops\": 7, \"drop_causes\": {\"bad_csum\": 4, "
+		"\"cookie_invalid\": 3}"));
+	assert_non_null(strstr(buf, "\"synack_sent\": 15"));
+	assert_non_null(strstr(buf, "\"extra\": 1}"));
+	for (unsigned c = 0; c < SW_EV_MAX; c++)
+		assert_non_null(strstr(buf, sw_stats_event_names[c]));
+	free(buf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counter_names),
+		cmocka_unit_test(test_counter_sum_and_json),
 		cmocka_unit_test(test_hll_init),
 		cmocka_unit_test(test_hll_hash),
 		cmocka_unit_test(test_hll_accuracy),
