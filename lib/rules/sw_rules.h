@@ -130,7 +130,7 @@ struct sw_config_service {
 	enum sw_config_opt ecn;
 	uint32_t syn_rate;
 	uint8_t flow_share_pct;
-		/* most of each worker's flow table this service may hold, % */ /* new connections per second, 0 = unlimited */
+	/* most of each worker's flow table this service may hold, % */ /* new connections per second, 0 = unlimited */
 	struct sw_config_prefixes allow; /* per-service source allow list */
 	struct sw_config_prefixes deny; /* per-service source deny list */
 	/* effective timeouts: [timeouts] with this service's timeout_* overrides applied */

@@ -45,7 +45,8 @@ make_config(unsigned n)
 		if (i % 2 == 0)
 			fprintf(f, "198.19.%u.%u/32\n", (i / 2) >> 8 & 0xff, (i / 2) & 0xff);
 		else
-			fprintf(f, "2001:2:0:ff%02x::%x/128\n", (i / 2) >> 16 & 0xff, (i / 2) & 0xffff);
+			fprintf(f, "2001:2:0:ff%02x::%x/128\n", (i / 2) >> 16 & 0xff,
+				(i / 2) & 0xffff);
 	}
 	fclose(f);
 	snprintf(list, sizeof(list), "%s/dst_%u.txt", dir, n);
@@ -82,8 +83,8 @@ main(int argc, char **argv)
 		    a_nopci[] = "--no-pci", a_noshconf[] = "--no-shconf", a_log[] = "--log-level=4",
 		    a_fp[] = "--file-prefix";
 	char prefix[64];
-	char *eal_argv[] = {argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp, prefix,
-		NULL};
+	char *eal_argv[] = {
+		argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp, prefix, NULL};
 	unsigned npkt = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 1u << 20;
 	static const unsigned sizes[] = {1, 1000, 100000};
 	uint8_t(*addr)[2][16];
@@ -104,7 +105,8 @@ main(int argc, char **argv)
 
 		if (i % 2 == 0) {
 			uint8_t s[4] = {198, 19, (uint8_t)(r >> 8), (uint8_t)r};
-			uint8_t d[4] = {198, 18, (uint8_t)(16 + (r >> 16) % 128), (uint8_t)(r >> 24)};
+			uint8_t d[4] = {
+				198, 18, (uint8_t)(16 + (r >> 16) % 128), (uint8_t)(r >> 24)};
 
 			memcpy(addr[i][0], s, 4);
 			memcpy(addr[i][1], d, 4);
