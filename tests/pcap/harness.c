@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -164,6 +165,19 @@ ring_port(const char *name, unsigned role)
 	return 0;
 }
 
+/* --no-shconf still leaves /run/dpdk/<prefix>: remove it, it is ours alone. */
+static void
+rm_runtime_dir(const char *rdir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (rdir != NULL && strstr(rdir, "/dpdk/") != NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", rdir);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -262,6 +276,12 @@ main(int argc, char **argv)
 	}
 	sw_dp_worker_free(w);
 	sw_runtime_free(atomic_load(&sh.rt));
-	rte_eal_cleanup();
+	{
+		char rd[PATH_MAX];
+
+		snprintf(rd, sizeof(rd), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rm_runtime_dir(rd);
+	}
 	return 0;
 }

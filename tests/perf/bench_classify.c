@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -74,6 +75,19 @@ make_config(unsigned n)
 		sw_config_errors_print(&errs, stderr);
 	sw_config_errors_free(&errs);
 	return c;
+}
+
+/* --no-shconf still leaves /run/dpdk/<prefix>: remove it, it is ours alone. */
+static void
+rm_runtime_dir(const char *rdir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (rdir != NULL && strstr(rdir, "/dpdk/") != NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", rdir);
+	}
 }
 
 int
@@ -165,5 +179,12 @@ main(int argc, char **argv)
 	}
 	if (system("rm -rf /tmp/bench_classify_*") != 0)
 		return 1;
+	{
+		char rd[PATH_MAX];
+
+		snprintf(rd, sizeof(rd), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rm_runtime_dir(rd);
+	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -159,8 +160,8 @@ run(const struct frame *frames, uint32_t n, unsigned port)
 
 /* Like run() but collects the first frame sent on out_port for each input. */
 static double
-run_collect(const struct frame *frames, uint32_t n, unsigned port, struct frame *out,
-	unsigned out_port)
+run_collect(
+	const struct frame *frames, uint32_t n, unsigned port, struct frame *out, unsigned out_port)
 {
 	uint64_t cycles = 0;
 	struct rte_mbuf *pk[SW_BURST];
@@ -189,7 +190,8 @@ run_collect(const struct frame *frames, uint32_t n, unsigned port, struct frame 
 		drain(NULL, NULL, out_port ^ 1);
 		for (unsigned k = 0; k < no; k++) {
 			if (got < n) {
-				out[got].len = (uint16_t)RTE_MIN(rte_pktmbuf_data_len(o[k]), FRAME_MAX);
+				out[got].len =
+					(uint16_t)RTE_MIN(rte_pktmbuf_data_len(o[k]), FRAME_MAX);
 				memcpy(out[got].b, rte_pktmbuf_mtod(o[k], uint8_t *), out[got].len);
 				got++;
 			}
@@ -229,17 +231,38 @@ rd_tsval(const struct frame *f, uint32_t *tsecr)
 	return o.tsval;
 }
 
+/* --no-shconf still leaves /run/dpdk/<prefix>: remove it, it is ours alone. */
+static void
+rm_runtime_dir(const char *rdir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (rdir != NULL && strstr(rdir, "/dpdk/") != NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", rdir);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	static char a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "4096",
-		    a_nopci[] = "--no-pci", a_noshconf[] = "--no-shconf", a_log[] = "--log-level=4",
+	static char a_nohuge[] = "--no-huge", a_m[] = "-m", a_nopci[] = "--no-pci",
+		    a_noshconf[] = "--no-shconf", a_log[] = "--log-level=4",
 		    a_fp[] = "--file-prefix";
-	char prefix[64];
-	char *eal_argv[] = {argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp, prefix,
-		NULL};
+	char prefix[64], a_mem[24];
+	char *eal_argv[] = {
+		argv[0], a_nohuge, a_m, a_mem, a_nopci, a_noshconf, a_log, a_fp, prefix, NULL};
 	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
 	uint32_t cap = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 2 * n;
+	const char *mem_env = getenv("SW_BENCH_DP_MEM_MB");
+	/*
+	 * EAL memory (MiB): the flow table, the mbuf pool (about 2.5 KiB per mbuf) and 512 MiB
+	 * for the rest, unless SW_BENCH_DP_MEM_MB says otherwise. Sized to fit because
+	 * mlockall() below faults all of it in: 10^7 flows need about 1.1 GiB of table.
+	 */
+	uint64_t pool_bytes = (uint64_t)(RTE_MIN(n, 65535u) + 16384) * 2560;
+	uint64_t mem_mb = (sw_flowtab_memsize(cap) + pool_bytes) / (1u << 20) + 512;
 	static const char cfg_text[] = "[ports]\noutside = o\ninside = i\n[general]\n"
 				       "flow_capacity = 1024\n[service web]\ndst = 198.18.2.1\n"
 				       "ports = 80\n";
@@ -248,11 +271,19 @@ main(int argc, char **argv)
 	struct sw_config *cfg;
 	struct frame *syn, *synack, *ack, *forged, *bsyn, *bsynack, *c2s, *s2c, *fin;
 	uint8_t opt[40];
-	struct sw_tcpopt_syn so = {.mss = 1460, .wscale = 7, .has_wscale = true,
-		.has_sack_perm = true, .has_ts = true, .tsval = 1000, .tsecr = 0};
+	struct sw_tcpopt_syn so = {.mss = 1460,
+		.wscale = 7,
+		.has_wscale = true,
+		.has_sack_perm = true,
+		.has_ts = true,
+		.tsval = 1000,
+		.tsecr = 0};
 	uint16_t opt_len;
 	int fd;
 
+	if (mem_env != NULL && *mem_env != '\0')
+		mem_mb = strtoull(mem_env, NULL, 10);
+	snprintf(a_mem, sizeof(a_mem), "%" PRIu64, mem_mb);
 	snprintf(prefix, sizeof(prefix), "bench_dp_%d", (int)getpid());
 	/* --no-huge memory is faulted in on first touch: keep page faults out of the timing. */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
@@ -272,8 +303,8 @@ main(int argc, char **argv)
 	sh.nb_workers = 1;
 	sh.flow_capacity = cap;
 	sh.cookie_epoch_ms = 3600 * 1000;
-	sh.pool[0] = rte_pktmbuf_pool_create("bench", RTE_MIN(n, 65535u) + 16384, 256, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	sh.pool[0] = rte_pktmbuf_pool_create(
+		"bench", RTE_MIN(n, 65535u) + 16384, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (sh.pool[0] == NULL || sw_cookie_master_init(&sh.cookie_master) != 0 ||
 		ring_port("o", SW_PORT_OUTSIDE) != 0 || ring_port("i", SW_PORT_INSIDE) != 0)
 		return 1;
@@ -368,5 +399,12 @@ main(int argc, char **argv)
 		w->stats.ev[SW_EV_synack_sent], w->stats.ev[SW_EV_cookie_valid],
 		w->stats.ev[SW_EV_conn_established],
 		w->stats.drop[SW_PORT_OUTSIDE][SW_DROP_cookie_invalid]);
+	{
+		char rd[PATH_MAX];
+
+		snprintf(rd, sizeof(rd), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rm_runtime_dir(rd);
+	}
 	return 0;
 }
