@@ -71,12 +71,10 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	{
 		const struct sw_config_service *svc = w->rt->svc[p->service_id];
 
-		uint64_t limit = svc != NULL
-			? (uint64_t)w->sh->flow_capacity * svc->flow_share_pct / 100
-			: 0;
-
-		if (svc != NULL && svc->flow_share_pct < 100 &&
-			w->svc_flows[p->service_id] >= RTE_MAX(limit, (uint64_t)1)) {
+		if (unlikely(svc != NULL && svc->flow_share_pct < 100) &&
+			w->svc_flows[p->service_id] >=
+				RTE_MAX((uint64_t)w->sh->flow_capacity * svc->flow_share_pct / 100,
+					(uint64_t)1)) {
 			dp_drop(w, p, SW_DROP_table_full);
 			return;
 		}
