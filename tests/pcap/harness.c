@@ -32,6 +32,7 @@
 #include <rte_ring.h>
 
 #include "sw_dataplane.h"
+#include "sw_testenv.h"
 
 static struct rte_ring *rx_ring[SW_NB_PORTS], *tx_ring[SW_NB_PORTS];
 static struct sw_dp_shared sh;
@@ -139,45 +140,6 @@ cmd_reload(const char *path)
 	return 0;
 }
 
-static int
-ring_port(const char *name, unsigned role)
-{
-	char rn[32];
-	struct rte_eth_conf conf;
-	int port;
-
-	snprintf(rn, sizeof(rn), "%s_rx", name);
-	rx_ring[role] = rte_ring_create(rn, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(rn, sizeof(rn), "%s_tx", name);
-	tx_ring[role] = rte_ring_create(rn, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (rx_ring[role] == NULL || tx_ring[role] == NULL)
-		return -1;
-	port = rte_eth_from_rings(name, &rx_ring[role], 1, &tx_ring[role], 1, 0);
-	if (port < 0)
-		return -1;
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure((uint16_t)port, 1, 1, &conf) != 0 ||
-		rte_eth_rx_queue_setup((uint16_t)port, 0, 1024, 0, NULL, sh.pool[0]) != 0 ||
-		rte_eth_tx_queue_setup((uint16_t)port, 0, 1024, 0, NULL) != 0 ||
-		rte_eth_dev_start((uint16_t)port) != 0)
-		return -1;
-	sh.port_id[role] = (uint16_t)port;
-	return 0;
-}
-
-/* --no-shconf still leaves /run/dpdk/<prefix>: remove it, it is ours alone. */
-static void
-rm_runtime_dir(const char *rdir)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (rdir != NULL && strstr(rdir, "/dpdk/") != NULL) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", rdir);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -218,10 +180,15 @@ main(int argc, char **argv)
 		return 1;
 	for (unsigned i = 0; i < 16; i++)
 		sh.flow_hash_key[i] = (uint8_t)rand();
-	if (ring_port("outside", SW_PORT_OUTSIDE) != 0 ||
-		ring_port("inside", SW_PORT_INSIDE) != 0) {
-		fprintf(stderr, "ring ports: %s\n", rte_strerror(rte_errno));
-		return 1;
+	for (unsigned role = 0; role < SW_NB_PORTS; role++) {
+		int port = sw_testenv_ring_port(
+			sw_stats_port_role[role], 1024, sh.pool[0], &rx_ring[role], &tx_ring[role]);
+
+		if (port < 0) {
+			fprintf(stderr, "ring ports: %s\n", rte_strerror(rte_errno));
+			return 1;
+		}
+		sh.port_id[role] = (uint16_t)port;
 	}
 	rt = sw_runtime_build(cfg, atomic_load(&sh.rt));
 	if (rt == NULL)
@@ -276,12 +243,6 @@ main(int argc, char **argv)
 	}
 	sw_dp_worker_free(w);
 	sw_runtime_free(atomic_load(&sh.rt));
-	{
-		char rd[PATH_MAX];
-
-		snprintf(rd, sizeof(rd), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rm_runtime_dir(rd);
-	}
+	sw_testenv_eal_cleanup();
 	return 0;
 }

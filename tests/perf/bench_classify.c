@@ -23,6 +23,7 @@
 #include <rte_random.h>
 
 #include "sw_rules.h"
+#include "sw_testenv.h"
 
 #define BURST 32
 
@@ -75,19 +76,6 @@ make_config(unsigned n)
 		sw_config_errors_print(&errs, stderr);
 	sw_config_errors_free(&errs);
 	return c;
-}
-
-/* --no-shconf still leaves /run/dpdk/<prefix>: remove it, it is ours alone. */
-static void
-rm_runtime_dir(const char *rdir)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (rdir != NULL && strstr(rdir, "/dpdk/") != NULL) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", rdir);
-	}
 }
 
 int
@@ -179,12 +167,6 @@ main(int argc, char **argv)
 	}
 	if (system("rm -rf /tmp/bench_classify_*") != 0)
 		return 1;
-	{
-		char rd[PATH_MAX];
-
-		snprintf(rd, sizeof(rd), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rm_runtime_dir(rd);
-	}
+	sw_testenv_eal_cleanup();
 	return 0;
 }

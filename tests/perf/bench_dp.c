@@ -30,6 +30,7 @@
 #include "sw_dataplane.h"
 #include "sw_pkt.h"
 #include "sw_tcpopt.h"
+#include "sw_testenv.h"
 
 #define FRAME_MAX 128
 
@@ -46,27 +47,18 @@ struct frame {
 
 static const uint8_t cli_mac[6] = {2, 0, 0, 0, 0, 1}, srv_mac[6] = {2, 0, 0, 0, 0, 2};
 
+/* Both ports over net_ring (tests/common). */
 static int
-ring_port(const char *name, unsigned role)
+ring_ports(void)
 {
-	char rn[32];
-	struct rte_eth_conf conf;
-	int port;
+	for (unsigned role = 0; role < SW_NB_PORTS; role++) {
+		int port = sw_testenv_ring_port(role == SW_PORT_OUTSIDE ? "o" : "i", 4096,
+			sh.pool[0], &rxr[role], &txr[role]);
 
-	snprintf(rn, sizeof(rn), "%s_rx", name);
-	rxr[role] = rte_ring_create(rn, 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(rn, sizeof(rn), "%s_tx", name);
-	txr[role] = rte_ring_create(rn, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (rxr[role] == NULL || txr[role] == NULL)
-		return -1;
-	port = rte_eth_from_rings(name, &rxr[role], 1, &txr[role], 1, 0);
-	memset(&conf, 0, sizeof(conf));
-	if (port < 0 || rte_eth_dev_configure((uint16_t)port, 1, 1, &conf) != 0 ||
-		rte_eth_rx_queue_setup((uint16_t)port, 0, 64, 0, NULL, sh.pool[0]) != 0 ||
-		rte_eth_tx_queue_setup((uint16_t)port, 0, 4096, 0, NULL) != 0 ||
-		rte_eth_dev_start((uint16_t)port) != 0)
-		return -1;
-	sh.port_id[role] = (uint16_t)port;
+		if (port < 0)
+			return -1;
+		sh.port_id[role] = (uint16_t)port;
+	}
 	return 0;
 }
 
@@ -231,19 +223,6 @@ rd_tsval(const struct frame *f, uint32_t *tsecr)
 	return o.tsval;
 }
 
-/* --no-shconf still leaves /run/dpdk/<prefix>: remove it, it is ours alone. */
-static void
-rm_runtime_dir(const char *rdir)
-{
-	char cmd[PATH_MAX + 16];
-
-	if (rdir != NULL && strstr(rdir, "/dpdk/") != NULL) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", rdir);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -306,7 +285,7 @@ main(int argc, char **argv)
 	sh.pool[0] = rte_pktmbuf_pool_create(
 		"bench", RTE_MIN(n, 65535u) + 16384, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (sh.pool[0] == NULL || sw_cookie_master_init(&sh.cookie_master) != 0 ||
-		ring_port("o", SW_PORT_OUTSIDE) != 0 || ring_port("i", SW_PORT_INSIDE) != 0)
+		ring_ports() != 0)
 		return 1;
 	atomic_store(&sh.rt, sw_runtime_build(cfg, NULL));
 	w = sw_dp_worker_create(&sh, 0, rte_lcore_id(), 0);
@@ -399,12 +378,6 @@ main(int argc, char **argv)
 		w->stats.ev[SW_EV_synack_sent], w->stats.ev[SW_EV_cookie_valid],
 		w->stats.ev[SW_EV_conn_established],
 		w->stats.drop[SW_PORT_OUTSIDE][SW_DROP_cookie_invalid]);
-	{
-		char rd[PATH_MAX];
-
-		snprintf(rd, sizeof(rd), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rm_runtime_dir(rd);
-	}
+	sw_testenv_eal_cleanup();
 	return 0;
 }
