@@ -139,3 +139,21 @@ e2e_check_config()
 	lab_dut timeout 30 "$(lab_synwall_bin)" "${eal[@]}" -- -f "$1" --check-config \
 		>"$LAB_DIR/check.out" 2>"$LAB_DIR/check.err"
 }
+
+# e2e_tel_snap FILE: "name value" lines of synwall's /synwall/stats (DPDK telemetry).
+e2e_tel_snap()
+{
+	local out
+	out=$(dpdk-telemetry.py -f "sw-$LAB_ID" <<<"/synwall/stats" 2>&1) ||
+		fail "telemetry: $out"
+	grep -m1 '^{' <<<"$out" | "$LAB_PYTHON" -c '
+import json, sys
+for k, v in next(iter(json.load(sys.stdin).values())).items():
+    print(k, v)' >"$1"
+}
+
+# e2e_tel_delta BEFORE AFTER NAME: AFTER - BEFORE for one counter of two e2e_tel_snap files.
+e2e_tel_delta()
+{
+	awk -v k="$3" '$1 == k { v[FILENAME] = $2 } END { print v[ARGV[2]] - v[ARGV[1]] }' "$1" "$2"
+}

@@ -53,24 +53,6 @@ e2e_file_setup()
 	lab_start_synwall "$LAB_DIR/synwall.ini" $E2E_SYNWALL_ARGS
 }
 
-# p6_snap FILE: "name value" lines of /synwall/stats (DPDK telemetry).
-p6_snap()
-{
-	local out
-	out=$(dpdk-telemetry.py -f "sw-$LAB_ID" <<<"/synwall/stats" 2>&1) ||
-		fail "telemetry: $out"
-	grep -m1 '^{' <<<"$out" | "$LAB_PYTHON" -c '
-import json, sys
-for k, v in next(iter(json.load(sys.stdin).values())).items():
-    print(k, v)' >"$1"
-}
-
-# p6_delta BEFORE AFTER NAME: AFTER - BEFORE for one counter.
-p6_delta()
-{
-	awk -v k="$3" '$1 == k { v[FILENAME] = $2 } END { print v[ARGV[2]] - v[ARGV[1]] }' "$1" "$2"
-}
-
 # p6_http_start DIR: python's HTTP server on [server IPv6]:80 serving DIR (HTTP/1.0: one
 # connection per request).
 p6_http_start()
@@ -99,32 +81,32 @@ test_curl6()
 	mkdir -p "$www"
 	head -c $((4 * 1048576)) /dev/urandom >"$www/blob"
 	p6_http_start "$www"
-	p6_snap "$LAB_DIR/c0.stats"
+	e2e_tel_snap "$LAB_DIR/c0.stats"
 	out=$(lab_cli curl -6 -g -sS --max-time 20 -o "$LAB_DIR/blob.got" \
 		-w '%{http_code} %{num_connects} %{remote_ip}' "http://[$LAB_SRV_IP6]:$P6_PORT_HTTP/blob")
-	p6_snap "$LAB_DIR/c1.stats"
+	e2e_tel_snap "$LAB_DIR/c1.stats"
 	echo "curl: $out"
 	assert_eq "$out" "200 1 $LAB_SRV_IP6" "curl result"
 	assert_eq "$(e2e_sha256 "$LAB_DIR/blob.got")" "$(e2e_sha256 "$www/blob")" "sha256 of the body"
 	# It went through the proxy: one cookie SYN-ACK, one valid cookie, one backend SYN.
-	assert_eq "$(p6_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" synack_sent)" 1 "SYN-ACKs"
-	assert_eq "$(p6_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" cookie_valid)" 1 "valid cookies"
-	assert_eq "$(p6_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" conn_established)" 1 \
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" synack_sent)" 1 "SYN-ACKs"
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" cookie_valid)" 1 "valid cookies"
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" conn_established)" 1 \
 		"backend connections"
 }
 
 test_transfer6_64mib()
 {
 	e2e_require_synwall
-	p6_snap "$LAB_DIR/t0.stats"
+	e2e_tel_snap "$LAB_DIR/t0.stats"
 	e2e_transfer up "$P6_PORT_UP" "$P6_XFER_MIB" "$LAB_SRV_IP6" 80
 	e2e_transfer down "$P6_PORT_DOWN" "$P6_XFER_MIB" "$LAB_SRV_IP6" 80
-	p6_snap "$LAB_DIR/t1.stats"
-	assert_eq "$(p6_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" cookie_valid)" 2 "valid cookies"
-	assert_eq "$(p6_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" conn_established)" 2 \
+	e2e_tel_snap "$LAB_DIR/t1.stats"
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" cookie_valid)" 2 "valid cookies"
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" conn_established)" 2 \
 		"backend connections"
 	for c in drop_conn_invalid drop_bad_csum drop_bad_exthdr drop_no_flow; do
-		assert_eq "$(p6_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" "$c")" 0 "$c"
+		assert_eq "$(e2e_tel_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" "$c")" 0 "$c"
 	done
 }
 
@@ -144,7 +126,7 @@ test_flood6_legit_connections_succeed()
 	lab_bg srv cap-flood tcpdump --immediate-mode -U -n -i "$LAB_SRV_IF" \
 		-w "$LAB_DIR/flood-at-server.pcap" ip6 and src net "$P6_FLOOD_SRC"
 	lab_wait_for 10 grep -q "listening on" "$LAB_DIR/cap-flood.log" || fail "tcpdump did not start"
-	p6_snap "$LAB_DIR/f0.stats"
+	e2e_tel_snap "$LAB_DIR/f0.stats"
 	po0=$(e2e_snmp srv Tcp PassiveOpens)
 	lab_bg cli flood6 "$sf" --src "$P6_FLOOD_SRC" --dst "$LAB_SRV_IP6" --dport "$P6_PORT_HTTP" \
 		--count "$P6_FLOOD_COUNT" --rate "$P6_FLOOD_RATE" --duration 20
@@ -162,7 +144,7 @@ test_flood6_legit_connections_succeed()
 		fail "the flood ended before the legitimate connections did: raise P6_FLOOD_COUNT"
 	lab_bg_wait flood6 30 || fail "synflood exited $?"
 	sleep 1
-	p6_snap "$LAB_DIR/f1.stats"
+	e2e_tel_snap "$LAB_DIR/f1.stats"
 	po1=$(e2e_snmp srv Tcp PassiveOpens)
 	lab_kill cap-flood
 	at_srv=$(tcpdump -n -r "$LAB_DIR/flood-at-server.pcap" 2>/dev/null | wc -l)
@@ -174,8 +156,8 @@ test_flood6_legit_connections_succeed()
 		cmp -s "$f" "$www/obj" || bad=$((bad + 1))
 	done
 	sent=$(grep -o 'sent=[0-9]*' "$LAB_DIR/flood6.log" | cut -d= -f2)
-	synack=$(p6_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" synack_sent)
-	valid=$(p6_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" cookie_valid)
+	synack=$(e2e_tel_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" synack_sent)
+	valid=$(e2e_tel_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" cookie_valid)
 	echo "legitimate: $ok of $want answered 200 ($bad bodies differ); flood: $sent SYNs;" \
 		"synwall: $synack SYN-ACKs, $valid valid cookies; server accepted $((po1 - po0)),"\
 		"saw $at_srv flood packets"
@@ -189,7 +171,7 @@ test_flood6_legit_connections_succeed()
 	# The dut's af_packet rings may overflow on a busy 2-core host (the PMD's imissed):
 	# what synwall receives it answers, nothing else of the flood goes anywhere.
 	assert_ge "$synack" $((want + sent * 90 / 100)) "SYN-ACKs synwall sent for flood + legitimate"
-	assert_eq "$(p6_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" backend_syn_sent)" "$want" \
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" backend_syn_sent)" "$want" \
 		"backend SYNs"
 }
 

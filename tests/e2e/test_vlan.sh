@@ -96,7 +96,6 @@ CLONE_NEWNET = 0x40000000
 TPIDS = (0x8100, 0x88A8)
 libc = ctypes.CDLL(None, use_errno=True)
 
-
 def setns(path):
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -104,7 +103,6 @@ def setns(path):
             raise OSError(ctypes.get_errno(), "setns " + path)
     finally:
         os.close(fd)
-
 
 def main():
     args = sys.argv[1:]
@@ -180,7 +178,6 @@ def main():
                     except (BlockingIOError, OSError):
                         pass
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
@@ -260,23 +257,6 @@ e2e_file_setup()
 	lab_start_synwall "$LAB_DIR/synwall.ini" $E2E_SYNWALL_ARGS
 }
 
-# vl_snap FILE / vl_delta BEFORE AFTER NAME: /synwall/stats counters (DPDK telemetry).
-vl_snap()
-{
-	local out
-	out=$(dpdk-telemetry.py -f "sw-$LAB_ID" <<<"/synwall/stats" 2>&1) ||
-		fail "telemetry: $out"
-	grep -m1 '^{' <<<"$out" | "$LAB_PYTHON" -c '
-import json, sys
-for k, v in next(iter(json.load(sys.stdin).values())).items():
-    print(k, v)' >"$1"
-}
-
-vl_delta()
-{
-	awk -v k="$3" '$1 == k { v[FILENAME] = $2 } END { print v[ARGV[2]] - v[ARGV[1]] }' "$1" "$2"
-}
-
 # vl_capture_start NAME: frames on the client's veth, with their tags (synwall's own TX
 # bypasses the dut's qdisc and taps: af_packet's qdisc_bypass).
 vl_capture_start()
@@ -325,7 +305,7 @@ test_vlan_curl()
 	mkdir -p "$www"
 	head -c $((2 * 1048576)) /dev/urandom >"$www/blob"
 	vl_capture_start curl
-	vl_snap "$LAB_DIR/c0.stats"
+	e2e_tel_snap "$LAB_DIR/c0.stats"
 	for a in 198.18.10.2 2001:2:0:10::2 198.18.30.2; do
 		i=$((i + 1))
 		vl_http_start "http$i" "$a" "$www"
@@ -336,10 +316,10 @@ test_vlan_curl()
 		assert_eq "$out" "200 1" "curl $a"
 		assert_eq "$(e2e_sha256 "$LAB_DIR/blob$i")" "$(e2e_sha256 "$www/blob")" "body from $a"
 	done
-	vl_snap "$LAB_DIR/c1.stats"
+	e2e_tel_snap "$LAB_DIR/c1.stats"
 	vl_capture_stop curl
-	assert_eq "$(vl_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" cookie_valid)" 3 "valid cookies"
-	assert_eq "$(vl_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" conn_established)" 3 \
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" cookie_valid)" 3 "valid cookies"
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/c0.stats" "$LAB_DIR/c1.stats" conn_established)" 3 \
 		"backend connections"
 	assert_file_match "$LAB_DIR/curl.txt" \
 		"vlan 10, .* 198\.18\.10\.2\.$VL_PORT_HTTP > 198\.18\.10\.1\.[0-9]+: Flags \[S\.\]" \
@@ -355,17 +335,17 @@ test_vlan_curl()
 test_vlan_transfer_64mib()
 {
 	e2e_require_synwall
-	vl_snap "$LAB_DIR/t0.stats"
+	e2e_tel_snap "$LAB_DIR/t0.stats"
 	e2e_transfer up "$VL_PORT_UP" "$VL_XFER_MIB" 198.18.10.2 80
 	e2e_transfer down "$VL_PORT_DOWN" "$VL_XFER_MIB" 198.18.10.2 80
 	e2e_transfer up "$VL_PORT_UP" "$VL_XFER_MIB" 2001:2:0:10::2 80
 	e2e_transfer down "$VL_PORT_DOWN" "$VL_XFER_MIB" 2001:2:0:10::2 80
 	e2e_transfer up "$VL_PORT_UP" 16 198.18.30.2 60
 	e2e_transfer down "$VL_PORT_DOWN" 16 198.18.30.2 60
-	vl_snap "$LAB_DIR/t1.stats"
-	assert_eq "$(vl_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" cookie_valid)" 6 "valid cookies"
+	e2e_tel_snap "$LAB_DIR/t1.stats"
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" cookie_valid)" 6 "valid cookies"
 	for c in drop_conn_invalid drop_bad_csum drop_no_flow drop_trunc_l2; do
-		assert_eq "$(vl_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" "$c")" 0 "$c"
+		assert_eq "$(e2e_tel_delta "$LAB_DIR/t0.stats" "$LAB_DIR/t1.stats" "$c")" 0 "$c"
 	done
 }
 
@@ -385,7 +365,7 @@ test_vlan_flood_legit_connections_succeed()
 	lab_bg srv cap-flood tcpdump --immediate-mode -U -n -i "${LAB_SRV_IF}.10" \
 		-w "$LAB_DIR/flood-at-server.pcap" src net "$VL_FLOOD_SRC"
 	lab_wait_for 10 grep -q "listening on" "$LAB_DIR/cap-flood.log" || fail "tcpdump did not start"
-	vl_snap "$LAB_DIR/f0.stats"
+	e2e_tel_snap "$LAB_DIR/f0.stats"
 	po0=$(e2e_snmp srv Tcp PassiveOpens)
 	lab_bg cli flood "$sf" --src "$VL_FLOOD_SRC" --dst 198.18.10.2 --dport "$VL_PORT_HTTP" \
 		--count "$VL_FLOOD_COUNT" --rate "$VL_FLOOD_RATE" --duration 20
@@ -407,7 +387,7 @@ test_vlan_flood_legit_connections_succeed()
 		fail "the flood ended before the legitimate connections did: raise VL_FLOOD_COUNT"
 	lab_bg_wait flood 30 || fail "synflood exited $?"
 	sleep 1
-	vl_snap "$LAB_DIR/f1.stats"
+	e2e_tel_snap "$LAB_DIR/f1.stats"
 	po1=$(e2e_snmp srv Tcp PassiveOpens)
 	lab_kill cap-flood
 	at_srv=$(tcpdump -n -r "$LAB_DIR/flood-at-server.pcap" 2>/dev/null | wc -l)
@@ -419,8 +399,8 @@ test_vlan_flood_legit_connections_succeed()
 		cmp -s "$f" "$www/obj" || bad=$((bad + 1))
 	done
 	sent=$(grep -o 'sent=[0-9]*' "$LAB_DIR/flood.log" | cut -d= -f2)
-	synack=$(vl_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" synack_sent)
-	valid=$(vl_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" cookie_valid)
+	synack=$(e2e_tel_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" synack_sent)
+	valid=$(e2e_tel_delta "$LAB_DIR/f0.stats" "$LAB_DIR/f1.stats" cookie_valid)
 	echo "legitimate: $ok of $want answered 200 ($bad bodies differ); flood: $sent SYNs;" \
 		"synwall: $synack SYN-ACKs, $valid valid cookies; server accepted $((po1 - po0)),"\
 		"saw $at_srv flood packets"
@@ -445,19 +425,19 @@ test_vlan_service_key()
 	echo "vlan key" >"$www/k"
 	for a in 198.18.12.2 198.18.13.2 198.18.10.2; do
 		vl_http_start "http-${a//./-}" "$a" "$www"
-		vl_snap "$LAB_DIR/k0.stats"
+		e2e_tel_snap "$LAB_DIR/k0.stats"
 		out=$(lab_cli curl -sS --max-time 10 -o "$LAB_DIR/k.got" -w '%{http_code}' \
 			"http://$a:$VL_PORT_HTTP/k")
-		vl_snap "$LAB_DIR/k1.stats"
+		e2e_tel_snap "$LAB_DIR/k1.stats"
 		assert_eq "$out" 200 "curl $a"
 		cmp -s "$LAB_DIR/k.got" "$www/k" || fail "body from $a differs"
 		case $a in
 		198.18.10.2) want=1 ;;
 		*) want=0 ;;
 		esac
-		assert_eq "$(vl_delta "$LAB_DIR/k0.stats" "$LAB_DIR/k1.stats" syn_rcvd)" "$want" \
+		assert_eq "$(e2e_tel_delta "$LAB_DIR/k0.stats" "$LAB_DIR/k1.stats" syn_rcvd)" "$want" \
 			"SYNs synwall answered itself for $a"
-		assert_eq "$(vl_delta "$LAB_DIR/k0.stats" "$LAB_DIR/k1.stats" cookie_valid)" "$want" \
+		assert_eq "$(e2e_tel_delta "$LAB_DIR/k0.stats" "$LAB_DIR/k1.stats" cookie_valid)" "$want" \
 			"valid cookies for $a"
 	done
 }
@@ -467,7 +447,7 @@ test_vlan_untagged_and_tagged_together()
 {
 	local a pids=() n=0 rc=0 way
 	e2e_require_synwall
-	vl_snap "$LAB_DIR/p0.stats"
+	e2e_tel_snap "$LAB_DIR/p0.stats"
 	for a in "$LAB_SRV_IP" 198.18.10.2 198.18.30.2 2001:2:0:10::2; do
 		for way in up down; do
 			n=$((n + 1))
@@ -478,10 +458,10 @@ test_vlan_untagged_and_tagged_together()
 	for a in "${pids[@]}"; do
 		wait "$a" || rc=$((rc + 1))
 	done
-	vl_snap "$LAB_DIR/p1.stats"
+	e2e_tel_snap "$LAB_DIR/p1.stats"
 	cat "$LAB_DIR"/par*.log
 	assert_eq "$rc" 0 "parallel transfers that failed"
-	assert_eq "$(vl_delta "$LAB_DIR/p0.stats" "$LAB_DIR/p1.stats" cookie_valid)" "$n" \
+	assert_eq "$(e2e_tel_delta "$LAB_DIR/p0.stats" "$LAB_DIR/p1.stats" cookie_valid)" "$n" \
 		"valid cookies (every transfer proxied)"
 }
 
