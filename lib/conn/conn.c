@@ -179,24 +179,86 @@ win_bytes(const struct sw_conn *c, enum sw_conn_dir dir, uint16_t w)
 	return own > seen ? own : seen;
 }
 
+/* Window field the sender of direction d would advertise now, as its receiver reads it. */
+static uint16_t
+win_field(const struct sw_conn *c, enum sw_conn_dir d)
+{
+	const struct sw_conn_half *h = &c->half[d];
+	uint32_t v;
+
+	if (!sw_seq_lt(h->ack, h->maxend))
+		return 0;
+	v = (h->maxend - h->ack) >> conn_shift_view(c, d);
+	if (v == 0)
+		return 1; /* open, if less than one unit: see conn_rescale() */
+	return v > 0xffff ? 0xffff : (uint16_t)v;
+}
+
+/* The ACK completing the backend's handshake: seq, K + 1, TS from the client's clock. */
+static void
+synack_ack(const struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t seq,
+	uint32_t client_tsval, struct sw_conn_seg *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->seq = seq;
+	out->ack = c->cookie + c->seq_delta + 1; /* K + 1 */
+	out->win = win_field(c, SW_DIR_C2S);
+	if ((c->flags & SW_CONN_F_SRV_TS) && synack->has_ts) {
+		out->has_ts = true;
+		out->tsval = client_tsval; /* the client's clock, as in the SYN */
+		out->tsecr = synack->tsval;
+	}
+}
+
+/* The window update to the client right after the splice. */
+static void
+client_winupdate(const struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t client_tsval,
+	struct sw_conn_seg *out)
+{
+	out->seq = c->cookie + 1;
+	out->ack = c->half[SW_DIR_S2C].ack;
+	out->win = win_field(c, SW_DIR_S2C);
+	if (!conn_has(c, SW_CONN_F_CLI_TS | SW_CONN_F_ADV_TS))
+		return;
+	if (!(c->flags & SW_CONN_F_SRV_TS)) {
+		out->has_ts = true;
+		out->tsval = c->proxy_tsval;
+	} else if (synack->has_ts) {
+		out->has_ts = true;
+		out->tsval = synack->tsval - c->ts_delta; /* == the proxy SYN-ACK's TSval */
+	}
+	out->tsecr = client_tsval;
+}
+
 int
-sw_conn_on_synack(
-	struct sw_conn *c, uint32_t seq, uint32_t ack, uint16_t win, const struct sw_tcpopt *o)
+sw_conn_on_synack(struct sw_conn *c, uint32_t seq, uint32_t ack, uint16_t win,
+	const struct sw_tcpopt *o, struct sw_conn_seg *to_backend, struct sw_conn_seg *to_client)
 {
 	static const struct sw_tcpopt no_opts;
 	struct sw_conn_half *hc = &c->half[SW_DIR_C2S];
 	struct sw_conn_half *hs = &c->half[SW_DIR_S2C];
 	enum sw_conn_state st = sw_conn_next_state(c);
 	uint32_t f = c->flags;
-	uint32_t shown;
+	uint32_t shown, client_tsval;
 
 	if (o == NULL)
 		o = &no_opts;
+	if (to_client != NULL)
+		memset(to_client, 0, sizeof(*to_client));
 	if (st != SW_CONN_SYN_SENT) {
-		/* A retransmission: our ACK to the backend was lost (RFC 9293 section 3.10.7.4). */
+		/*
+		 * A retransmission: our ACK to the backend was lost (RFC 9293
+		 * section 3.10.7.4). J is gone with the handshake fields; a
+		 * retransmitted SYN-ACK still ACKs J + 1, which is never beyond
+		 * what the client has sent.
+		 */
 		if ((f & SW_CONN_F_SPLICED) && st != SW_CONN_TIME_WAIT && st != SW_CONN_CLOSED &&
-			seq == c->cookie + c->seq_delta && ack == c->client_isn + 1)
+			seq == c->cookie + c->seq_delta && sw_seq_leq(ack, hc->end) &&
+			sw_seq_leq(ack, hs->ack)) {
+			if (to_backend != NULL)
+				synack_ack(c, o, hc->end, o->tsecr, to_backend);
 			return -EALREADY;
+		}
 		return -EINVAL;
 	}
 	/* RFC 9293 section 3.10.7.3: SND.UNA < SEG.ACK =< SND.NXT, i.e. exactly J + 1. */
@@ -217,7 +279,8 @@ sw_conn_on_synack(
 	c->flags = f | SW_CONN_F_SPLICED | SW_CONN_F_DELTA;
 	c->seq_delta = seq - c->cookie;
 
-	/* Rebase the client's ACK and window edge onto backend space. */
+	/* Rebase the client's ACK and window edge onto backend space; half[S2C] comes alive. */
+	client_tsval = c->client_tsval;
 	hc->ack += c->seq_delta;
 	hc->maxend += c->seq_delta;
 	hs->end = seq + 1; /* the SYN occupies one sequence number */
@@ -226,6 +289,11 @@ sw_conn_on_synack(
 	shown = (uint32_t)conn_rescale(win, 0, conn_shift_view(c, SW_DIR_S2C))
 		<< conn_shift_view(c, SW_DIR_S2C);
 	hs->maxend = ack + (shown > win ? shown : win);
+
+	if (to_backend != NULL)
+		synack_ack(c, o, hc->end, client_tsval, to_backend);
+	if (to_client != NULL)
+		client_winupdate(c, o, client_tsval, to_client);
 	return 0;
 }
 
@@ -424,56 +492,6 @@ sw_conn_client_syn_opts(const struct sw_conn *c, struct sw_conn_syn_opts *o)
 	o->sack_perm = c->flags & SW_CONN_F_CLI_SACK;
 	o->has_ts = c->flags & SW_CONN_F_CLI_TS;
 	o->ecn = c->flags & SW_CONN_F_CLI_ECN;
-}
-
-/* Window field the sender of direction d would advertise now, as its receiver reads it. */
-static uint16_t
-win_field(const struct sw_conn *c, enum sw_conn_dir d)
-{
-	const struct sw_conn_half *h = &c->half[d];
-	uint32_t v;
-
-	if (!sw_seq_lt(h->ack, h->maxend))
-		return 0;
-	v = (h->maxend - h->ack) >> conn_shift_view(c, d);
-	if (v == 0)
-		return 1; /* open, if less than one unit: see conn_rescale() */
-	return v > 0xffff ? 0xffff : (uint16_t)v;
-}
-
-void
-sw_conn_backend_ack(
-	const struct sw_conn *c, const struct sw_tcpopt *synack, struct sw_conn_seg *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->seq = c->client_isn + 1;
-	out->ack = c->cookie + c->seq_delta + 1; /* K + 1 */
-	out->win = win_field(c, SW_DIR_C2S);
-	if ((c->flags & SW_CONN_F_SRV_TS) && synack != NULL && synack->has_ts) {
-		out->has_ts = true;
-		out->tsval = c->client_tsval; /* the client's clock, as in the SYN */
-		out->tsecr = synack->tsval;
-	}
-}
-
-void
-sw_conn_client_winupdate(
-	const struct sw_conn *c, const struct sw_tcpopt *synack, struct sw_conn_seg *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->seq = c->cookie + 1;
-	out->ack = c->half[SW_DIR_S2C].ack;
-	out->win = win_field(c, SW_DIR_S2C);
-	if (!conn_has(c, SW_CONN_F_CLI_TS | SW_CONN_F_ADV_TS))
-		return;
-	if (!(c->flags & SW_CONN_F_SRV_TS)) {
-		out->has_ts = true;
-		out->tsval = c->proxy_tsval;
-	} else if (synack != NULL && synack->has_ts) {
-		out->has_ts = true;
-		out->tsval = synack->tsval - c->ts_delta; /* == the proxy SYN-ACK's TSval */
-	}
-	out->tsecr = c->client_tsval;
 }
 
 void

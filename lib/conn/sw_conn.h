@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -179,9 +180,6 @@ struct sw_conn {
 	uint8_t ws_adv; /* shift the proxy advertised to the client 0..14, valid with F_ADV_WS */
 	uint8_t ws_srv; /* backend's window shift 0..14, valid with F_SRV_WS */
 	uint32_t flags; /* SW_CONN_F_* */
-	uint16_t mss; /* client's MSS (decoded from the cookie): for the backend SYN */
-	uint8_t syn_retries; /* backend SYN retransmissions so far (sw_conn_syn_retry()) */
-	uint8_t pad; /* zero */
 	uint32_t cookie; /* proxy ISN C towards the client (its SYN-ACK seq) */
 	/* Server stream translation: backend seq (K-based) - client-visible seq (C-based) = K - C. */
 	uint32_t seq_delta;
@@ -191,12 +189,31 @@ struct sw_conn {
 		/* With F_SRV_TS: backend SYN-ACK TSval - proxy_tsval (RFC 7323 clocks, mod 2^32). */
 		uint32_t ts_delta;
 	};
-	uint32_t client_isn; /* J, the client's ISN (client space); third ACK seq = J + 1 */
-	uint32_t client_tsval; /* client's TSval from the third ACK: the backend SYN's TSval */
-	struct sw_conn_half half[2]; /* index: enum sw_conn_dir of the segments' sender */
+	/*
+	 * half[S2C] is unused until the backend's SYN-ACK (F_SPLICED): until then
+	 * its bytes hold what only the handshake with the backend needs, and
+	 * sw_conn_on_synack() overwrites them. 44 bytes in all keep a flow
+	 * under 100 bytes (sw_flowtab.h).
+	 */
+	union {
+		struct sw_conn_half half[2]; /* index: enum sw_conn_dir of the segments' sender */
+		struct {
+			struct sw_conn_half half_c2s_; /* half[SW_DIR_C2S]; use half[] */
+			/* Until F_SPLICED only: */
+			uint32_t client_isn; /* J, the client's ISN; third ACK seq = J + 1 */
+			uint32_t
+				client_tsval; /* client's TSval in the third ACK: the backend SYN's */
+			uint16_t
+				mss; /* client's MSS (decoded from the cookie): for the backend SYN */
+			uint8_t syn_retries; /* backend SYN retransmissions so far */
+			uint8_t pad; /* zero */
+		};
+	};
 };
 
-static_assert(sizeof(struct sw_conn) == 56, "sw_conn: 56 bytes + 48-byte flow header");
+static_assert(sizeof(struct sw_conn) == 44, "sw_conn: 44 bytes + 48-byte flow header");
+static_assert(offsetof(struct sw_conn, client_isn) == offsetof(struct sw_conn, half[SW_DIR_S2C]),
+	"handshake-only fields share half[S2C]");
 
 /*
  * A segment the proxy generates itself, host order; the caller builds the
@@ -260,13 +277,23 @@ void sw_conn_open(struct sw_conn *c, uint32_t client_isn, uint32_t cookie,
  * (RFC 9293 section 3.10.7.3), else -EINVAL and nothing changes (RFC 9293:
  * answer <SEQ=SEG.ACK><CTL=RST> to the backend); on success record K = seq,
  * seq_delta, ts_delta and the backend's options; the flow is ESTABLISHED.
- * Then send sw_conn_backend_ack() and sw_conn_client_winupdate().
- * A retransmitted SYN-ACK (same seq and ack) once spliced and not yet in
- * TIME_WAIT/CLOSED returns -EALREADY: re-send sw_conn_backend_ack() only.
+ * A retransmitted SYN-ACK (seq K again, ack not beyond what the client sent)
+ * once spliced and not yet in TIME_WAIT/CLOSED returns -EALREADY.
  * Anything else: -EINVAL.
+ *
+ * What to send, filled on 0 and -EALREADY (either pointer may be NULL):
+ * to_backend: the proxy's ACK completing the backend's handshake, seq J + 1
+ * (the client's SND.NXT on a retransmission), ack K + 1, the client's window
+ * rescaled; TS when the backend agreed: TSval = the SYN-ACK's TSecr (the
+ * client's clock, as the backend saw it in its SYN), TSecr = its TSval.
+ * to_client (on 0 only; zeroed on -EALREADY): the window update, seq C + 1,
+ * ack J + 1, the SYN-ACK's window rescaled for the client; TS when in effect
+ * towards the client: TSval = the proxy SYN-ACK's, TSecr = client_tsval.
+ * Handshake-only fields (client_isn, client_tsval, mss, syn_retries) are gone
+ * after a 0 return: half[S2C] takes their place.
  */
-int sw_conn_on_synack(
-	struct sw_conn *c, uint32_t seq, uint32_t ack, uint16_t win, const struct sw_tcpopt *o);
+int sw_conn_on_synack(struct sw_conn *c, uint32_t seq, uint32_t ack, uint16_t win,
+	const struct sw_tcpopt *o, struct sw_conn_seg *to_backend, struct sw_conn_seg *to_client);
 
 /*
  * Account one segment (not a backend SYN-ACK, see sw_conn_on_synack()) for
@@ -315,25 +342,6 @@ void sw_conn_abort(struct sw_conn *c);
 
 /* The client's SYN options, as the backend SYN must carry them (with seq = client_isn). */
 void sw_conn_client_syn_opts(const struct sw_conn *c, struct sw_conn_syn_opts *o);
-
-/*
- * The proxy's ACK to the backend completing its handshake (after on_synack
- * returned 0 or -EALREADY): seq J + 1, ack K + 1, the client's window
- * rescaled; TS (when the backend agreed) echoes synack's TSval with TSval =
- * synack's TSecr (the client's clock, which the backend saw in its SYN).
- * synack: the options of the SYN-ACK being answered (NULL = none).
- */
-void sw_conn_backend_ack(
-	const struct sw_conn *c, const struct sw_tcpopt *synack, struct sw_conn_seg *out);
-
-/*
- * The proxy's window update to the client right after on_synack returned 0:
- * seq C + 1, ack J + 1, the backend's SYN-ACK window rescaled for the client;
- * TS (when in effect towards the client) TSval = the proxy SYN-ACK's,
- * TSecr = client_tsval. synack: options of that SYN-ACK (NULL = none).
- */
-void sw_conn_client_winupdate(
-	const struct sw_conn *c, const struct sw_tcpopt *synack, struct sw_conn_seg *out);
 
 /*
  * A challenge ACK (RFC 5961 sections 3.2 and 4.2) to the sender of direction

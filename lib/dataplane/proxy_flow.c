@@ -27,7 +27,7 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	struct sw_pkt_view *v = &p->v;
 	uint8_t *tcph = dp_tcph(p);
 	struct sw_conn *c = &f->conn;
-	struct sw_conn_seg seg;
+	struct sw_conn_seg seg, upd_seg;
 	struct sw_tcpopt o;
 	struct rte_mbuf *upd;
 	int ret;
@@ -38,7 +38,7 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		return;
 	}
 	ret = sw_conn_on_synack(c, sw_rd32(tcph + SW_TCP_OFF_SEQ), sw_rd32(tcph + SW_TCP_OFF_ACK),
-		sw_rd16(tcph + SW_TCP_OFF_WIN), &o);
+		sw_rd16(tcph + SW_TCP_OFF_WIN), &o, &seg, &upd_seg);
 	if (ret == -EALREADY) {
 		w->stats.ev[SW_EV_synack_rtx]++;
 	} else if (ret != 0) {
@@ -59,8 +59,7 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		if (upd != NULL) {
 			struct sw_pkt_view uv = *v;
 
-			sw_conn_client_winupdate(c, &o, &seg);
-			if (dp_make_seg(upd, &uv, &seg, 0) == 0)
+			if (dp_make_seg(upd, &uv, &upd_seg, 0) == 0)
 				dp_generated(w, SW_PORT_OUTSIDE, upd);
 			else
 				rte_pktmbuf_free(upd);
@@ -70,7 +69,6 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		}
 	}
 	/* ACK the backend from the SYN-ACK itself (turned client -> server). */
-	sw_conn_backend_ack(c, &o, &seg);
 	dp_swap_l2_l3_l4(p->frame, v);
 	if (dp_make_seg(p->m, v, &seg, 0) != 0) {
 		dp_drop(w, p, SW_DROP_no_mbuf);

@@ -118,7 +118,7 @@ static void
 do_splice(struct sw_conn *c, const struct fp *p)
 {
 	do_open(c, p);
-	assert_int_equal(sw_conn_on_synack(c, p->k, p->j + 1, p->srv_win, &p->srv), 0);
+	assert_int_equal(sw_conn_on_synack(c, p->k, p->j + 1, p->srv_win, &p->srv, NULL, NULL), 0);
 	sync_state(c);
 	assert_int_equal(c->state, SW_CONN_ESTABLISHED);
 }
@@ -293,7 +293,7 @@ test_names_timeouts(void **state)
 	assert_int_equal(sw_conn_timeout_ms(&c, &t), 0);
 	do_open(&c, &p);
 	assert_int_equal(sw_conn_timeout_ms(&c, &t), 120000);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), 0);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL), 0);
 	assert_int_equal(sw_conn_timeout_ms(&c, &t), 432000000u);
 }
 
@@ -329,7 +329,7 @@ test_open(void **state)
 	assert_int_equal(o.mss, 1460);
 	assert_int_equal(o.wscale, 14);
 	assert_true(o.has_wscale && o.sack_perm && o.has_ts && o.ecn);
-	assert_int_equal(sizeof(struct sw_conn), 56);
+	assert_int_equal(sizeof(struct sw_conn), 44);
 }
 
 /* ---- Backend SYN-ACK -------------------------------------------------------------------- */
@@ -338,7 +338,7 @@ static void
 test_synack(void **state)
 {
 	struct sw_conn c, c0;
-	struct sw_conn_seg s;
+	struct sw_conn_seg s, u;
 	struct fp p;
 
 	(void)state;
@@ -346,13 +346,15 @@ test_synack(void **state)
 	do_open(&c, &p);
 	c0 = c;
 	/* RFC 9293 3.10.7.3: ack must be J + 1 exactly. */
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j, p.srv_win, &p.srv), -EINVAL);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 2, p.srv_win, &p.srv), -EINVAL);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.c + 1, p.srv_win, &p.srv), -EINVAL);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.j + 2, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.c + 1, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
 	assert_memory_equal(&c, &c0, sizeof(c));
 	assert_int_equal(sw_conn_next_state(&c), SW_CONN_SYN_SENT);
 
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), 0);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, &s, &u), 0);
 	sync_state(&c);
 	assert_int_equal(c.state, SW_CONN_ESTABLISHED);
 	assert_int_equal(c.seq_delta, p.k - p.c);
@@ -365,39 +367,57 @@ test_synack(void **state)
 	assert_int_equal(c.half[S2C].end, p.k + 1);
 	assert_int_equal(c.half[S2C].ack, p.j + 1);
 
-	/* Retransmitted SYN-ACK: same K -> -EALREADY, nothing changes. */
-	c0 = c;
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), -EALREADY);
-	assert_int_equal(sw_conn_on_synack(&c, p.k + 1, p.j + 1, p.srv_win, &p.srv), -EINVAL);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 2, p.srv_win, &p.srv), -EINVAL);
-	assert_memory_equal(&c, &c0, sizeof(c));
-
 	/* What the proxy sends on splicing. */
-	sw_conn_backend_ack(&c, &p.srv, &s);
 	assert_int_equal(s.seq, p.j + 1);
 	assert_int_equal(s.ack, p.k + 1);
 	assert_int_equal(s.win, p.cli_win); /* same shift on both legs: unchanged */
 	assert_true(s.has_ts);
 	assert_int_equal(s.tsval, p.cli_tsval);
 	assert_int_equal(s.tsecr, p.srv_tsval);
-	sw_conn_client_winupdate(&c, &p.srv, &s);
-	assert_int_equal(s.seq, p.c + 1);
-	assert_int_equal(s.ack, p.j + 1);
-	assert_int_equal(s.win, 64240 >> 7);
+	assert_int_equal(u.seq, p.c + 1);
+	assert_int_equal(u.ack, p.j + 1);
+	assert_int_equal(u.win, 64240 >> 7);
+	assert_true(u.has_ts);
+	assert_int_equal(u.tsval, p.proxy_tsval);
+	assert_int_equal(u.tsecr, p.cli_tsval);
+
+	/* Retransmitted SYN-ACK: same K -> -EALREADY, nothing changes, the same ACK again. */
+	c0 = c;
+	memset(&s, 0xa5, sizeof(s));
+	memset(&u, 0xa5, sizeof(u));
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, &s, &u), -EALREADY);
+	assert_int_equal(s.seq, p.j + 1);
+	assert_int_equal(s.ack, p.k + 1);
+	assert_int_equal(s.win, p.cli_win);
 	assert_true(s.has_ts);
-	assert_int_equal(s.tsval, p.proxy_tsval);
-	assert_int_equal(s.tsecr, p.cli_tsval);
+	assert_int_equal(s.tsval, p.cli_tsval); /* the SYN-ACK's TSecr */
+	assert_int_equal(s.tsecr, p.srv_tsval);
+	assert_false(u.has_ts); /* no window update */
+	assert_int_equal(u.seq, 0);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k + 1, p.j + 1, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
+	/* An ACK beyond anything the client sent is not a retransmission. */
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.j + 2, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
+	assert_memory_equal(&c, &c0, sizeof(c));
+	/* After client data the re-ACK carries the client's SND.NXT (RFC 9293 3.10.7.4). */
+	assert_int_equal(seg(&c, C2S, A, cseq(&p, 0), cack(&p, 0), 100, 9), SW_CONN_V_FWD);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, &s, NULL), -EALREADY);
+	assert_int_equal(s.seq, p.j + 101);
+	assert_int_equal(s.ack, p.k + 1);
 
 	/* Not in SYN_SENT, never spliced: -EINVAL. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), -EINVAL);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
 }
 
 static void
 test_synack_backend_opts(void **state)
 {
 	struct sw_conn c;
-	struct sw_conn_seg s;
+	struct sw_conn_seg s, u;
 	struct fp p;
 
 	(void)state;
@@ -405,14 +425,13 @@ test_synack_backend_opts(void **state)
 	fp_default(&p);
 	memset(&p.srv, 0, sizeof(p.srv));
 	do_open(&c, &p);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, NULL), 0);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, NULL, &s, &u), 0);
 	assert_false(c.flags & (SW_CONN_F_SRV_WS | SW_CONN_F_SRV_SACK | SW_CONN_F_SRV_TS));
 	assert_int_equal(c.proxy_tsval, p.proxy_tsval); /* kept for the window update */
-	sw_conn_client_winupdate(&c, NULL, &s);
-	assert_true(s.has_ts);
-	assert_int_equal(s.tsval, p.proxy_tsval);
-	assert_int_equal(s.win, 1000 >> 7);
-	sw_conn_backend_ack(&c, NULL, &s);
+	assert_true(u.has_ts);
+	assert_int_equal(u.tsval, p.proxy_tsval);
+	assert_int_equal(u.tsecr, p.cli_tsval);
+	assert_int_equal(u.win, 1000 >> 7);
 	assert_false(s.has_ts);
 	/* The client scales by 7 but the backend does not: the bytes, unscaled. */
 	assert_int_equal(s.win, 502u << 7);
@@ -420,8 +439,7 @@ test_synack_backend_opts(void **state)
 	memset(&p.srv, 0, sizeof(p.srv));
 	p.cli_win = 600; /* 76800 bytes: more than a 16-bit field holds */
 	do_open(&c, &p);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, NULL), 0);
-	sw_conn_backend_ack(&c, NULL, &s);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, NULL, &s, NULL), 0);
 	assert_int_equal(s.win, 0xffff);
 
 	/* Backend answers options the client never offered: ignored. */
@@ -430,14 +448,14 @@ test_synack_backend_opts(void **state)
 	p.adv.has_wscale = p.adv.sack_perm = p.adv.has_ts = false;
 	p.srv.wscale = 20;
 	do_open(&c, &p);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, &p.srv), 0);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, &p.srv, NULL, NULL), 0);
 	assert_false(c.flags & (SW_CONN_F_SRV_WS | SW_CONN_F_SRV_SACK | SW_CONN_F_SRV_TS));
 
 	/* Shift above 14 is used as 14. */
 	fp_default(&p);
 	p.srv.wscale = 20;
 	do_open(&c, &p);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, &p.srv), 0);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, 1000, &p.srv, NULL, NULL), 0);
 	assert_int_equal(c.ws_srv, 14);
 }
 
@@ -484,7 +502,8 @@ test_syn_sent(void **state)
 	/* Nothing else passes a flow that was never spliced. */
 	assert_int_equal(seg(&c, S2C, R | A, 0, p.j + 1, 0, 0), SW_CONN_V_DROP_INVALID);
 	assert_int_equal(seg(&c, C2S, A, cseq(&p, 0), cack(&p, 0), 0, 0), SW_CONN_V_DROP_INVALID);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), -EINVAL);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
 
 	/* Client RST at J + 1 exactly. */
 	c = c0;
@@ -935,7 +954,8 @@ test_syn_challenge_reopen(void **state)
 	assert_int_equal(c.state, SW_CONN_TIME_WAIT);
 	assert_true(sw_conn_can_reopen(&c));
 	assert_int_equal(seg(&c, C2S, S, 12345, 0, 0, 100), SW_CONN_V_DROP_INVALID);
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), -EINVAL);
+	assert_int_equal(
+		sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL), -EINVAL);
 	/* Reopen over the same entry: a fresh SYN_SENT flow. */
 	p.j += 5000000;
 	p.c += 777;
@@ -944,7 +964,7 @@ test_syn_challenge_reopen(void **state)
 	sync_state(&c);
 	assert_int_equal(c.state, SW_CONN_SYN_SENT);
 	assert_false(c.flags & (SW_CONN_F_FIN_C2S | SW_CONN_F_FIN_S2C | SW_CONN_F_SPLICED));
-	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv), 0);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL), 0);
 	sync_state(&c);
 	assert_int_equal(c.state, SW_CONN_ESTABLISHED);
 
@@ -1199,8 +1219,9 @@ test_window_edges(void **state)
 	fp_default(&p);
 	p.srv.wscale = 0;
 	p.srv_win = 100; /* the client sees 1 << 7 = 128 bytes */
-	do_splice(&c, &p);
-	sw_conn_client_winupdate(&c, &p.srv, &s);
+	do_open(&c, &p);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, &s), 0);
+	sync_state(&c);
 	assert_int_equal(s.win, 1);
 	assert_int_equal(seg(&c, C2S, A, cseq(&p, 0), cack(&p, 0), 128, 9), SW_CONN_V_FWD);
 	assert_int_equal(
