@@ -195,7 +195,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rd r = {data, size};
 	struct sw_conn_syn_opts cli, adv;
 	struct sw_conn c, before;
-	struct sw_conn_seg sg;
+	struct sw_conn_seg sg, sg2;
 	uint32_t j, cookie, k, cts, pts;
 	uint8_t bits, wsc, wsa, opt[40];
 	uint16_t cwin;
@@ -247,10 +247,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch ((op >> 3) & 7) {
 		case 5: /* backend SYN-ACK */
 			if (sw_tcpopt_parse(opt, olen, &o) == 0)
-				(void)sw_conn_on_synack(
-					&c, (op & 2) ? k + seq - exp_seq : seq, ack, win, &o);
+				(void)sw_conn_on_synack(&c, (op & 2) ? k + seq - exp_seq : seq, ack,
+					win, &o, &sg, (fl & 1) ? &sg2 : NULL);
 			else
-				(void)sw_conn_on_synack(&c, seq, ack, win, NULL);
+				(void)sw_conn_on_synack(&c, seq, ack, win, NULL, NULL, &sg2);
 			break;
 		case 6:
 			if (fl & 0x80)
@@ -265,8 +265,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sw_conn_open(&c, seq, ack, &cli, &adv, len, ~len, win);
 				reopened = true;
 			}
-			sw_conn_backend_ack(&c, NULL, &sg);
-			sw_conn_client_winupdate(&c, NULL, &sg);
 			sw_conn_challenge_ack(&c, dir, &sg);
 			break;
 		default: {
