@@ -187,6 +187,31 @@ dp_learned_get(struct sw_worker *w, const struct sw_tuple *t)
 }
 
 /*
+ * Window scale for a learn-service's SYN-ACK made, or third ACK checked, with
+ * a cookie of epoch: the epoch's frozen value for the backend's learned slot;
+ * the first SYN of the epoch freezes the backend's learned shift (or the
+ * default while nothing is learned). A slot shared by two backends gives
+ * both the first one's shift for that epoch: the splice rescales any shift.
+ */
+uint8_t
+dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch)
+{
+	unsigned slot = learned_slot(t);
+	struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
+	const struct sw_learned *l = &w->learned[slot];
+
+	if (s->set && s->epoch == epoch)
+		return s->ws;
+	s->ws = SW_ADV_WS_DEFAULT;
+	if (l->ws_known && l->family == t->family && l->port == t->dport &&
+		memcmp(l->addr, t->dst, 16) == 0)
+		s->ws = l->wscale;
+	s->epoch = epoch;
+	s->set = true;
+	return s->ws;
+}
+
+/*
  * Learn a backend's options from its SYN-ACK. The backend can only agree to
  * what our SYN offered (the client's options), so an option the SYN did not
  * carry teaches nothing: a client without timestamps must not make the proxy
@@ -204,11 +229,14 @@ dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tc
 		l->family = t->family;
 		l->sack = true; /* until the backend declines what we offered */
 		l->ts = true;
-		l->wscale = 0xff;
+		l->wscale = SW_ADV_WS_NONE;
+		l->ws_known = false;
 	}
 	l->mss = o->has_mss ? o->mss : (t->family == 4 ? 536 : 1220);
-	if (offered_ws)
-		l->wscale = o->has_wscale ? o->wscale : 0xff;
+	if (offered_ws) {
+		l->wscale = o->has_wscale ? RTE_MIN(o->wscale, (uint8_t)14) : SW_ADV_WS_NONE;
+		l->ws_known = true;
+	}
 	if (offered_sack)
 		l->sack = o->has_sack_perm;
 	if (offered_ts)

@@ -151,6 +151,8 @@ void dp_tuple(const struct dp_pkt *p, struct sw_tuple *t);
 
 /* Learned backend options. */
 const struct sw_learned *dp_learned_get(struct sw_worker *w, const struct sw_tuple *t);
+#define SW_ADV_WS_DEFAULT 7 /* window scale offered while a backend's is not learned */
+uint8_t dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch);
 void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
 	bool offered_sack, bool offered_ts, bool offered_ws);
 

@@ -27,6 +27,24 @@ dp_keep_release(struct sw_worker *w, struct sw_flow *f)
 	f->aux = DP_NO_KEEP;
 }
 
+/*
+ * The window scale the SYN-ACK of a valid cookie announced: the service's,
+ * or the learned one frozen for the cookie's epoch, which its parity bit
+ * tells (bit 7, or bit 2 in TS mode: the layouts in sw_cookie.h).
+ */
+static uint8_t
+adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, uint32_t cookie,
+	bool ts_mode)
+{
+	const struct sw_config_service *svc = w->rt->svc[service_id];
+	uint32_t parity = ts_mode ? (cookie >> 2) & 1 : (cookie >> 7) & 1;
+	uint32_t epoch = w->keys.epoch - ((w->keys.epoch & 1) != parity);
+
+	if (svc != NULL && svc->wscale != SW_CONFIG_WSCALE_LEARN)
+		return svc->wscale;
+	return dp_adv_wscale(w, t, epoch);
+}
+
 void
 dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 {
@@ -36,7 +54,6 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	struct sw_cookie_opts co;
 	struct sw_conn_syn_opts client, adv_c;
 	struct sw_tcpopt_syn so;
-	struct dp_adv adv;
 	struct sw_flow *f;
 	uint8_t opt[SW_TCP_OPT_MAX];
 	uint32_t isn, cookie, slot, syn_win;
@@ -88,17 +105,17 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_table_full);
 		return;
 	}
-	dp_adv_opts(w, t, p->service_id, &adv);
 	client.mss = co.mss;
 	client.wscale = co.wscale;
 	client.has_wscale = co.has_wscale;
 	client.sack_perm = co.sack_perm;
 	client.has_ts = co.has_ts;
 	client.ecn = co.ecn;
-	adv_c.mss = adv.mss;
-	adv_c.wscale = adv.wscale;
-	adv_c.has_wscale = co.has_wscale;
-	adv_c.sack_perm = co.sack_perm && adv.sack;
+	/* What the SYN-ACK offered: SACK and TS as the cookie says, the shift as it was frozen. */
+	adv_c.mss = 0; /* not used */
+	adv_c.wscale = adv_wscale(w, t, p->service_id, cookie, co.has_ts);
+	adv_c.has_wscale = co.has_wscale && adv_c.wscale != SW_ADV_WS_NONE;
+	adv_c.sack_perm = co.sack_perm;
 	adv_c.has_ts = co.has_ts;
 	adv_c.ecn = co.ecn;
 	f->service_id = p->service_id;
@@ -120,7 +137,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	opt_len = sw_tcpopt_syn_build(opt, &so);
 	/* A SYN's window is never scaled (RFC 7323 2.2): unscale the third ACK's. */
 	syn_win = sw_rd16(tcph + SW_TCP_OFF_WIN);
-	if (co.has_wscale)
+	if (adv_c.has_wscale) /* the client scales only when our SYN-ACK had WS too */
 		syn_win = RTE_MIN((uint32_t)syn_win << co.wscale, 0xffffu);
 	if (dp_make_tcp(p->m, v, isn, 0, SW_TCP_SYN | (co.ecn ? SW_TCP_ECE | SW_TCP_CWR : 0),
 		    (uint16_t)syn_win, opt, opt_len) != 0) {

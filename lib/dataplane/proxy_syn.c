@@ -5,7 +5,6 @@
 #include "dp_internal.h"
 
 /* Default options advertised before a backend has been learned (Linux defaults). */
-#define ADV_WSCALE_DEFAULT 7
 #define ADV_MSS_V4_DEFAULT 1460
 #define ADV_MSS_V6_DEFAULT 1440
 
@@ -56,11 +55,12 @@ dp_adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, 
 	if (svc->mss != SW_CONFIG_MSS_LEARN)
 		adv->mss = svc->mss;
 	/*
-	 * The window scale offered to the client is fixed per service (not
-	 * learned): it must be known again when the third ACK arrives, and the
-	 * translation rescales the backend's windows to it (see sw_conn_xlate).
+	 * The window scale must be known again when the third ACK arrives:
+	 * configured, or learned but frozen per cookie epoch (dp_adv_wscale).
+	 * The translation rescales the backend's windows to it (sw_conn_xlate).
 	 */
-	adv->wscale = svc->wscale != SW_CONFIG_WSCALE_LEARN ? svc->wscale : ADV_WSCALE_DEFAULT;
+	adv->wscale = svc->wscale != SW_CONFIG_WSCALE_LEARN ? svc->wscale
+							    : dp_adv_wscale(w, t, w->keys.epoch);
 	if (svc->sack != SW_CONFIG_OPT_LEARN)
 		adv->sack = svc->sack == SW_CONFIG_OPT_ON;
 	if (svc->timestamps != SW_CONFIG_OPT_LEARN)
@@ -133,7 +133,8 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	cookie = sw_cookie_make(&w->keys, p->t, isn, &co, &low6);
 
 	so.mss = adv.mss;
-	so.has_wscale = o.has_wscale; /* RFC 7323 2.2: only in reply to a SYN that had it */
+	/* RFC 7323 2.2: only in reply to a SYN that had it; none when the backend declines WS. */
+	so.has_wscale = o.has_wscale && adv.wscale != SW_ADV_WS_NONE;
 	so.wscale = adv.wscale;
 	so.has_sack_perm = co.sack_perm;
 	so.has_ts = co.has_ts;

@@ -85,14 +85,31 @@ struct dp_svc_bucket {
 	uint32_t last_ms;
 };
 
+#define SW_ADV_WS_NONE 0xff /* window scale: no Window Scale option */
+
 /* Options learned from a backend's SYN-ACK (per backend ip:port). */
 struct sw_learned {
 	uint8_t addr[16];
 	rte_be16_t port;
 	uint16_t mss;
-	uint8_t wscale; /* 0xff = none */
+	uint8_t wscale; /* backend's shift, SW_ADV_WS_NONE = declined WS; valid with ws_known */
 	uint8_t family;
 	bool sack, ts;
+	bool ws_known; /* a SYN-ACK answered a SYN that offered WS */
+};
+
+/*
+ * Window scale offered to clients of a service with wscale = learn, frozen
+ * per cookie epoch and learned slot: the third ACK must find the shift its
+ * SYN-ACK announced, and the cookie has no bit left to carry it. The first
+ * SYN of epoch e whose backend hashes to slot s fixes ws_snap[s][e & 1]
+ * from what was learned then; a cookie lives in epochs e and e + 1 only, so
+ * the entry is still there for its third ACK (build.c, dp_adv_wscale).
+ */
+struct sw_ws_snap {
+	uint32_t epoch; /* cookie epoch the entry belongs to, valid with set */
+	uint8_t ws; /* 0..14 or SW_ADV_WS_NONE */
+	bool set;
 };
 
 /*
@@ -126,6 +143,7 @@ struct sw_worker {
 	uint32_t syn_keep_nfree;
 
 	struct sw_learned learned[SW_LEARN_SLOTS];
+	struct sw_ws_snap ws_snap[SW_LEARN_SLOTS][2]; /* [slot][epoch & 1] */
 	unsigned expire_budget; /* flow-table slots examined per poll */
 	uint32_t ft_changes; /* flows added or deleted by the data path (burst staleness) */
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */

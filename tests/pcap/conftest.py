@@ -438,6 +438,9 @@ class Flow:
         self.ts_srv = self.ts_cli and b_ts
         self.ts_on = self.ts_srv  # timestamps translated
         self.cli_ws = ws is not None
+        # WS in effect towards the client: it sent WS and the SYN-ACK had it (adv_ws None:
+        # the service offers none, as learned from a backend that declines WS).
+        self.adv_on = self.cli_ws and adv_ws is not None
         self.srv_ws = self.cli_ws and b_ws is not None
         self.ws_cli = min(ws, 14) if self.cli_ws else 0
         self.ws_srv = min(b_ws, 14) if self.srv_ws else 0
@@ -446,10 +449,10 @@ class Flow:
         self.srv_sack = self.sack_adv and b_sack
         self.ecn_on = ecn and adv_ecn and self.ts_cli
         # Shifts: own = what the sender applies, view = what the receiver applies.
-        self.own_c = self.ws_cli if self.cli_ws else 0
+        self.own_c = self.ws_cli if self.adv_on else 0
         self.view_c = self.ws_cli if self.srv_ws else 0
         self.own_s = self.ws_srv if self.srv_ws else 0
-        self.view_s = self.adv_ws if self.cli_ws else 0
+        self.view_s = self.adv_ws if self.adv_on else 0
         # Clocks and sequence state.
         self.tc = 100          # client TSval clock
         self.tb = 7_000_000    # backend TSval clock
@@ -560,7 +563,7 @@ class Flow:
                                       ack=u32(syn[TCP].seq + 1), flags=flags, window=0,
                                       urgptr=0,
                                       options=syn_options(self.adv_mss, self.sack_adv, ts,
-                                                          self.adv_ws if self.cli_ws else None)))
+                                                          self.adv_ws if self.adv_on else None)))
         assert_frame(sa, exp, "cookie SYN-ACK")
         self.C, self.P = C, tsval
         return sa
@@ -576,7 +579,7 @@ class Flow:
         self.tc += 5
         self.ack3_frame = a = self.ack3_packet()
         bs = one(self.h.send("o", a), "i")
-        synwin = min(self.cwin << self.ws_cli, 0xFFFF) if self.cli_ws else self.cwin
+        synwin = min(self.cwin << self.ws_cli, 0xFFFF) if self.adv_on else self.cwin
         q_mss = MSS_TABLE[self.family][mss_index(self.family, self.mss)]
         ts = (self.tc, 0) if self.ts_cli else None
         flags = "S" + ("EC" if self.ecn_on else "")

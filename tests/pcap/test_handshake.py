@@ -160,3 +160,69 @@ def test_two_clients_independent(h):
     b.s2c(b"bb", flags="PA")
     a.s2c(b"aa", flags="PA")
     assert flows(h) == (2, {"ESTABLISHED": 2})
+
+
+EPOCH_1S = make_config(general="cookie_epoch = 1s\n")
+
+
+def _talk(f):
+    """Data both ways with windows that need the negotiated shifts, then a pure ACK."""
+    f.c2s(b"GET /ws HTTP/1.0\r\n\r\n", flags="PA")
+    f.s2c(b"w" * 300, flags="PA")
+    f.c2s(flags="A")
+
+
+def test_learned_wscale_from_next_epoch(start):
+    """A backend's window scale is offered to clients from the next cookie epoch on.
+
+    Within an epoch the shift is frozen (the third ACK must find what its SYN-ACK said): a
+    SYN answered before the epoch turned still gets 7 at its third ACK afterwards, while
+    clients of the new epoch are offered the backend's 10.
+    """
+    h = start(EPOCH_1S)
+    first = Flow(h, b_ws=10, epoch_ms=1000).open()  # learned: 10; this epoch offers 7
+    _talk(first)
+    same = Flow(h, srv=first.srv, b_ws=10, epoch_ms=1000).open()  # still 7 (frozen)
+    _talk(same)
+    pending = Flow(h, srv=first.srv, b_ws=10, epoch_ms=1000)
+    pending.syn()  # SYN-ACK with 7
+    h.advance(1000)
+    new = Flow(h, srv=first.srv, b_ws=10, adv_ws=10, epoch_ms=1000).open()
+    _talk(new)
+    pending.ack3()
+    pending.synack()
+    _talk(pending)  # windows rescaled 10 -> 7 for the client that was told 7
+    h.advance(1000)
+    again = Flow(h, srv=first.srv, b_ws=10, adv_ws=10, epoch_ms=1000).open()
+    _talk(again)
+    assert flows(h) == (5, {"ESTABLISHED": 5})
+    assert h.drops() == {}
+
+
+def test_learned_no_wscale(start):
+    """A backend that declines window scaling: the next epoch's SYN-ACKs carry no WS option,
+    so neither leg scales; a client SYN without WS is unaffected."""
+    h = start(EPOCH_1S)
+    first = Flow(h, b_ws=None, epoch_ms=1000).open()
+    _talk(first)
+    h.advance(1000)
+    f = Flow(h, srv=first.srv, b_ws=None, adv_ws=None, cwin=60000, bwin=50000,
+             epoch_ms=1000).open()
+    _talk(f)
+    plain = Flow(h, srv=first.srv, ws=None, b_ws=None, adv_ws=None, epoch_ms=1000).open()
+    _talk(plain)
+    # The backend scales again later: learned back, offered from the epoch after.
+    back = Flow(h, srv=first.srv, b_ws=8, adv_ws=None, epoch_ms=1000).open()
+    _talk(back)  # client leg unscaled, backend leg shift 8: rescaled both ways
+    h.advance(1000)
+    Flow(h, srv=first.srv, b_ws=8, adv_ws=8, epoch_ms=1000).open()
+    assert h.drops() == {}
+
+
+def test_configured_wscale_not_learned(start):
+    """wscale = 5 in the service: offered whatever the backend says, in every epoch."""
+    h = start(make_config(general="cookie_epoch = 1s\n", service="wscale = 5\n"))
+    first = Flow(h, b_ws=10, adv_ws=5, epoch_ms=1000).open()
+    h.advance(1000)
+    f = Flow(h, srv=first.srv, b_ws=10, adv_ws=5, epoch_ms=1000).open()
+    _talk(f)
