@@ -18,6 +18,7 @@ PROXY_MIN_RATIO_PCT=${PROXY_MIN_RATIO_PCT:-80}
 TIMEOUT_test_matrix_server_wscale10=90
 TIMEOUT_test_matrix_server_wscale0=90
 TIMEOUT_test_matrix_server_no_wscale=90
+TIMEOUT_test_wscale_learned=90
 TIMEOUT_test_throughput_vs_bridge=150
 TIMEOUT_test_loss_1pct=90
 
@@ -143,7 +144,11 @@ matrix()
 			"$srv_synack"
 		want="ts=$ts sack=$sack ws="
 		((ws)) && want+="[0-9]+" || want+="none"
-		if ! grep -Eq "^$want mss=[0-9]+$" <<<"$cli_synack"; then
+		# Once the epoch turns the proxy offers what it learned: no WS from a server
+		# without it (test_wscale_learned checks the learned values exactly).
+		if ((ws)) && [[ "$profile" == nows && "$cli_synack" == *" ws=none "* ]]; then
+			:
+		elif ! grep -Eq "^$want mss=[0-9]+$" <<<"$cli_synack"; then
 			echo "  ^ proxy SYN-ACK to client: want '$want' (what the client offered)"
 			bad=1
 		fi
@@ -207,6 +212,68 @@ test_matrix_server_no_wscale()
 {
 	e2e_require_synwall
 	matrix nows
+}
+
+# reload_epoch DURATION: SIGHUP synwall onto the proxy config with [general] cookie_epoch =
+# DURATION (empty: without the key, the default) and wait until the reload is counted.
+reload_epoch()
+{
+	local before i
+	proxy_write_config "$LAB_DIR/synwall.ini.next"
+	[[ -z "$1" ]] || printf '\n[general]\ncookie_epoch = %s\n' "$1" >>"$LAB_DIR/synwall.ini.next"
+	mv "$LAB_DIR/synwall.ini.next" "$LAB_DIR/synwall.ini"
+	before=$(reloads_ok)
+	kill -HUP "$(cat "$LAB_DIR/synwall.pid")"
+	for ((i = 0; i < 50; i++)); do
+		(($(reloads_ok) > before)) && return 0
+		sleep 0.1
+	done
+	proxy_fail "reload to cookie_epoch '$1' not counted"
+}
+
+# reloads_ok: synwall's count of successful reloads (/synwall/config).
+reloads_ok()
+{
+	proxy_tel /synwall/config | "$LAB_PYTHON" -c \
+		'import json,sys; print(next(iter(json.load(sys.stdin).values()))["reload_ok"])'
+}
+
+# The window scale the proxy offers clients follows the server's (learned from its
+# SYN-ACK, frozen per cookie epoch): after one connection to each server profile and one
+# epoch turn (cookie_epoch = 1s here), the next client's SYN-ACK carries the server's shift,
+# or no WS option when the server has none, and its transfer still matches byte for byte.
+test_wscale_learned()
+{
+	e2e_require_synwall
+	local profile want rcvbuf got cport bad=0
+	local cli="$LAB_CLI_IP" srv="$LAB_SRV_IP.$PROXY_PORT"
+	reload_epoch 1s
+	for profile in wscale10:10 wscale0:0 nows:none wscale10:10; do
+		want=${profile#*:} profile=${profile%%:*} rcvbuf=0
+		proxy_hosts_default
+		case $profile in
+		wscale0)
+			lab_srv sysctl -qw net.ipv4.tcp_rmem="4096 65535 65535"
+			rcvbuf=32768
+			;;
+		nows) lab_srv sysctl -qw net.ipv4.tcp_window_scaling=0 ;;
+		esac
+		xfer "$PROXY_PORT" 1 1 "$rcvbuf" # the proxy learns the server's options
+		sleep 1.2 # the next SYN is in a later cookie epoch
+		proxy_capture_start "ws-$profile-$want" cli \
+			"tcp port $PROXY_PORT and tcp[tcpflags] & tcp-syn != 0"
+		xfer "$PROXY_PORT" 2 2 "$rcvbuf"
+		cport=$XFER_CPORT
+		sleep 0.3
+		proxy_capture_stop
+		PROXY_CAPTURES=""
+		got=$(syn_opts "ws-$profile-$want" "$srv" "$cli.$cport" S.)
+		echo "server $profile: proxy SYN-ACK to the next client: $got (want ws=$want)"
+		[[ "$got" == *" ws=$want "* ]] || bad=1
+	done
+	proxy_hosts_default
+	reload_epoch ""
+	((bad == 0)) || proxy_fail "the window scale offered does not follow the server's"
 }
 
 # mbps MIB SECONDS
