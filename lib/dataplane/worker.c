@@ -248,59 +248,80 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		if (p->v.n_vlan != 0)
 			sw_tuple_set_vlan(&tup[nq], &p->v);
 		p->t = &tup[nq];
-		q[nq].family = tup[nq].family == 4 ? AF_INET : AF_INET6;
-		q[nq].src = tup[nq].src;
-		q[nq].dst = tup[nq].dst;
-		q[nq].dport = tup[nq].dport;
-		q[nq].vlan = p->v.n_vlan > 0 ? p->v.vlan_tci[p->v.n_vlan - 1] & 0xfff
-					     : SW_CLASS_VLAN_UNTAGGED;
+		keys[nq] = &tup[nq];
 		nq++;
 	}
 	if (nq == 0)
 		return;
 
-	/* Stage 2: classify in bulk, then look up flows in bulk (prefetched). */
-	sw_classify_bulk(rt->cl, q, nq, act, svc);
 	/*
-	 * Every TCP packet is looked up while flows exist, whatever its class
-	 * now: a flow outlives a reload that removes or changes its service
-	 * (it keeps being translated until it closes).
+	 * Stage 2: look flows up in bulk (prefetched), then classify in bulk
+	 * what has no flow. A packet of a live flow needs no rules: a flow
+	 * outlives a reload that removes or changes its service (it keeps being
+	 * translated until it closes). A client SYN is classified even with a
+	 * flow: on a TIME_WAIT/CLOSED flow it may reopen it as a new connection.
 	 */
-	unsigned nk = 0;
 	bool any_flow = sw_flowtab_count(w->ft) != 0;
+	unsigned nc = 0;
 
+	if (any_flow)
+		sw_flowtab_lookup_bulk(w->ft, keys, nq, flows);
 	for (unsigned i = 0; i < nq; i++) {
-		pk[i].action = act[i];
-		pk[i].service_id = svc[i];
-		if (act[i] == SW_CLASS_PROXY || any_flow) {
-			keys[nk] = &tup[i];
-			qidx[nk++] = (uint8_t)i;
-		}
+		const struct dp_pkt *p = &pk[i];
+
+		if (!any_flow)
+			flows[i] = NULL;
+		if (flows[i] != NULL &&
+			(p->port != SW_PORT_OUTSIDE ||
+				(p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) != SW_TCP_SYN))
+			continue;
+		q[nc].family = p->t->family == 4 ? AF_INET : AF_INET6;
+		q[nc].src = p->t->src;
+		q[nc].dst = p->t->dst;
+		q[nc].dport = p->t->dport;
+		q[nc].vlan = p->v.n_vlan > 0 ? p->v.vlan_tci[p->v.n_vlan - 1] & 0xfff
+					     : SW_CLASS_VLAN_UNTAGGED;
+		qidx[nc++] = (uint8_t)i;
 	}
-	if (nk > 0)
-		sw_flowtab_lookup_bulk(w->ft, keys, nk, flows);
+	if (nc > 0)
+		sw_classify_bulk(rt->cl, q, nc, act, svc);
+	for (unsigned k = 0; k < nc; k++) {
+		pk[qidx[k]].action = act[k];
+		pk[qidx[k]].service_id = svc[k];
+	}
 
 	/* Stage 3: act. */
 	uint32_t changes0 = w->ft_changes;
 	unsigned k = 0;
 	for (unsigned i = 0; i < nq; i++) {
 		struct dp_pkt *p = &pk[i];
-		struct sw_flow *f = NULL;
+		struct sw_flow *f = flows[i];
+		bool classified = k < nc && qidx[k] == i;
 
-		if (k < nk && qidx[k] == i)
-			f = flows[k++];
+		k += classified;
 		/*
 		 * An earlier packet of this burst added, evicted or deleted a flow:
 		 * the bulk result may be stale (a duplicate third ACK, an evicted
 		 * entry reused for another tuple). Look again.
 		 */
-		if (unlikely(w->ft_changes != changes0) &&
-			(p->action == SW_CLASS_PROXY || any_flow)) {
+		if (unlikely(w->ft_changes != changes0))
 			f = sw_flowtab_lookup(w->ft, p->t, sw_flowtab_hash(w->ft, p->t));
-		}
 		if (f != NULL) {
 			dp_proxy_flow(w, p, f);
 			continue;
+		}
+		if (unlikely(!classified)) {
+			/* Its flow went away earlier in this burst: classify it alone. */
+			struct sw_class_query q1 = {
+				.family = p->t->family == 4 ? AF_INET : AF_INET6,
+				.src = p->t->src,
+				.dst = p->t->dst,
+				.dport = p->t->dport,
+				.vlan = p->v.n_vlan > 0 ? p->v.vlan_tci[p->v.n_vlan - 1] & 0xfff
+							: SW_CLASS_VLAN_UNTAGGED,
+			};
+
+			sw_classify_bulk(rt->cl, &q1, 1, &p->action, &p->service_id);
 		}
 		switch (p->action) {
 		case SW_CLASS_PROXY:

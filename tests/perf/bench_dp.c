@@ -313,6 +313,36 @@ main(int argc, char **argv)
 	for (uint32_t i = 0; i < n; i++)
 		build(&syn[i], i, false, SW_TCP_SYN, 1000 + i, 0, 64240, opt, opt_len, 0);
 
+	/*
+	 * As during a real flood, SYNs and forged ACKs meet a table that holds
+	 * other clients' flows (198.19.0.0/16): min(n, capacity - n) of them,
+	 * removed again before the third ACKs fill the table.
+	 */
+	uint32_t bg = cap > n ? RTE_MIN(n, cap - n) : 0;
+	struct sw_tuple *bgt = calloc(bg ? bg : 1, sizeof(*bgt));
+
+	if (bgt == NULL)
+		return 1;
+	for (uint32_t i = 0; i < bg; i++) {
+		struct frame fr;
+		struct sw_pkt_view v;
+		struct sw_flow *f;
+		bool ev = false;
+
+		build(&fr, i, false, SW_TCP_ACK, 1, 1, 502, NULL, 0, 0);
+		fr.b[14 + 13] = 19; /* 198.19.x.y */
+		sw_pkt_parse(fr.b, fr.len, &v);
+		sw_pkt_tuple(fr.b, &v, false, &bgt[i]);
+		f = sw_flowtab_add(w->ft, &bgt[i], sw_flowtab_hash(w->ft, &bgt[i]), &ev);
+		if (f == NULL || ev) {
+			fprintf(stderr, "background flow %u not added\n", i);
+			return 1;
+		}
+		sw_flowtab_set_state(w->ft, f, SW_CONN_ESTABLISHED);
+		f->expire_ms = w->now_ms + 24u * 3600 * 1000;
+	}
+	printf("SYN and forged-ACK rows: the table holds %u other established flows\n\n", bg);
+
 	printf("| path | cycles/packet |\n|---|---|\n");
 	report("SYN -> cookie SYN-ACK", "syn",
 		run_collect(syn, n, SW_PORT_OUTSIDE, synack, SW_PORT_OUTSIDE));
@@ -327,6 +357,17 @@ main(int argc, char **argv)
 			502, opt, opt_len, 0);
 	}
 	report("forged ACK -> drop", "forged_ack", run(forged, n, SW_PORT_OUTSIDE));
+	for (uint32_t i = 0; i < bg; i++) {
+		struct sw_flow *f =
+			sw_flowtab_lookup(w->ft, &bgt[i], sw_flowtab_hash(w->ft, &bgt[i]));
+
+		if (f == NULL) {
+			fprintf(stderr, "background flow %u lost\n", i);
+			return 1;
+		}
+		sw_flowtab_del(w->ft, f);
+	}
+	free(bgt);
 	report("valid ACK -> flow + backend SYN", "valid_ack",
 		run_collect(ack, n, SW_PORT_OUTSIDE, bsyn, SW_PORT_INSIDE));
 
