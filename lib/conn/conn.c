@@ -90,7 +90,7 @@ finack_flag(enum sw_conn_dir d)
 }
 
 enum sw_conn_state
-sw_conn_next_state(const struct sw_conn *c)
+sw_conn_next_state_slow(const struct sw_conn *c)
 {
 	uint32_t f = c->flags;
 	bool fin_c, fin_s, ack_c, ack_s;

@@ -254,7 +254,18 @@ const char *sw_conn_verdict_name(enum sw_conn_verdict v);
  *	if (ns != f->conn.state)
  *		sw_flowtab_set_state(ft, f, ns);
  */
-enum sw_conn_state sw_conn_next_state(const struct sw_conn *c);
+enum sw_conn_state sw_conn_next_state_slow(const struct sw_conn *c);
+
+static inline enum sw_conn_state
+sw_conn_next_state(const struct sw_conn *c)
+{
+	/* The common case first: spliced, open, no FIN, not closed. */
+	if ((c->flags &
+		    (SW_CONN_F_OPEN | SW_CONN_F_SPLICED | SW_CONN_F_CLOSED | SW_CONN_F_FIN_C2S |
+			    SW_CONN_F_FIN_S2C)) == (SW_CONN_F_OPEN | SW_CONN_F_SPLICED))
+		return SW_CONN_ESTABLISHED;
+	return sw_conn_next_state_slow(c);
+}
 
 /*
  * The third ACK validated (ack = cookie + 1, seq = client_isn + 1): make c a

@@ -332,6 +332,30 @@ test_open(void **state)
 	assert_int_equal(sizeof(struct sw_conn), 44);
 }
 
+/* The inline fast path of sw_conn_next_state() agrees with the full decision everywhere. */
+static void
+test_next_state_fast_path(void **state)
+{
+	static const uint32_t bits[] = {SW_CONN_F_OPEN, SW_CONN_F_SPLICED, SW_CONN_F_CLOSED,
+		SW_CONN_F_SIMUL, SW_CONN_F_FIN_C2S, SW_CONN_F_FIN_S2C, SW_CONN_F_FINACK_C2S,
+		SW_CONN_F_FINACK_S2C, SW_CONN_F_DELTA, SW_CONN_F_SRV_TS};
+	struct sw_conn c;
+	unsigned est = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (uint32_t m = 0; m < (1u << (sizeof(bits) / sizeof(bits[0]))); m++) {
+		c.flags = 0;
+		for (unsigned b = 0; b < sizeof(bits) / sizeof(bits[0]); b++)
+			if (m & (1u << b))
+				c.flags |= bits[b];
+		assert_int_equal(sw_conn_next_state(&c), sw_conn_next_state_slow(&c));
+		est += sw_conn_next_state(&c) == SW_CONN_ESTABLISHED;
+	}
+	/* OPEN|SPLICED with any of FINACK x2 (no FIN: unreachable but harmless), SIMUL, DELTA, TS. */
+	assert_int_equal(est, 32);
+}
+
 /* ---- Backend SYN-ACK -------------------------------------------------------------------- */
 
 static void
@@ -1403,6 +1427,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_timeouts),
 		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_next_state_fast_path),
 		cmocka_unit_test(test_synack),
 		cmocka_unit_test(test_synack_backend_opts),
 		cmocka_unit_test(test_syn_sent),
