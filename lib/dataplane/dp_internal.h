@@ -102,6 +102,7 @@ bool dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p);
 
 /* Stage entry points (one file each). All consume p->m. */
 void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
+void dp_no_flow(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
 bool dp_flow_expired(struct sw_flow *f, void *arg);

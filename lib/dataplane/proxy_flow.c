@@ -177,8 +177,10 @@ dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);
 		w->ft_changes++;
-		w->stats.ev[SW_EV_conn_reopened]++;
-		dp_proxy_syn(w, p);
+		/* A new connection: what the rules say now (a reload may have changed them). */
+		if (p->action == SW_CLASS_PROXY)
+			w->stats.ev[SW_EV_conn_reopened]++;
+		dp_no_flow(w, p);
 		return;
 	}
 	/* A SYN on a live flow reaches the tracker, which asks for a challenge ACK. */

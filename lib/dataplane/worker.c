@@ -184,6 +184,42 @@ steer_hash(const struct dp_pkt *p)
 	return rte_hash_crc_4byte(a ^ b ^ ports, 0x5157);
 }
 
+/* A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK to proxy. */
+void
+dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
+{
+	switch (p->action) {
+	case SW_CLASS_PROXY:
+		break;
+	case SW_CLASS_BRIDGE:
+	case SW_CLASS_PASS:
+		dp_fwd(w, p);
+		return;
+	case SW_CLASS_DROP_DENY:
+		w->svc[p->service_id].dropped++;
+		dp_drop(w, p, SW_DROP_deny);
+		return;
+	case SW_CLASS_DROP_SERVICE:
+		w->svc[p->service_id].dropped++;
+		dp_drop(w, p, SW_DROP_service_drop);
+		return;
+	default:
+		dp_drop(w, p, SW_DROP_default_drop);
+		return;
+	}
+	if (p->port == SW_PORT_INSIDE) {
+		/* A server packet for a protected service without a flow. */
+		dp_drop(w, p, SW_DROP_no_flow);
+		return;
+	}
+	if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN)
+		dp_proxy_syn(w, p);
+	else if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_ACK)
+		dp_proxy_ack(w, p);
+	else
+		dp_drop(w, p, SW_DROP_no_flow);
+}
+
 void
 sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -323,36 +359,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 
 			sw_classify_bulk(rt->cl, &q1, 1, &p->action, &p->service_id);
 		}
-		switch (p->action) {
-		case SW_CLASS_PROXY:
-			break;
-		case SW_CLASS_BRIDGE:
-		case SW_CLASS_PASS:
-			dp_fwd(w, p);
-			continue;
-		case SW_CLASS_DROP_DENY:
-			w->svc[p->service_id].dropped++;
-			dp_drop(w, p, SW_DROP_deny);
-			continue;
-		case SW_CLASS_DROP_SERVICE:
-			w->svc[p->service_id].dropped++;
-			dp_drop(w, p, SW_DROP_service_drop);
-			continue;
-		default:
-			dp_drop(w, p, SW_DROP_default_drop);
-			continue;
-		}
-		if (p->port == SW_PORT_INSIDE) {
-			/* A server packet for a protected service without a flow. */
-			dp_drop(w, p, SW_DROP_no_flow);
-			continue;
-		}
-		if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN)
-			dp_proxy_syn(w, p);
-		else if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_ACK)
-			dp_proxy_ack(w, p);
-		else
-			dp_drop(w, p, SW_DROP_no_flow);
+		dp_no_flow(w, p);
 	}
 }
 

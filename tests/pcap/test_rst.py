@@ -3,7 +3,7 @@
 import pytest
 from scapy.layers.inet import TCP
 
-from conftest import Flow, assert_frame, flows, one, rescale, u32
+from conftest import Flow, assert_frame, flows, make_config, one, rescale, u32
 
 
 def _client_rst(f, like):
@@ -266,3 +266,20 @@ def test_challenge_ack_rate_limited(h):
     h.advance(1000)
     assert len(h.send("o", syn)) == 1, "a new second has a new budget"
     assert h.counters()["challenge_ack"] == 1001
+
+
+@pytest.mark.fresh
+def test_reopen_after_service_removed_is_bridged(h):
+    """A new SYN on a TIME_WAIT tuple whose service a reload removed: the old flow goes and
+    the SYN is what the rules say now (bridged untouched), not a cookie SYN-ACK."""
+    f = Flow(h).open()
+    f.c2s(b"q" * 10, flags="PA")
+    _close_client_first(f)
+    assert flows(h) == (1, {"TIME_WAIT": 1})
+    cfg = make_config().replace("dst = 198.18.2.0/24, 2001:2:0:2::/64", "dst = 198.18.7.0/24")
+    assert h.reload(cfg) == []
+    syn = f.cli_frame("S", u32(f.snd_c + 100_000), 0, win=64240)
+    out = one(h.send("o", syn), "i")
+    assert bytes(out) == bytes(syn)
+    assert flows(h) == (0, {})
+    assert h.counters().get("conn_reopened", 0) == 0
