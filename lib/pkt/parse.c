@@ -2,7 +2,10 @@
 /* Bounds-checked parse of an Ethernet frame into a struct sw_pkt_view, and tuple extraction. */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+
 #include "sw_pkt.h"
+#include "pkt_internal.h"
 
 #define ETH_HDR_LEN 14 /* dst MAC, src MAC, ether type */
 #define VLAN_TAG_LEN 4 /* TCI + inner ether type */
@@ -201,8 +204,49 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 	}
 }
 
-enum sw_pkt_verdict
-sw_pkt_parse(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
+/*
+ * The common case in one pass: untagged IPv4 without options, not a
+ * fragment, carrying a TCP header that fits. Returns true with the view
+ * filled exactly as the general path fills it, or false (view untouched)
+ * for anything else, which the general path then parses from scratch.
+ */
+static inline bool
+parse_fast_ipv4_tcp(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
+{
+	const uint8_t *ip = frame + ETH_HDR_LEN;
+	const uint8_t *l4 = ip + IPV4_HDR_MIN;
+	uint32_t tot, hlen;
+
+	if (len < ETH_HDR_LEN + IPV4_HDR_MIN + SW_TCP_HDR_MIN ||
+		sw_rd16(frame + 12) != SW_ETHER_TYPE_IPV4 || ip[0] != 0x45 ||
+		ip[9] != SW_IPPROTO_TCP || (sw_rd16(ip + 6) & (IPV4_MF | IPV4_FRAG_OFF_MASK)) != 0)
+		return false;
+	/* RFC 791 section 3.1 and RFC 9293 section 3.1, as in parse_ipv4() and parse_l4(). */
+	tot = sw_rd16(ip + 2);
+	hlen = (uint32_t)(l4[SW_TCP_OFF_DOFF] >> 4) * 4;
+	if (tot < IPV4_HDR_MIN + SW_TCP_HDR_MIN || tot > len - ETH_HDR_LEN ||
+		tot > FRAME_OFF_MAX - ETH_HDR_LEN || hlen < SW_TCP_HDR_MIN ||
+		hlen > tot - IPV4_HDR_MIN)
+		return false;
+	/* Zeroed first like the general path, padding included. */
+	memset(v, 0, sizeof(*v));
+	v->l3_off = ETH_HDR_LEN;
+	v->l4_off = ETH_HDR_LEN + IPV4_HDR_MIN;
+	v->l4_len = (uint16_t)hlen;
+	v->payload_len = (uint16_t)(tot - IPV4_HDR_MIN - hlen);
+	v->ip_len = (uint16_t)tot;
+	v->ether_type = SW_ETHER_TYPE_IPV4;
+	v->family = 4;
+	v->l4_proto = SW_IPPROTO_TCP;
+	v->tcp_flags = l4[SW_TCP_OFF_FLAGS];
+	v->has_l4 = true;
+	v->dst_off = ETH_HDR_LEN + 16;
+	return true;
+}
+
+/* Everything else (pkt_internal.h); out of line so the fast path needs no stack frame. */
+__attribute__((noinline)) enum sw_pkt_verdict
+pkt_parse_general(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 {
 	uint32_t off = ETH_HDR_LEN;
 	uint16_t et;
@@ -240,41 +284,46 @@ sw_pkt_parse(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 	return SW_PKT_NOT_IP;
 }
 
+enum sw_pkt_verdict
+sw_pkt_parse(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
+{
+	if (likely(parse_fast_ipv4_tcp(frame, len, v)))
+		return SW_PKT_OK;
+	return pkt_parse_general(frame, len, v);
+}
+
 void
 sw_pkt_tuple(const uint8_t *frame, const struct sw_pkt_view *v, bool reverse, struct sw_tuple *t)
 {
 	const uint8_t *l3 = frame + v->l3_off;
 	const uint8_t *src, *dst;
-	rte_be16_t sport = 0, dport = 0;
-	size_t alen;
+	uint8_t ports[4] = {0, 0, 0, 0}; /* sport, dport as in the header (network order) */
 
 	memset(t, 0, sizeof(*t));
 	if (v->family != 4 && v->family != 6)
 		return;
+	dst = sw_pkt_dst(frame, v);
+	if (v->has_l4)
+		memcpy(ports, frame + v->l4_off + SW_TCP_OFF_SPORT, sizeof(ports));
+	if (reverse) {
+		uint8_t p0 = ports[0], p1 = ports[1];
+
+		ports[0] = ports[2];
+		ports[1] = ports[3];
+		ports[2] = p0;
+		ports[3] = p1;
+	}
+	/* Constant sizes per family: plain loads and stores, no memcpy call. */
 	if (v->family == 4) {
 		src = l3 + 12;
-		alen = 4;
+		memcpy(reverse ? t->dst : t->src, src, 4);
+		memcpy(reverse ? t->src : t->dst, dst, 4);
 	} else {
 		src = l3 + 8;
-		alen = 16;
+		memcpy(reverse ? t->dst : t->src, src, 16);
+		memcpy(reverse ? t->src : t->dst, dst, 16);
 	}
-	dst = sw_pkt_dst(frame, v);
-	if (v->has_l4) {
-		memcpy(&sport, frame + v->l4_off + SW_TCP_OFF_SPORT, sizeof(sport));
-		memcpy(&dport, frame + v->l4_off + SW_TCP_OFF_DPORT, sizeof(dport));
-	}
-	if (reverse) {
-		const uint8_t *tmp = src;
-		rte_be16_t tp = sport;
-
-		src = dst;
-		dst = tmp;
-		sport = dport;
-		dport = tp;
-	}
-	memcpy(t->src, src, alen);
-	memcpy(t->dst, dst, alen);
-	t->sport = sport;
-	t->dport = dport;
+	memcpy(&t->sport, ports, 2);
+	memcpy(&t->dport, ports + 2, 2);
 	t->family = v->family;
 }

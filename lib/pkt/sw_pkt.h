@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 
@@ -226,6 +227,15 @@ rte_be16_t sw_csum_l4(const uint8_t *frame, const struct sw_pkt_view *v, uint16_
  * reassembled segment).
  */
 bool sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v);
+/*
+ * Compute and store the IPv4 header checksum (IPv4 only; IHL from the header)
+ * and the TCP checksum over [l4_off, l3_off + ip_len) with the pseudo header,
+ * both fields zeroed first. The one-call form of zeroing the fields and
+ * storing sw_csum_ipv4_hdr() and sw_csum_l4(frame, v, ip_len - (l4_off -
+ * l3_off)), with the same results. The caller guarantees the range lies
+ * within the frame.
+ */
+void sw_csum_set_tcp(uint8_t *frame, const struct sw_pkt_view *v);
 
 /* Swap the two bytes of a 16-bit sum: the sum of the same bytes at the other parity. */
 static inline uint16_t
@@ -290,33 +300,43 @@ sw_csum_replace32(rte_be16_t *cksum, rte_be32_t old_v, rte_be32_t new_v)
 	sw_csum_replace16(cksum, (rte_be16_t)(old_v & 0xffff), (rte_be16_t)(new_v & 0xffff));
 }
 
-/* Accessors over the TCP header at frame + v->l4_off (all return host order). */
+/*
+ * Big-endian loads and stores at any alignment (host order values), for the
+ * TCP header at frame + v->l4_off and the like: one load or store and a
+ * byte swap (memcpy of a fixed size is a plain unaligned access).
+ */
 static inline uint32_t
 sw_rd32(const uint8_t *p)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+	rte_be32_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return rte_be_to_cpu_32(x);
 }
 
 static inline uint16_t
 sw_rd16(const uint8_t *p)
 {
-	return (uint16_t)((p[0] << 8) | p[1]);
+	rte_be16_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return rte_be_to_cpu_16(x);
 }
 
 static inline void
 sw_wr32(uint8_t *p, uint32_t x)
 {
-	p[0] = (uint8_t)(x >> 24);
-	p[1] = (uint8_t)(x >> 16);
-	p[2] = (uint8_t)(x >> 8);
-	p[3] = (uint8_t)x;
+	rte_be32_t be = rte_cpu_to_be_32(x);
+
+	memcpy(p, &be, sizeof(be));
 }
 
 static inline void
 sw_wr16(uint8_t *p, uint16_t x)
 {
-	p[0] = (uint8_t)(x >> 8);
-	p[1] = (uint8_t)x;
+	rte_be16_t be = rte_cpu_to_be_16(x);
+
+	memcpy(p, &be, sizeof(be));
 }
 
 /* TCP header field offsets (RFC 9293 figure 1). */

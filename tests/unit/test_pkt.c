@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sw_pkt.h"
+#include "pkt_internal.h"
 
 /*
  * Golden frames, built with scapy 2.5 (python3-scapy) and embedded as bytes;
@@ -1109,6 +1110,255 @@ test_parse_random(void **state)
 	}
 }
 
+/*
+ * sw_pkt_parse() (IPv4/TCP fast path first) against the general parser alone:
+ * same verdict and the same view byte for byte (both zero the view first).
+ */
+static void
+parse_both(const uint8_t *src, uint32_t len)
+{
+	struct sw_pkt_view a, b;
+	uint8_t *buf = malloc(len ? len : 1);
+	enum sw_pkt_verdict ra, rb;
+
+	assert_non_null(buf);
+	memcpy(buf, src, len);
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	ra = sw_pkt_parse(buf, len, &a);
+	rb = pkt_parse_general(buf, len, &b);
+	free(buf);
+	assert_int_equal(ra, rb);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void
+test_parse_fast_vs_general(void **state)
+{
+	static const struct {
+		const uint8_t *frame;
+		uint32_t len;
+	} base[] = {
+		{g_v4_syn, sizeof(g_v4_syn)},
+		{g_v4_padded, sizeof(g_v4_padded)},
+		{g_v4_opt_data, sizeof(g_v4_opt_data)},
+		{g_vlan_v4_udp, sizeof(g_vlan_v4_udp)},
+		{g_v6_synack, sizeof(g_v6_synack)},
+	};
+	static uint8_t big[14 + 65535 + 8];
+	uint8_t f[160];
+	unsigned int b, pos, val, iter;
+	uint32_t len, tot;
+
+	(void)state;
+	/* Every truncation and some padding. */
+	for (b = 0; b < ARRAY_LEN(base); b++) {
+		memset(f, 0xee, sizeof(f));
+		memcpy(f, base[b].frame, base[b].len);
+		for (len = 0; len <= base[b].len + 16; len++)
+			parse_both(f, len);
+	}
+	/* Every value of every header byte (Ethernet, IPv4, TCP up to the flags). */
+	for (b = 0; b < ARRAY_LEN(base); b++) {
+		for (pos = 0; pos < 48 && pos < base[b].len; pos++) {
+			for (val = 0; val < 256; val++) {
+				memcpy(f, base[b].frame, base[b].len);
+				f[pos] = (uint8_t)val;
+				parse_both(f, base[b].len);
+			}
+		}
+	}
+	/* The fields the fast path decides on, set at random together, at random lengths. */
+	for (iter = 0; iter < 300000; iter++) {
+		uint32_t r = rnd(), q = rnd();
+
+		b = r % 3; /* the IPv4 TCP frames */
+		memset(f, (int)(q & 0xff), sizeof(f));
+		memcpy(f, base[b].frame, base[b].len);
+		if (r & (1u << 2))
+			f[14] = (uint8_t)(0x40 | ((r >> 3) % 16)); /* IHL */
+		if (r & (1u << 7))
+			sw_wr16(f + 16, (uint16_t)((q >> 8) % 128)); /* total length */
+		if (r & (1u << 8))
+			sw_wr16(f + 20, (uint16_t)(q >> 16) & 0xe00f); /* flags, low offset */
+		if (r & (1u << 9))
+			f[46] = (uint8_t)(((r >> 10) % 16) << 4); /* data offset */
+		if (r & (1u << 14))
+			f[23] = (r >> 15) & 1 ? 17 : (uint8_t)(r >> 16); /* protocol */
+		len = (r >> 24) & 1 ? base[b].len : 40 + (q >> 24) % 100;
+		parse_both(f, len);
+	}
+	/* Near the 16-bit offset limit: IP packets ending at and past byte 65535. */
+	memcpy(big, g_v4_syn, sizeof(g_v4_syn));
+	for (tot = 65500; tot <= 65535; tot++) {
+		sw_wr16(big + 16, (uint16_t)tot);
+		parse_both(big, 14 + tot);
+		parse_both(big, sizeof(big));
+	}
+}
+
+/* sw_pkt_tuple() against the struct sw_tuple rules written out byte by byte. */
+static void
+ref_tuple(const uint8_t *frame, const struct sw_pkt_view *v, bool reverse, struct sw_tuple *t)
+{
+	unsigned int alen = v->family == 4 ? 4 : 16, i;
+	const uint8_t *src, *dst = sw_pkt_dst(frame, v);
+	uint8_t sp[2] = {0, 0}, dp[2] = {0, 0};
+
+	memset(t, 0, sizeof(*t));
+	if (v->family != 4 && v->family != 6)
+		return;
+	src = frame + v->l3_off + (v->family == 4 ? 12 : 8);
+	if (v->has_l4) {
+		sp[0] = frame[v->l4_off];
+		sp[1] = frame[v->l4_off + 1];
+		dp[0] = frame[v->l4_off + 2];
+		dp[1] = frame[v->l4_off + 3];
+	}
+	for (i = 0; i < alen; i++) {
+		t->src[i] = reverse ? dst[i] : src[i];
+		t->dst[i] = reverse ? src[i] : dst[i];
+	}
+	memcpy(&t->sport, reverse ? dp : sp, 2);
+	memcpy(&t->dport, reverse ? sp : dp, 2);
+	t->family = v->family;
+}
+
+static void
+test_tuple_random(void **state)
+{
+	unsigned int iter, n_ok = 0;
+
+	(void)state;
+	for (iter = 0; iter < 100000; iter++) {
+		uint8_t f[160];
+		struct sw_pkt_view v;
+		struct sw_tuple t, r;
+		uint32_t len = rnd() % sizeof(f), i;
+		const struct golden *g = &goldens[rnd() % ARRAY_LEN(goldens)];
+		bool reverse = rnd() & 1;
+
+		memcpy(f, g->frame, g->len < len ? g->len : len);
+		for (i = g->len; i < len; i++)
+			f[i] = (uint8_t)rnd();
+		for (i = rnd() % 3; i > 0 && len > 0; i--)
+			f[rnd() % len] = (uint8_t)rnd();
+		{
+			enum sw_pkt_verdict pv = sw_pkt_parse(f, len, &v);
+
+			if (pv != SW_PKT_OK && pv != SW_PKT_NOT_IP)
+				continue;
+		}
+		n_ok++;
+		memset(&t, 0xa5, sizeof(t));
+		sw_pkt_tuple(f, &v, reverse, &t);
+		ref_tuple(f, &v, reverse, &r);
+		assert_memory_equal(&t, &r, sizeof(t));
+	}
+	assert_true(n_ok > 10000);
+}
+
+/*
+ * sw_csum_verify_tcp() and sw_csum_set_tcp() against RFC 1071 by the book
+ * (ref_csum over the header and over a pseudo header + segment copy), on
+ * damaged golden frames: every length, alignment and family they reach.
+ */
+static bool
+ref_verify_tcp(const uint8_t *f, const struct sw_pkt_view *v)
+{
+	uint8_t seg[40 + 65536];
+	uint32_t l4_total = v->l4_len + v->payload_len, n;
+
+	if (!v->has_l4 || v->l4_proto != SW_IPPROTO_TCP || v->is_fragment)
+		return false;
+	if (v->family == 4) {
+		if (ref_csum(f + v->l3_off, v->l4_off - v->l3_off) != 0xffff)
+			return false;
+		memcpy(seg, f + v->l3_off + 12, 4);
+		memcpy(seg + 4, sw_pkt_dst(f, v), 4);
+		seg[8] = 0;
+		seg[9] = SW_IPPROTO_TCP;
+		sw_wr16(seg + 10, (uint16_t)l4_total);
+		n = 12;
+	} else {
+		memcpy(seg, f + v->l3_off + 8, 16);
+		memcpy(seg + 16, sw_pkt_dst(f, v), 16);
+		sw_wr32(seg + 32, l4_total);
+		seg[36] = seg[37] = seg[38] = 0;
+		seg[39] = SW_IPPROTO_TCP;
+		n = 40;
+	}
+	memcpy(seg + n, f + v->l4_off, l4_total);
+	return ref_csum(seg, n + l4_total) == 0xffff;
+}
+
+static void
+test_csum_random(void **state)
+{
+	unsigned int iter, n_tcp = 0, n_ok = 0;
+
+	(void)state;
+	for (iter = 0; iter < 100000; iter++) {
+		uint8_t f[160];
+		struct sw_pkt_view v;
+		const struct golden *g = &goldens[rnd() % ARRAY_LEN(goldens)];
+		uint32_t len = g->len, i;
+
+		memcpy(f, g->frame, g->len);
+		/* Damage a byte now and then; change the payload length sometimes. */
+		if (rnd() % 4 == 0)
+			f[rnd() % len] ^= (uint8_t)(1 + rnd() % 255);
+		if (rnd() % 2 == 0 && len < sizeof(f) - 40) {
+			uint32_t extra = rnd() % 40;
+
+			for (i = 0; i < extra; i++)
+				f[len + i] = (uint8_t)rnd();
+			len += extra;
+		}
+		if (sw_pkt_parse(f, len, &v) != SW_PKT_OK)
+			continue;
+		if (v.family == 4 && rnd() % 2 == 0 && !v.is_fragment) {
+			/* Grow the IP packet over the extra bytes, if any. */
+			uint32_t room = len - v.l3_off - v.ip_len;
+
+			if (room > 0) {
+				sw_wr16(f + v.l3_off + 2,
+					(uint16_t)(v.ip_len + rnd() % (room + 1)));
+				if (sw_pkt_parse(f, len, &v) != SW_PKT_OK)
+					continue;
+			}
+		}
+		assert_int_equal(sw_csum_verify_tcp(f, &v), ref_verify_tcp(f, &v));
+		if (!v.has_l4 || v.l4_proto != SW_IPPROTO_TCP || v.is_fragment)
+			continue;
+		n_tcp++;
+		/* sw_csum_set_tcp() equals zeroing and storing the two separate results. */
+		{
+			uint8_t g2[160];
+			uint16_t l4_total = (uint16_t)(v.ip_len - (v.l4_off - v.l3_off));
+			rte_be16_t cs;
+
+			memcpy(g2, f, len);
+			if (v.family == 4) {
+				g2[v.l3_off + 10] = g2[v.l3_off + 11] = 0;
+				cs = sw_csum_ipv4_hdr(
+					g2 + v.l3_off, (uint16_t)((g2[v.l3_off] & 0x0f) * 4));
+				memcpy(g2 + v.l3_off + 10, &cs, 2);
+			}
+			g2[v.l4_off + SW_TCP_OFF_CSUM] = g2[v.l4_off + SW_TCP_OFF_CSUM + 1] = 0;
+			cs = sw_csum_l4(g2, &v, l4_total);
+			memcpy(g2 + v.l4_off + SW_TCP_OFF_CSUM, &cs, 2);
+
+			sw_csum_set_tcp(f, &v);
+			assert_memory_equal(f, g2, len);
+			assert_true(sw_csum_verify_tcp(f, &v));
+			assert_true(ref_verify_tcp(f, &v));
+			n_ok++;
+		}
+	}
+	assert_true(n_tcp > 10000 && n_ok == n_tcp);
+}
+
 int
 main(void)
 {
@@ -1132,6 +1382,9 @@ main(void)
 		cmocka_unit_test(test_csum_pseudo),
 		cmocka_unit_test(test_tuple),
 		cmocka_unit_test(test_parse_random),
+		cmocka_unit_test(test_parse_fast_vs_general),
+		cmocka_unit_test(test_tuple_random),
+		cmocka_unit_test(test_csum_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
