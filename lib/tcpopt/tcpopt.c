@@ -4,9 +4,30 @@
 #include <string.h>
 
 #include "sw_tcpopt.h"
+#include "tcpopt_internal.h"
 
+/*
+ * Kind and length bytes of the layouts the fast paths of sw_tcpopt_parse()
+ * recognise, as big-endian words. Each layout is a complete, valid option
+ * list, so the fast path fills *out exactly as the general loop would.
+ */
+#define HDR_NOP_NOP_TS 0x0101080au /* NOP NOP TS(10): every segment with timestamps */
+#define HDR_MSS 0x0204u /* MSS(4) */
+#define HDR_SACKP_TS 0x0402080au /* SACK_PERM(2) TS(10) */
+#define HDR_NOP_WS 0x010303u /* NOP WS(3) */
+#define LEN_TS_ONLY 12 /* NOP NOP TS */
+#define LEN_LINUX_SYN 20 /* MSS SACK_PERM TS NOP WS */
+
+/* RFC 7323 section 2.3: a shift above 14 is used as 14. */
+static inline uint8_t
+ws_clamp(uint8_t ws)
+{
+	return ws > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : ws;
+}
+
+/* The general parser, for any layout (tcpopt_internal.h). */
 int
-sw_tcpopt_parse(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
+tcpopt_parse_general(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
 {
 	unsigned int i = 0;
 	unsigned int olen;
@@ -46,7 +67,7 @@ sw_tcpopt_parse(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
 				return -EINVAL;
 			out->has_wscale = true;
 			out->ws_off = (uint8_t)i;
-			out->wscale = opt[i + 2] > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : opt[i + 2];
+			out->wscale = ws_clamp(opt[i + 2]);
 			break;
 		case SW_TCPOPT_SACK_PERM:
 			/* RFC 2018 section 2 */
@@ -78,6 +99,37 @@ sw_tcpopt_parse(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
 		i += olen;
 	}
 	return 0;
+}
+
+int
+sw_tcpopt_parse(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
+{
+	/* NOP NOP TS: non-SYN segments of a connection with timestamps (RFC 7323 appendix A). */
+	if (len == LEN_TS_ONLY && sw_rd32(opt) == HDR_NOP_NOP_TS) {
+		memset(out, 0, sizeof(*out));
+		out->has_ts = true;
+		out->ts_off = 2;
+		out->tsval = sw_rd32(opt + 4);
+		out->tsecr = sw_rd32(opt + 8);
+		return 0;
+	}
+	/* MSS SACK_PERM TS NOP WS: the SYN and SYN-ACK of Linux. */
+	if (len == LEN_LINUX_SYN && sw_rd16(opt) == HDR_MSS && sw_rd32(opt + 4) == HDR_SACKP_TS &&
+		sw_rd32(opt + 16) >> 8 == HDR_NOP_WS) {
+		memset(out, 0, sizeof(*out));
+		out->has_mss = true;
+		out->mss = sw_rd16(opt + 2);
+		out->has_sack_perm = true;
+		out->has_ts = true;
+		out->ts_off = 6;
+		out->tsval = sw_rd32(opt + 8);
+		out->tsecr = sw_rd32(opt + 12);
+		out->has_wscale = true;
+		out->ws_off = 17;
+		out->wscale = ws_clamp(opt[19]);
+		return 0;
+	}
+	return tcpopt_parse_general(opt, len, out);
 }
 
 uint16_t
@@ -187,10 +239,36 @@ void
 sw_tcpopt_set_ts(
 	uint8_t *opt, const struct sw_tcpopt *p, uint32_t tsval, uint32_t tsecr, rte_be16_t *cksum)
 {
+	uint8_t *f = opt + p->ts_off + 2;
+	rte_be32_t o1, o2, n1 = rte_cpu_to_be_32(tsval), n2 = rte_cpu_to_be_32(tsecr);
+	uint64_t sum;
+	uint32_t s32;
+
 	if (!p->has_ts)
 		return;
-	rewrite32(opt, p->ts_off + 2u, tsval, cksum);
-	rewrite32(opt, p->ts_off + 6u, tsecr, cksum);
+	memcpy(&o1, f, sizeof(o1));
+	memcpy(&o2, f + 4, sizeof(o2));
+	memcpy(f, &n1, sizeof(n1));
+	memcpy(f + 4, &n2, sizeof(n2));
+	if ((p->ts_off + 2u) & 1) {
+		o1 = swap_halves(o1);
+		o2 = swap_halves(o2);
+		n1 = swap_halves(n1);
+		n2 = swap_halves(n2);
+	}
+	/*
+	 * RFC 1624 eqn. 3 over the four 16-bit words at once: ~HC + ~m + m'.
+	 * The 32-bit values are pairs of words; 2^16 = 1 modulo 0xffff, so
+	 * summing them whole and folding is the same ones' complement sum, and
+	 * like four sw_csum_replace16() steps the result is 0 only when every
+	 * term is.
+	 */
+	sum = (uint64_t)(uint16_t) ~*cksum + (uint32_t)~o1 + (uint32_t)~o2 + n1 + n2;
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	s32 = (uint32_t)sum + (uint32_t)(sum >> 32);
+	s32 = (s32 & 0xffff) + (s32 >> 16);
+	s32 = (s32 & 0xffff) + (s32 >> 16);
+	*cksum = (rte_be16_t)~s32;
 }
 
 void

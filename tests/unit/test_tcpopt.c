@@ -12,6 +12,7 @@
 
 #include "sw_pkt.h"
 #include "sw_tcpopt.h"
+#include "tcpopt_internal.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -638,6 +639,105 @@ test_parse_random(void **state)
 	}
 }
 
+/*
+ * The fast paths of sw_tcpopt_parse() against the general loop: same return
+ * value and, on success, the same struct byte for byte. Inputs are the
+ * fast-path layouts with every single-byte change, random multi-byte
+ * changes, other lengths around them, and random areas.
+ */
+static void
+parse_both(const uint8_t *opt, uint16_t len)
+{
+	struct sw_tcpopt fast, gen;
+	uint8_t *buf = malloc(len ? len : 1);
+	int rf, rg;
+
+	assert_non_null(buf);
+	if (len)
+		memcpy(buf, opt, len);
+	/* Garbage first: each must set every byte itself. */
+	memset(&fast, 0xa5, sizeof(fast));
+	memset(&gen, 0x5a, sizeof(gen));
+	rf = sw_tcpopt_parse(buf, len, &fast);
+	rg = tcpopt_parse_general(buf, len, &gen);
+	free(buf);
+	assert_int_equal(rf, rg);
+	if (rf == 0)
+		assert_memory_equal(&fast, &gen, sizeof(fast));
+}
+
+static void
+test_parse_fast_vs_general(void **state)
+{
+	static const uint8_t nop_nop_ts[] = {
+		1, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0};
+	/* Linux SYN with the largest shift byte, clamped to 14. */
+	static const uint8_t linux_syn_ws255[] = {
+		2, 4, 0x23, 0x28, 4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 3, 3, 255};
+	static const struct {
+		const uint8_t *opt;
+		uint16_t len;
+	} tmpl[] = {
+		{linux_syn, sizeof(linux_syn)},
+		{linux_syn_ws255, sizeof(linux_syn_ws255)},
+		{nop_nop_ts, sizeof(nop_nop_ts)},
+		{windows_syn, sizeof(windows_syn)},
+		{ack_sack3, sizeof(ack_sack3)},
+	};
+	uint8_t buf[SW_TCP_OPT_MAX + 8];
+	unsigned int t, pos, val, iter;
+
+	(void)state;
+	/* Every template as is, at every length from 0 to 8 bytes past it. */
+	for (t = 0; t < ARRAY_LEN(tmpl); t++) {
+		memset(buf, 1, sizeof(buf));
+		memcpy(buf, tmpl[t].opt, tmpl[t].len);
+		for (val = 0; val <= 8; val++)
+			for (pos = 0; pos <= tmpl[t].len + val && pos <= SW_TCP_OPT_MAX + 2; pos++)
+				parse_both(buf, (uint16_t)pos);
+	}
+	/* Every single-byte value at every position of each template. */
+	for (t = 0; t < ARRAY_LEN(tmpl); t++) {
+		for (pos = 0; pos < tmpl[t].len; pos++) {
+			for (val = 0; val < 256; val++) {
+				memcpy(buf, tmpl[t].opt, tmpl[t].len);
+				buf[pos] = (uint8_t)val;
+				parse_both(buf, tmpl[t].len);
+			}
+		}
+	}
+	/* Random changes of 1..4 bytes, mostly to small values, sometimes a length change. */
+	for (iter = 0; iter < 200000; iter++) {
+		uint32_t r = rnd();
+		uint16_t len;
+		unsigned int n, k;
+
+		t = r % ARRAY_LEN(tmpl);
+		memcpy(buf, tmpl[t].opt, tmpl[t].len);
+		len = tmpl[t].len;
+		n = 1 + (r >> 8) % 4;
+		for (k = 0; k < n; k++) {
+			uint32_t q = rnd();
+
+			buf[q % len] = (uint8_t)((q >> 8) & 1 ? (q >> 16) % 12 : q >> 16);
+		}
+		if ((r >> 12) % 8 == 0) {
+			len = (uint16_t)(len - 4 + (r >> 16) % 9);
+			for (k = tmpl[t].len; k < len; k++)
+				buf[k] = (uint8_t)(rnd() % 12);
+		}
+		parse_both(buf, len);
+	}
+	/* Fully random areas of the fast-path lengths. */
+	for (iter = 0; iter < 100000; iter++) {
+		uint16_t len = iter & 1 ? 12 : 20;
+
+		for (pos = 0; pos < len; pos++)
+			buf[pos] = (uint8_t)(rnd() % 12);
+		parse_both(buf, len);
+	}
+}
+
 int
 main(void)
 {
@@ -655,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_rewrite_wrap),
 		cmocka_unit_test(test_rewrite_absent),
 		cmocka_unit_test(test_parse_random),
+		cmocka_unit_test(test_parse_fast_vs_general),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
