@@ -77,25 +77,47 @@ extern "C" {
  *
  * Hash input
  * ----------
- * hash = SipHash-2-4(key(epoch of P), m) over the 44-byte message m:
+ * hash = SipHash-2-4(key(epoch of P), m). The cookie's hash field is the low
+ * 24 (no-TS) or 29 (TS) bits of the 64-bit SipHash output. Two messages:
  *
- *   bytes  0..15  t->src          (client address; IPv4 in bytes 0..3, rest zero)
+ *   mode   0 = no-TS, 1 = TS
+ *   data   (little-endian 16 bits)
+ *            no-TS: cookie bits [7:0]            (P, wscale, S, MSS)
+ *            TS:    cookie bits [2:0] | low6 << 3 (P, MSS, TSval bits [5:0])
+ *   vlan   t->pad[0..2], the VLAN ids (zero when untagged)
+ *
+ * IPv4 tuple (family 4, address bytes 4..15 zero, as sw_pkt_tuple() makes
+ * it): the 23-byte message m4, two SipHash compressions and the final word:
+ *
+ *   bytes  0..3   t->src[0..3]    (client address, network order)
+ *   bytes  4..7   t->dst[0..3]    (server address)
+ *   bytes  8..9   t->sport        (network order, as stored)
+ *   bytes 10..11  t->dport        (network order, as stored)
+ *   bytes 12..15  client_isn      (little-endian)
+ *   byte  16      4               (family)
+ *   byte  17      mode
+ *   bytes 18..19  data
+ *   bytes 20..22  vlan            (t->pad[0], t->pad[1], t->pad[2])
+ *
+ * Any other tuple (IPv6; or family 4 with stray address bytes): the 44-byte
+ * message m6:
+ *
+ *   bytes  0..15  t->src          (client address)
  *   bytes 16..31  t->dst          (server address)
  *   bytes 32..33  t->sport        (network order, as stored)
  *   bytes 34..35  t->dport        (network order, as stored)
  *   bytes 36..39  client_isn      (little-endian)
  *   byte  40      t->family       (4 or 6)
- *   byte  41      mode            (0 = no-TS, 1 = TS)
- *   bytes 42..43  data            (little-endian 16 bits):
- *                   no-TS: cookie bits [7:0]            (P, wscale, S, MSS)
- *                   TS:    cookie bits [2:0] | low6 << 3 (P, MSS, TSval bits [5:0])
+ *   byte  41      mode
+ *   bytes 42..43  data
  *
- * t->pad (the VLAN ids, zero when untagged) rides in bytes 4..6 of SipHash's
- * final word, above the data (the length byte stays 44), so the same 4-tuple
- * in another VLAN gets another cookie. The cookie's hash field is the low 24 (no-TS) or 29
- * (TS) bits of the 64-bit SipHash output. Because the data bits are hashed, a
- * captured cookie cannot be replayed with other options, other parity or in
- * the other mode: every accepted value has exactly one hash per data pattern.
+ * with the VLAN ids as the 24-bit value pad[0] << 16 | pad[1] << 8 | pad[2]
+ * in bytes 4..6 of SipHash's final word, above the data (the length byte
+ * stays 44). The lengths differ, so the two messages never coincide; either
+ * way the same 4-tuple in another VLAN gets another cookie. Because the data
+ * bits are hashed, a captured cookie cannot be replayed with other options,
+ * other parity or in the other mode: every accepted value has exactly one
+ * hash per data pattern.
  *
  * Forgery probability
  * -------------------

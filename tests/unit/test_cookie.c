@@ -129,6 +129,20 @@ struct ref_fields {
 	uint32_t ecn; /* 0/1, TS mode only */
 };
 
+/* The tuples that get the 23-byte message: family 4, address bytes 4..15 zero. */
+static bool
+ref_is_v4(const struct sw_tuple *t)
+{
+	unsigned int i;
+
+	if (t->family != 4)
+		return false;
+	for (i = 4; i < 16; i++)
+		if (t->src[i] != 0 || t->dst[i] != 0)
+			return false;
+	return true;
+}
+
 /* Cookie made in epoch for fields f; *low6 receives the TSval bits in TS mode. */
 static uint32_t
 ref_cookie(uint32_t epoch, const struct sw_tuple *t, uint32_t isn, bool has_ts,
@@ -150,20 +164,40 @@ ref_cookie(uint32_t epoch, const struct sw_tuple *t, uint32_t isn, bool has_ts,
 		data = cookie;
 		nbits = 24;
 	}
-	memcpy(msg, t->src, 16);
-	memcpy(msg + 16, t->dst, 16);
-	memcpy(msg + 32, &t->sport, 2);
-	memcpy(msg + 34, &t->dport, 2);
-	msg[36] = (uint8_t)isn;
-	msg[37] = (uint8_t)(isn >> 8);
-	msg[38] = (uint8_t)(isn >> 16);
-	msg[39] = (uint8_t)(isn >> 24);
-	msg[40] = t->family;
-	msg[41] = has_ts;
-	msg[42] = (uint8_t)data;
-	msg[43] = (uint8_t)(data >> 8);
 	ref_epoch_key(epoch, key);
-	h = sw_cookie_siphash24(key, msg, sizeof(msg));
+	if (ref_is_v4(t)) {
+		/* The 23-byte IPv4 message. */
+		memcpy(msg, t->src, 4);
+		memcpy(msg + 4, t->dst, 4);
+		memcpy(msg + 8, &t->sport, 2);
+		memcpy(msg + 10, &t->dport, 2);
+		msg[12] = (uint8_t)isn;
+		msg[13] = (uint8_t)(isn >> 8);
+		msg[14] = (uint8_t)(isn >> 16);
+		msg[15] = (uint8_t)(isn >> 24);
+		msg[16] = 4;
+		msg[17] = has_ts;
+		msg[18] = (uint8_t)data;
+		msg[19] = (uint8_t)(data >> 8);
+		memcpy(msg + 20, t->pad, 3);
+		h = sw_cookie_siphash24(key, msg, 23);
+	} else {
+		/* The 44-byte message; the generic SipHash cannot add VLAN bits past its end. */
+		assert_true(t->pad[0] == 0 && t->pad[1] == 0 && t->pad[2] == 0);
+		memcpy(msg, t->src, 16);
+		memcpy(msg + 16, t->dst, 16);
+		memcpy(msg + 32, &t->sport, 2);
+		memcpy(msg + 34, &t->dport, 2);
+		msg[36] = (uint8_t)isn;
+		msg[37] = (uint8_t)(isn >> 8);
+		msg[38] = (uint8_t)(isn >> 16);
+		msg[39] = (uint8_t)(isn >> 24);
+		msg[40] = t->family;
+		msg[41] = has_ts;
+		msg[42] = (uint8_t)data;
+		msg[43] = (uint8_t)(data >> 8);
+		h = sw_cookie_siphash24(key, msg, 44);
+	}
 	if (low6 != NULL)
 		*low6 = l6;
 	return cookie | (uint32_t)((h & ((1ULL << nbits) - 1)) << (32 - nbits));
@@ -317,6 +351,17 @@ test_make_matches_reference(void **state)
 		uint32_t low6 = 0xdead, ref_low6, c;
 
 		tuple_make(&t, family, r);
+		if (family == 4 && (r >> 40) % 4 == 0) {
+			/* VLAN ids: in the 23-byte message. */
+			t.pad[0] = (uint8_t)(r >> 48);
+			t.pad[1] = (uint8_t)(r >> 56);
+			t.pad[2] = (uint8_t)(r >> 42);
+		} else if (family == 4 && (r >> 40) % 4 == 1) {
+			/* A stray address byte: the tuple takes the 44-byte message. */
+			uint8_t *a = (r >> 42) & 1 ? t.dst : t.src;
+
+			a[4 + (r >> 43) % 12] = (uint8_t)(1 | (r >> 48));
+		}
 		keys_at(&k, epoch);
 		c = sw_cookie_make(&k, &t, isn, &o, &low6);
 		assert_int_equal(c, ref_cookie(epoch, &t, isn, o.has_ts, &f, &ref_low6));
@@ -324,6 +369,124 @@ test_make_matches_reference(void **state)
 			assert_int_equal(low6, ref_low6);
 		else
 			assert_int_equal(low6, 0xdead); /* untouched in no-TS mode */
+	}
+}
+
+/*
+ * Known answers, computed outside this code base by a Python SipHash-2-4
+ * written from the paper (checked against its appendix A and the reference
+ * vectors 0 and 63), over the messages of sw_cookie.h, with the master key
+ * test_master_key. The script, for recomputing them:
+ *
+ *   def sip(key, msg, extra=0):           # extra: OR-ed into the final word
+ *       M = 2**64 - 1; rotl = lambda x, b: ((x << b) | (x >> (64 - b))) & M
+ *       k0, k1 = struct.unpack("<QQ", key)
+ *       v = [k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d,
+ *            k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573]
+ *       def rnd():
+ *           v[0] = (v[0] + v[1]) & M; v[1] = rotl(v[1], 13) ^ v[0]; v[0] = rotl(v[0], 32)
+ *           v[2] = (v[2] + v[3]) & M; v[3] = rotl(v[3], 16) ^ v[2]
+ *           v[0] = (v[0] + v[3]) & M; v[3] = rotl(v[3], 21) ^ v[0]
+ *           v[2] = (v[2] + v[1]) & M; v[1] = rotl(v[1], 17) ^ v[2]; v[2] = rotl(v[2], 32)
+ *       n = len(msg); f = n - n % 8
+ *       ws = [int.from_bytes(msg[i:i + 8], "little") for i in range(0, f, 8)]
+ *       ws.append((n & 255) << 56 | int.from_bytes(msg[f:], "little") | extra)
+ *       for m in ws:
+ *           v[3] ^= m; rnd(); rnd(); v[0] ^= m
+ *       v[2] ^= 0xff; rnd(); rnd(); rnd(); rnd()
+ *       return v[0] ^ v[1] ^ v[2] ^ v[3]
+ *   def ekey(e):
+ *       m = b"synwall-epoch" + struct.pack("<I", e)
+ *       return struct.pack("<QQ", sip(MASTER, m + b"\0"), sip(MASTER, m + b"\1"))
+ *   def cookie(e, fam, src, dst, sport, dport, isn, vlan, ts, mss, ws, sack, ecn):
+ *       p = e & 1
+ *       if ts: l6 = ws << 2 | sack << 1 | ecn; c = p << 2 | mss; d = c | l6 << 3; nb = 29
+ *       else: l6 = None; c = p << 7 | ws << 3 | sack << 2 | mss; d = c; nb = 24
+ *       m = src + dst + struct.pack(">HH", sport, dport) + struct.pack("<I", isn)
+ *       if fam == 4: h = sip(ekey(e), m + bytes([4, ts]) + struct.pack("<H", d) + vlan)
+ *       else: h = sip(ekey(e), m + bytes([fam, ts]) + struct.pack("<H", d),
+ *                     int.from_bytes(vlan, "big") << 32)
+ *       return c | (h & (2**nb - 1)) << (32 - nb), l6
+ */
+struct kat {
+	uint32_t epoch;
+	uint8_t family;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport; /* host order */
+	uint32_t isn;
+	uint8_t vlan[3];
+	bool has_ts;
+	uint16_t mss; /* client MSS; the index follows from the table */
+	uint8_t wscale; /* 15: no WS option */
+	bool sack, ecn;
+	uint32_t cookie;
+	uint32_t low6;
+};
+
+#define KAT_V4A \
+	{ \
+		198, 18, 7, 9 \
+	}
+#define KAT_V4B \
+	{ \
+		198, 19, 0, 80 \
+	}
+#define KAT_V6A \
+	{ \
+		0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x07 \
+	}
+#define KAT_V6B \
+	{ \
+		0x20, 0x01, 0x00, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x50 \
+	}
+
+static const struct kat kats[] = {
+	{1000, 4, KAT_V4A, KAT_V4B, 40000, 443, 0x12345678, {0, 0, 0}, false, 1460, 7, true, false,
+		0x5cb0683e, 0},
+	{1001, 4, KAT_V4A, KAT_V4B, 40000, 443, 0x12345678, {0, 0, 0}, true, 1460, 7, true, true,
+		0xcfb42a36, 31},
+	{7, 4, KAT_V4B, KAT_V4A, 1, 65535, 0xffffffff, {0, 0, 0x0a}, false, 0, 15, false, false,
+		0x2086eff8, 0},
+	{0xffffffff, 4, KAT_V4A, KAT_V4B, 12345, 80, 0, {0x06, 0x40, 0x07}, true, 9000, 14, false,
+		true, 0x17e98637, 57},
+	{1000, 6, KAT_V6A, KAT_V6B, 40000, 443, 0x12345678, {0, 0, 0}, false, 1360, 9, true, false,
+		0x7260dd4d, 0},
+	{1001, 6, KAT_V6A, KAT_V6B, 40000, 443, 0x12345678, {0, 0, 0x0a}, true, 8940, 0, true, true,
+		0x7a128d7f, 3},
+};
+
+static void
+test_known_answers(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(kats); i++) {
+		const struct kat *a = &kats[i];
+		struct sw_cookie_opts o = {.mss = a->mss,
+			.wscale = a->wscale,
+			.has_wscale = a->wscale != SW_COOKIE_WSCALE_NONE,
+			.sack_perm = a->sack,
+			.ecn = a->ecn,
+			.has_ts = a->has_ts};
+		struct sw_cookie_opts d;
+		struct sw_cookie_keys k;
+		struct sw_tuple t;
+		uint32_t low6 = 0;
+
+		memset(&t, 0, sizeof(t));
+		t.family = a->family;
+		memcpy(t.src, a->src, sizeof(t.src));
+		memcpy(t.dst, a->dst, sizeof(t.dst));
+		t.sport = rte_cpu_to_be_16(a->sport);
+		t.dport = rte_cpu_to_be_16(a->dport);
+		memcpy(t.pad, a->vlan, sizeof(t.pad));
+		keys_at(&k, a->epoch);
+		assert_int_equal(sw_cookie_make(&k, &t, a->isn, &o, &low6), a->cookie);
+		assert_int_equal(low6, a->low6);
+		assert_int_equal(sw_cookie_check(&k, &t, a->isn, a->cookie, a->has_ts,
+					 sw_cookie_tsval(0x12345600, a->low6), &d),
+			0);
 	}
 }
 
@@ -889,6 +1052,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_key_derivation),
 		cmocka_unit_test(test_master_init),
 		cmocka_unit_test(test_make_matches_reference),
+		cmocka_unit_test(test_known_answers),
 		cmocka_unit_test(test_mss_table),
 		cmocka_unit_test(test_tsval),
 		cmocka_unit_test(test_roundtrip_v4),
