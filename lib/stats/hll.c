@@ -36,6 +36,7 @@ sw_hll_init(void *mem, unsigned p)
 		return -EINVAL;
 	h->p = (uint8_t)p;
 	h->q = (uint8_t)(64 - p);
+	h->is_dirty = 0;
 	h->pad = 0;
 	h->m = 1u << p;
 	memset(h->reg, 0, h->m);
@@ -50,8 +51,10 @@ sw_hll_add_hash(struct sw_hll *h, uint64_t hash)
 	const uint8_t rank = w == 0 ? (uint8_t)(h->q + 1) : (uint8_t)(__builtin_clzll(w) + 1);
 
 	/* Single writer: load + conditional store, no read-modify-write atomics needed. */
-	if (rank > reg_load(&h->reg[idx]))
+	if (rank > reg_load(&h->reg[idx])) {
 		reg_store(&h->reg[idx], rank);
+		h->is_dirty = 1;
+	}
 }
 
 int
@@ -62,8 +65,10 @@ sw_hll_merge(struct sw_hll *dst, const struct sw_hll *src)
 	for (uint32_t i = 0; i < dst->m; i++) {
 		const uint8_t s = reg_load(&src->reg[i]);
 
-		if (s > reg_load(&dst->reg[i]))
+		if (s > reg_load(&dst->reg[i])) {
 			reg_store(&dst->reg[i], s);
+			dst->is_dirty = 1;
+		}
 	}
 	return 0;
 }
@@ -71,8 +76,12 @@ sw_hll_merge(struct sw_hll *dst, const struct sw_hll *src)
 void
 sw_hll_clear(struct sw_hll *h)
 {
+	/* Every register is still 0: nothing to do (the per-second rollover of idle services). */
+	if (!h->is_dirty)
+		return;
 	for (uint32_t i = 0; i < h->m; i++)
 		reg_store(&h->reg[i], 0);
+	h->is_dirty = 0;
 }
 
 double
@@ -195,6 +204,17 @@ xxh_merge_round(uint64_t acc, uint64_t val)
 	return acc * XXH_P1 + XXH_P4;
 }
 
+static inline uint64_t
+xxh_avalanche(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
 uint64_t
 sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
 {
@@ -202,6 +222,13 @@ sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
 	const uint8_t *const end = addr + len;
 	uint64_t h;
 
+	if (len == 4) {
+		/* An IPv4 address: the general code below with len 4 constant-folded. */
+		h = seed + XXH_P5 + 4;
+		h ^= (uint64_t)read32_le(p) * XXH_P1;
+		h = rotl64(h, 23) * XXH_P2 + XXH_P3;
+		return xxh_avalanche(h);
+	}
 	if (len >= 32) {
 		uint64_t v1 = seed + XXH_P1 + XXH_P2;
 		uint64_t v2 = seed + XXH_P2;
@@ -239,11 +266,5 @@ sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
 		h = rotl64(h, 11) * XXH_P1;
 	}
 
-	/* Avalanche. */
-	h ^= h >> 33;
-	h *= XXH_P2;
-	h ^= h >> 29;
-	h *= XXH_P3;
-	h ^= h >> 32;
-	return h;
+	return xxh_avalanche(h);
 }

@@ -52,7 +52,13 @@ extern "C" {
 struct sw_hll {
 	uint8_t p; /* precision, SW_HLL_P_MIN..SW_HLL_P_MAX (init: w, then ro) */
 	uint8_t q; /* 64 - p: hash bits used for the rank (init: w, then ro) */
-	uint16_t pad; /* zero */
+	/*
+	 * Some register may be non-zero: set by add/merge when they raise one,
+	 * cleared by init/clear, so that clearing a sketch nothing was added to
+	 * since the last clear touches no register (owner: rw; not read by others).
+	 */
+	uint8_t is_dirty;
+	uint8_t pad; /* zero */
 	uint32_t m; /* number of registers, 2^p (init: w, then ro) */
 	uint8_t reg[]; /* m rank registers, 0..q+1 (owner: rw; others: relaxed ro) */
 };
@@ -79,7 +85,11 @@ int sw_hll_merge(struct sw_hll *dst, const struct sw_hll *src);
 /* Estimated number of distinct hashes added since init or the last clear. */
 double sw_hll_estimate(const struct sw_hll *h);
 
-/* Empty the sketch (owner only, see above). */
+/*
+ * Empty the sketch (owner only, see above). Costs nothing when nothing was
+ * added since init or the last clear; the registers must only be written
+ * through this API.
+ */
 void sw_hll_clear(struct sw_hll *h);
 
 /* Design relative standard error 1.04 / sqrt(2^p) (0 when p is out of range). */

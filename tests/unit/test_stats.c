@@ -146,6 +146,71 @@ test_hll_hash(void **state)
 	assert_true(flips > 128 * 28 && flips < 128 * 36);
 }
 
+/*
+ * XXH64 for inputs under 32 bytes, written out from the specification (v0.8)
+ * with the 8/4/1-byte steps as separate loops: the reference for the
+ * 4-byte (IPv4) fast path of sw_hll_hash_addr() under random seeds.
+ */
+static uint64_t
+ref_xxh64_short(const uint8_t *p, unsigned len, uint64_t seed)
+{
+	const uint64_t p1 = 0x9E3779B185EBCA87ULL, p2 = 0xC2B2AE3D27D4EB4FULL;
+	const uint64_t p3 = 0x165667B19E3779F9ULL, p4 = 0x85EBCA77C2B2AE63ULL;
+	const uint64_t p5 = 0x27D4EB2F165667C5ULL;
+	uint64_t h = seed + p5 + len;
+	unsigned i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t k = 0;
+
+		for (unsigned b = 0; b < 8; b++)
+			k |= (uint64_t)p[i + b] << (8 * b);
+		k *= p2;
+		k = (k << 31) | (k >> 33);
+		h ^= k * p1;
+		h = ((h << 27) | (h >> 37)) * p1 + p4;
+	}
+	for (; i + 4 <= len; i += 4) {
+		uint64_t k = (uint64_t)p[i] | (uint64_t)p[i + 1] << 8 | (uint64_t)p[i + 2] << 16 |
+			(uint64_t)p[i + 3] << 24;
+
+		h ^= k * p1;
+		h = ((h << 23) | (h >> 41)) * p2 + p3;
+	}
+	for (; i < len; i++) {
+		h ^= p[i] * p5;
+		h = ((h << 11) | (h >> 53)) * p1;
+	}
+	h ^= h >> 33;
+	h *= p2;
+	h ^= h >> 29;
+	h *= p3;
+	h ^= h >> 32;
+	return h;
+}
+
+static void
+test_hll_hash_short_ref(void **state)
+{
+	uint64_t x = 0x0123456789abcdefULL;
+	uint8_t a[31];
+
+	(void)state;
+	for (unsigned iter = 0; iter < 20000; iter++) {
+		unsigned len = iter % 32;
+		uint64_t seed;
+
+		for (unsigned i = 0; i < sizeof(a); i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			a[i] = (uint8_t)(x >> 56);
+		}
+		seed = x ^ (x >> 29) * 0x9e3779b97f4a7c15ULL;
+		if (len == 31)
+			len = 4; /* IPv4 more often */
+		assert_true(sw_hll_hash_addr(a, len, seed) == ref_xxh64_short(a, len, seed));
+	}
+}
+
 static void
 test_hll_accuracy(void **state)
 {
@@ -291,6 +356,66 @@ test_hll_clear(void **state)
 	assert_true(fabs(sw_hll_estimate(h) - 1000) / 1000 <= 3 * sw_hll_std_error(10));
 	free(h);
 	free(fresh);
+}
+
+/*
+ * Clear skips a sketch nothing was added to or merged into since the last
+ * clear: random add / merge / clear sequences on two sketches against a
+ * model of plain register arrays, compared after every step.
+ */
+static void
+test_hll_clear_lazy(void **state)
+{
+	struct sw_hll *h[2] = {hll_new(SW_HLL_P_MIN), hll_new(SW_HLL_P_MIN)};
+	uint8_t model[2][1u << SW_HLL_P_MIN];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	memset(model, 0, sizeof(model));
+	for (unsigned step = 0; step < 20000; step++) {
+		unsigned r, k;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		r = (unsigned)(x >> 56);
+		k = r & 1;
+		if (r % 8 < 3) {
+			/* Add: the rank is the position of the first 1 after the index bits. */
+			uint64_t hash = x >> ((r >> 3) % 64);
+			uint32_t idx = (uint32_t)(hash >> (64 - SW_HLL_P_MIN));
+			uint64_t w = hash << SW_HLL_P_MIN;
+			uint8_t rank =
+				w == 0 ? 64 - SW_HLL_P_MIN + 1 : (uint8_t)(__builtin_clzll(w) + 1);
+
+			sw_hll_add_hash(h[k], hash);
+			if (rank > model[k][idx])
+				model[k][idx] = rank;
+		} else if (r % 8 < 5) {
+			assert_int_equal(sw_hll_merge(h[k], h[!k]), 0);
+			for (unsigned i = 0; i < h[k]->m; i++)
+				if (model[!k][i] > model[k][i])
+					model[k][i] = model[!k][i];
+		} else {
+			/* Often twice in a row: the second one has nothing to do. */
+			sw_hll_clear(h[k]);
+			memset(model[k], 0, sizeof(model[k]));
+		}
+		assert_memory_equal(h[0]->reg, model[0], h[0]->m);
+		assert_memory_equal(h[1]->reg, model[1], h[1]->m);
+	}
+	/* A merge of an empty sketch leaves the destination empty; of a full one, not. */
+	sw_hll_clear(h[0]);
+	sw_hll_clear(h[1]);
+	assert_int_equal(sw_hll_merge(h[0], h[1]), 0);
+	assert_true(sw_hll_estimate(h[0]) == 0);
+	hll_add_range(h[1], 0, 100, HLL_SEED, false);
+	assert_int_equal(sw_hll_merge(h[0], h[1]), 0);
+	assert_true(sw_hll_estimate(h[0]) > 0);
+	sw_hll_clear(h[0]);
+	assert_true(sw_hll_estimate(h[0]) == 0);
+	free(h[0]);
+	free(h[1]);
 }
 
 /* A worker adding while the control thread merges and estimates (run under TSan/ASan). */
@@ -1102,11 +1227,13 @@ main(void)
 		cmocka_unit_test(test_counter_sum_and_json),
 		cmocka_unit_test(test_hll_init),
 		cmocka_unit_test(test_hll_hash),
+		cmocka_unit_test(test_hll_hash_short_ref),
 		cmocka_unit_test(test_hll_accuracy),
 		cmocka_unit_test(test_hll_bias),
 		cmocka_unit_test(test_hll_duplicates),
 		cmocka_unit_test(test_hll_merge),
 		cmocka_unit_test(test_hll_clear),
+		cmocka_unit_test(test_hll_clear_lazy),
 		cmocka_unit_test(test_hll_concurrent_read),
 		cmocka_unit_test(test_detect_conf),
 		cmocka_unit_test(test_detect_flood_timeline),
