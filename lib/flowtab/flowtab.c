@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-worker flow table: SipHash-1-3 keyed index of cache-line buckets over a dense entry array. */
+/* Per-worker flow table: keyed-hash index of cache-line buckets over a dense entry array. */
 
 /*
  * Design
@@ -39,18 +39,29 @@
  * but at 90% load their clusters make misses walk ~5 buckets in series
  * (measured), and misses are what a flood of spoofed packets produces.
  *
- * Hash: SipHash-1-3 (Aumasson & Bernstein; the variant Rust's HashMap and
- * Python use for attacker-supplied keys) with the caller's 128-bit key.
- * Tuples are chosen by the attacker and lookup timing leaks bucket
- * collisions, so the hash must be a PRF: seeded CRC32C is linear (CRC(a) ^
- * CRC(b) does not depend on the seed, collisions are free to compute), and
- * seeded non-cryptographic hashes have seed-independent multicollisions
- * (MurmurHash3, CityHash: Aumasson, Bernstein, Bosslet, "Hash-flooding DoS
- * reloaded", 2012) or no claim against them (jhash, xxHash). SipHash-1-3
- * costs 5 rounds for IPv4 and 9 for IPv6: an IPv4 tuple is hashed as its 12
- * significant bytes (addresses and ports; the length differs from the
- * 40-byte IPv6 encoding, so the two cannot collide structurally). 48 bits
- * are used: the low 32 pick b1, the top 16 are the signature (and pick b2).
+ * Hash: a PRF under the caller's 128-bit key. Tuples are chosen by the
+ * attacker and lookup timing leaks bucket collisions, so the hash must be a
+ * PRF: seeded CRC32C is linear (CRC(a) ^ CRC(b) does not depend on the seed,
+ * collisions are free to compute), and seeded non-cryptographic hashes have
+ * seed-independent multicollisions (MurmurHash3, CityHash: Aumasson,
+ * Bernstein, Bosslet, "Hash-flooding DoS reloaded", 2012) or no claim
+ * against them (jhash, xxHash). Two PRFs, one per table, chosen at init:
+ *  - AES-128 where the CPU has AES-NI (11 instructions per block). An IPv4
+ *    tuple's meaningful bytes fit one block, encrypted once:
+ *      src[0..3] dst[0..3] sport dport family(4) pad[0..2] (VLAN ids)
+ *    An IPv6 (or other) tuple is CBC-MAC'd over three blocks:
+ *      [sport dport family pad[0..2] 0 x 8] [src] [dst]
+ *    Byte 12 of an IPv4 block is 4 and of an IPv6 first block 0, so no
+ *    message is a prefix of another: CBC-MAC of full AES over a prefix-free
+ *    set is a PRF (Bellare, Kilian, Rogaway; Petrank, Rackoff), stronger
+ *    than SipHash-1-3 and about a fifth of its instructions.
+ *  - SipHash-1-3 (Aumasson & Bernstein; the variant Rust's HashMap and Python
+ *    use for attacker-supplied keys) elsewhere: 5 rounds for IPv4 (its 15
+ *    significant bytes: addresses, ports, VLAN ids; the length differs from
+ *    the 40-byte IPv6 encoding, so the two cannot collide structurally) and
+ *    9 for IPv6.
+ * 48 bits are used: the low 32 pick b1, the top 16 are the signature (and
+ * pick b2).
  *
  * Entries: a dense array claimed lazily (bump pointer hwm, then a LIFO free
  * list threaded through free entries' expire_ms), so init writes only the
@@ -59,7 +70,7 @@
  * in the entry it would read anyway, and the walk is sequential.
  *
  * Bytes per flow at full capacity: sizeof(struct sw_flow) + 64/9 (index)
- * + 192/capacity (header); with a 56-byte struct sw_conn, 104 + 7.1 = 111.1.
+ * + 384/capacity (header); with a 56-byte struct sw_conn, 104 + 7.1 = 111.1.
  */
 
 #include <errno.h>
@@ -71,6 +82,40 @@
 #include <rte_prefetch.h>
 
 #include "flowtab_internal.h"
+
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
+
+/* Keyed hash of t: AES (the table's kind is FT_HASH_AES, the caller has the "aes" target) or SipHash. */
+static __rte_always_inline uint64_t
+tuple_hash_as(const struct sw_flowtab *ft, const struct sw_tuple *t, bool aes)
+{
+#if FT_HAVE_AES
+	if (aes)
+		return tuple_hash_aes(ft, t);
+#else
+	RTE_SET_USED(aes);
+#endif
+	return tuple_hash_siphash(ft, t);
+}
+
+static inline bool
+hash_is_aes(const struct sw_flowtab *ft)
+{
+	return FT_HAVE_AES && ft->hash_kind == FT_HASH_AES;
+}
+
+/* The table's keyed hash of t, out of the hot loops (one predictable branch). */
+static inline uint64_t
+tuple_hash(const struct sw_flowtab *ft, const struct sw_tuple *t)
+{
+#if FT_HAVE_AES
+	if (likely(hash_is_aes(ft)))
+		return ft_hash_aes(ft, t);
+#endif
+	return tuple_hash_siphash(ft, t);
+}
 
 /* Single-writer counter updates: a relaxed store is enough, readers use relaxed loads. */
 static inline void
@@ -93,10 +138,19 @@ key_eq(const struct sw_tuple *a, const struct sw_tuple *b)
 {
 	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
 
-	static_assert(sizeof(*a) == 40, "compared as five words");
+	static_assert(sizeof(*a) == 40, "compared as 16 + 16 + 8 bytes");
+#ifdef __SSE4_1__
+	__m128i d = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)x),
+					 _mm_loadu_si128((const __m128i *)(const void *)y)),
+		_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(x + 16)),
+			_mm_loadu_si128((const __m128i *)(const void *)(y + 16))));
+
+	return _mm_testz_si128(d, d) && load64(x + 32) == load64(y + 32);
+#else
 	return ((load64(x) ^ load64(y)) | (load64(x + 8) ^ load64(y + 8)) |
 		       (load64(x + 16) ^ load64(y + 16)) | (load64(x + 24) ^ load64(y + 24)) |
 		       (load64(x + 32) ^ load64(y + 32))) == 0;
+#endif
 }
 
 /* The entry and its key may straddle lines: prefetch all of it, the caller reads conn next. */
@@ -118,20 +172,29 @@ sw_flowtab_memsize(uint32_t capacity)
 }
 
 int
-sw_flowtab_init(void *mem, uint32_t capacity, const uint8_t hash_key[16])
+ft_init_hash(void *mem, uint32_t capacity, const uint8_t hash_key[16], enum ft_hash_kind kind)
 {
 	struct sw_flowtab *ft = mem;
 
 	if (mem == NULL || hash_key == NULL || ((uintptr_t)mem & (RTE_CACHE_LINE_SIZE - 1)) != 0 ||
-		capacity == 0 || capacity > SW_FLOWTAB_CAPACITY_MAX)
+		capacity == 0 || capacity > SW_FLOWTAB_CAPACITY_MAX || kind > FT_HASH_AUTO)
 		return -EINVAL;
 	static_assert((uint64_t)SW_FLOWTAB_CAPACITY_MAX * FT_BUCKET_SLOTS / FT_SLOTS_USED_MAX <
 			UINT32_MAX,
 		"slot numbers fit 32 bits");
+	if (kind == FT_HASH_AUTO)
+		kind = ft_cpu_has_aes() ? FT_HASH_AES : FT_HASH_SIPHASH;
+	if (kind == FT_HASH_AES && !ft_cpu_has_aes())
+		return -ENOTSUP;
 
 	memset(ft, 0, sizeof(*ft));
 	ft->k0 = load_le64(hash_key);
 	ft->k1 = load_le64(hash_key + 8);
+	ft->hash_kind = (uint8_t)kind;
+#if FT_HAVE_AES
+	if (kind == FT_HASH_AES)
+		ft_aes_expand(ft, hash_key);
+#endif
 	ft->capacity = capacity;
 	ft->n_buckets = n_buckets_for(capacity);
 	ft->buckets = (struct ft_bucket *)((uint8_t *)mem + header_bytes());
@@ -139,6 +202,12 @@ sw_flowtab_init(void *mem, uint32_t capacity, const uint8_t hash_key[16])
 	ft->free_head = FT_ENTRY_NIL;
 	memset(ft->buckets, 0, (size_t)ft->n_buckets * sizeof(struct ft_bucket));
 	return 0;
+}
+
+int
+sw_flowtab_init(void *mem, uint32_t capacity, const uint8_t hash_key[16])
+{
+	return ft_init_hash(mem, capacity, hash_key, FT_HASH_AUTO);
 }
 
 uint64_t
@@ -204,50 +273,105 @@ sw_flowtab_lookup(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t ha
 	return f;
 }
 
+/*
+ * One group of g <= FT_BULK_GROUP keys, in three passes so that the memory
+ * accesses of one key overlap the work on the others: hash and prefetch both
+ * bucket lines; match signatures, settle the misses (no signature match, no
+ * overflow chain: the common case under a flood) and prefetch the candidate
+ * entry of the others; compare the keys of those. hashes may be NULL.
+ */
+static __rte_always_inline unsigned
+lookup_group(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned g,
+	struct sw_flow *out[], uint64_t hashes[], bool aes)
+{
+	struct ft_bucket *const buckets = ft->buckets;
+	struct sw_flow *const flows = ft->flows;
+	const struct ft_bucket *bk1[FT_BULK_GROUP], *bk2[FT_BULK_GROUP];
+	uint16_t sig[FT_BULK_GROUP];
+	unsigned match1[FT_BULK_GROUP], match2[FT_BULK_GROUP];
+	uint8_t pend[FT_BULK_GROUP];
+	unsigned hits = 0, np = 0;
+
+	for (unsigned i = 0; i < g; i++) {
+		uint64_t h = tuple_hash_as(ft, keys[i], aes);
+		struct ft_pos p = hash_pos(ft, h);
+
+		if (hashes != NULL)
+			hashes[i] = h;
+		bk1[i] = &buckets[p.b1];
+		bk2[i] = &buckets[p.b2];
+		sig[i] = p.sig;
+		rte_prefetch0(bk1[i]);
+		rte_prefetch0(bk2[i]);
+	}
+	for (unsigned i = 0; i < g; i++) {
+		unsigned m1 = sig_match(bk1[i], sig[i]), m2 = sig_match(bk2[i], sig[i]);
+
+		if ((m1 | m2) == 0 && likely(bk1[i]->ovfl == 0)) {
+			out[i] = NULL;
+			continue;
+		}
+		match1[i] = m1;
+		match2[i] = m2;
+		pend[np++] = (uint8_t)i;
+		if (m1 != 0)
+			prefetch_flow(&flows[bk1[i]->idx[__builtin_ctz(m1)]]);
+		else if (m2 != 0)
+			prefetch_flow(&flows[bk2[i]->idx[__builtin_ctz(m2)]]);
+	}
+	for (unsigned j = 0; j < np; j++) {
+		unsigned i = pend[j];
+		struct sw_flow *f = bucket_find(ft, bk1[i], match1[i], keys[i]);
+
+		if (f == NULL)
+			f = bucket_find(ft, bk2[i], match2[i], keys[i]);
+		if (f == NULL && unlikely(bk1[i]->ovfl != 0))
+			f = probe_from(
+				ft, keys[i], next_bucket(ft, (uint32_t)(bk1[i] - buckets)), sig[i]);
+		out[i] = f;
+		hits += f != NULL;
+	}
+	return hits;
+}
+
+/* Groups of FT_BULK_GROUP keys; hashes may be NULL. */
+static __rte_always_inline unsigned
+lookup_bulk(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned n,
+	struct sw_flow *out[], uint64_t hashes[], bool aes)
+{
+	unsigned hits = 0;
+
+	for (unsigned base = 0; base < n; base += FT_BULK_GROUP)
+		hits += lookup_group(ft, keys + base, RTE_MIN(n - base, (unsigned)FT_BULK_GROUP),
+			out + base, hashes != NULL ? hashes + base : NULL, aes);
+	return hits;
+}
+
+#if FT_HAVE_AES
+static FT_AES_TARGET __attribute__((noinline)) unsigned
+lookup_bulk_aes(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned n,
+	struct sw_flow *out[], uint64_t hashes[])
+{
+	return lookup_bulk(ft, keys, n, out, hashes, true);
+}
+#endif
+
+unsigned
+sw_flowtab_lookup_bulk_hashed(struct sw_flowtab *ft, const struct sw_tuple *const keys[],
+	unsigned n, struct sw_flow *out[], uint64_t hashes[])
+{
+#if FT_HAVE_AES
+	if (likely(hash_is_aes(ft)))
+		return lookup_bulk_aes(ft, keys, n, out, hashes);
+#endif
+	return lookup_bulk(ft, keys, n, out, hashes, false);
+}
+
 unsigned
 sw_flowtab_lookup_bulk(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned n,
 	struct sw_flow *out[])
 {
-	struct ft_pos pos[FT_BULK_GROUP];
-	unsigned match1[FT_BULK_GROUP], match2[FT_BULK_GROUP];
-	unsigned hits = 0;
-
-	for (unsigned base = 0; base < n; base += FT_BULK_GROUP) {
-		unsigned g = RTE_MIN(n - base, (unsigned)FT_BULK_GROUP);
-
-		/* Stage 1: hash; the bucket loads overlap the following hashes. */
-		for (unsigned i = 0; i < g; i++) {
-			pos[i] = hash_pos(ft, tuple_hash(ft, keys[base + i]));
-			rte_prefetch0(&ft->buckets[pos[i].b1]);
-			rte_prefetch0(&ft->buckets[pos[i].b2]);
-		}
-		/* Stage 2: signatures; prefetch the first candidate entry. */
-		for (unsigned i = 0; i < g; i++) {
-			const struct ft_bucket *bk1 = &ft->buckets[pos[i].b1];
-			const struct ft_bucket *bk2 = &ft->buckets[pos[i].b2];
-
-			match1[i] = sig_match(bk1, pos[i].sig);
-			match2[i] = sig_match(bk2, pos[i].sig);
-			if (match1[i] != 0)
-				prefetch_flow(&ft->flows[bk1->idx[__builtin_ctz(match1[i])]]);
-			else if (match2[i] != 0)
-				prefetch_flow(&ft->flows[bk2->idx[__builtin_ctz(match2[i])]]);
-		}
-		/* Stage 3: compare keys; an overflowed b1 continues along its chain. */
-		for (unsigned i = 0; i < g; i++) {
-			const struct ft_bucket *bk1 = &ft->buckets[pos[i].b1];
-			const struct sw_tuple *key = keys[base + i];
-			struct sw_flow *f = bucket_find(ft, bk1, match1[i], key);
-
-			if (f == NULL)
-				f = bucket_find(ft, &ft->buckets[pos[i].b2], match2[i], key);
-			if (f == NULL && unlikely(bk1->ovfl != 0))
-				f = probe_from(ft, key, next_bucket(ft, pos[i].b1), pos[i].sig);
-			out[base + i] = f;
-			hits += f != NULL;
-		}
-	}
-	return hits;
+	return sw_flowtab_lookup_bulk_hashed(ft, keys, n, out, NULL);
 }
 
 /* Eviction class of a state: lower goes first, -1 never (RFC 9293 section 3.3.2 names). */
@@ -434,12 +558,41 @@ cuckoo_make_room(struct sw_flowtab *ft, const struct ft_pos *p, unsigned *slot)
 }
 
 /*
- * Index entry idx: in the emptier of its two buckets; when both are full,
- * after cuckoo moves; failing those, in the first free slot after b1 (the
- * overflow chain), counting the pass in each bucket on the way. n_used <
- * capacity < slots, so a free slot exists within n_buckets steps.
+ * Both buckets of p are full: cuckoo moves; failing those, the first free
+ * slot after b1 (the overflow chain), counting the pass in each bucket on
+ * the way. n_used < capacity < slots, so a free slot exists within n_buckets
+ * steps. Returns the bucket, *slot set (NULL only on a broken invariant).
  */
-static void
+static __attribute__((noinline)) struct ft_bucket *
+slot_place_full(struct sw_flowtab *ft, const struct ft_pos *p, unsigned *slot)
+{
+	struct ft_bucket *bk = cuckoo_make_room(ft, p, slot);
+	uint32_t b = p->b1;
+	unsigned m = 0;
+
+	if (likely(bk != NULL))
+		return bk;
+	for (uint32_t n = ft->n_buckets; n > 0 && m == 0; n--) {
+		bk = &ft->buckets[b];
+		if (bk->ovfl != FT_OVFL_SATURATED)
+			bk->ovfl++;
+		b = next_bucket(ft, b);
+		m = sig_match(&ft->buckets[b], FT_SIG_EMPTY);
+	}
+	RTE_ASSERT(m != 0);
+	if (unlikely(m == 0))
+		return NULL;
+	bk = &ft->buckets[b];
+	*slot = (unsigned)__builtin_ctz(m);
+	bk->chained |= (uint16_t)(1u << *slot);
+	return bk;
+}
+
+/*
+ * Index entry idx: in the emptier of its two buckets, else as
+ * slot_place_full() finds room.
+ */
+static __rte_always_inline void
 slot_place(struct sw_flowtab *ft, uint64_t hash, uint32_t idx)
 {
 	struct ft_pos p = hash_pos(ft, hash);
@@ -448,31 +601,15 @@ slot_place(struct sw_flowtab *ft, uint64_t hash, uint32_t idx)
 	struct ft_bucket *bk;
 	unsigned slot;
 
-	if ((m1 | m2) != 0) {
+	if (likely((m1 | m2) != 0)) {
 		bool first = __builtin_popcount(m1) >= __builtin_popcount(m2);
 
 		bk = first ? bk1 : bk2;
 		slot = (unsigned)__builtin_ctz(first ? m1 : m2);
 	} else {
-		bk = cuckoo_make_room(ft, &p, &slot);
-	}
-	if (unlikely(bk == NULL)) {
-		uint32_t b = p.b1;
-		unsigned m = 0;
-
-		for (uint32_t n = ft->n_buckets; n > 0 && m == 0; n--) {
-			bk = &ft->buckets[b];
-			if (bk->ovfl != FT_OVFL_SATURATED)
-				bk->ovfl++;
-			b = next_bucket(ft, b);
-			m = sig_match(&ft->buckets[b], FT_SIG_EMPTY);
-		}
-		RTE_ASSERT(m != 0);
-		if (unlikely(m == 0))
+		bk = slot_place_full(ft, &p, &slot);
+		if (unlikely(bk == NULL))
 			return;
-		bk = &ft->buckets[b];
-		slot = (unsigned)__builtin_ctz(m);
-		bk->chained |= (uint16_t)(1u << slot);
 	}
 	bk->idx[slot] = idx;
 	bk->sig[slot] = p.sig;
@@ -484,46 +621,59 @@ sw_flowtab_del(struct sw_flowtab *ft, struct sw_flow *f)
 	flow_remove(ft, f);
 }
 
-struct sw_flow *
-sw_flowtab_add(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, bool *evicted)
+/* Take a free entry (recycled, else the next never-used one), key copied, rest zero, and index it. */
+static __rte_always_inline struct sw_flow *
+add_entry(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash)
 {
+	uint32_t idx = ft->free_head, hwm = ft->hwm;
 	struct sw_flow *f;
-	uint32_t idx;
 
-	if (evicted != NULL)
-		*evicted = false;
-	if (ft->n_used >= ft->capacity) {
-		f = evict_pick(ft, hash);
-		if (f == NULL)
-			return NULL;
-		/* The owner releases what the victim holds (e.g. a kept packet) first. */
-		if (ft->evict_cb != NULL)
-			ft->evict_cb(f, ft->evict_arg);
-		flow_remove(ft, f);
-		__atomic_store_n(&ft->evictions, ft->evictions + 1, __ATOMIC_RELAXED);
-		if (evicted != NULL)
-			*evicted = true;
-	}
-
-	/* Entry: recycled, else the next never-used one (published once initialised). */
-	if (ft->free_head != FT_ENTRY_NIL) {
-		idx = ft->free_head;
+	static_assert(offsetof(struct sw_flow, key) == 0, "key first, the rest zeroed after it");
+	if (idx != FT_ENTRY_NIL) {
 		f = &ft->flows[idx];
 		ft->free_head = f->expire_ms;
 	} else {
-		idx = ft->hwm;
+		idx = hwm;
 		RTE_ASSERT(idx < ft->capacity);
 		f = &ft->flows[idx];
 	}
-	memset(f, 0, sizeof(*f));
 	f->key = *key;
-	if (idx == ft->hwm)
+	memset((uint8_t *)f + sizeof(f->key), 0, sizeof(*f) - sizeof(f->key));
+	if (idx == hwm) /* published once initialised */
 		__atomic_store_n(&ft->hwm, idx + 1, __ATOMIC_RELEASE);
 
 	slot_place(ft, hash, idx);
 	cnt32_add(&ft->n_state[SW_CONN_FREE], 1);
 	cnt32_add(&ft->n_used, 1);
 	return f;
+}
+
+/* sw_flowtab_add() on a full table: evict a victim first (out of line: the rare case). */
+static __attribute__((noinline)) struct sw_flow *
+add_evicting(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, bool *evicted)
+{
+	struct sw_flow *f = evict_pick(ft, hash);
+
+	if (f == NULL)
+		return NULL;
+	/* The owner releases what the victim holds (e.g. a kept packet) first. */
+	if (ft->evict_cb != NULL)
+		ft->evict_cb(f, ft->evict_arg);
+	flow_remove(ft, f);
+	__atomic_store_n(&ft->evictions, ft->evictions + 1, __ATOMIC_RELAXED);
+	if (evicted != NULL)
+		*evicted = true;
+	return add_entry(ft, key, hash);
+}
+
+struct sw_flow *
+sw_flowtab_add(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, bool *evicted)
+{
+	if (evicted != NULL)
+		*evicted = false;
+	if (unlikely(ft->n_used >= ft->capacity))
+		return add_evicting(ft, key, hash, evicted);
+	return add_entry(ft, key, hash);
 }
 
 void

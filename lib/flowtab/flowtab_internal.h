@@ -36,8 +36,23 @@ static_assert(sizeof(struct ft_bucket) == FT_BUCKET_BYTES, "a bucket is one 64-b
 static_assert(RTE_CACHE_LINE_SIZE % FT_BUCKET_BYTES == 0, "buckets must not straddle lines");
 static_assert(sizeof(struct sw_flow) % sizeof(uint32_t) == 0, "dump copies 32-bit words");
 
+/* Keyed hash of a table, chosen at init (see "Hash" in flowtab.c). */
+enum ft_hash_kind {
+	FT_HASH_SIPHASH = 0, /* SipHash-1-3: any CPU */
+	FT_HASH_AES, /* AES-128 (CBC-MAC for IPv6) with AES-NI: x86-64 CPUs that have it */
+	FT_HASH_AUTO, /* init only: AES when the CPU has it, else SipHash */
+};
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FT_HAVE_AES 1 /* compiled in; used when the CPU has AES-NI */
+#else
+#define FT_HAVE_AES 0
+#endif
+
+#define FT_AES_ROUNDS 10 /* AES-128 */
+
 /*
- * Table header, at the start of the caller's memory. Line 0 is read-only
+ * Table header, at the start of the caller's memory. Lines 0..3 are read-only
  * after init and read on every operation; what the owner writes starts on the
  * next line, so it and the control thread reading counters share no line with
  * the hot read-only part.
@@ -50,6 +65,9 @@ struct sw_flowtab {
 	struct sw_flow *flows; /* capacity entries right after the buckets */
 	uint32_t n_buckets; /* ceil(capacity / FT_SLOTS_USED_MAX) rounded up to even, or 1 */
 	uint32_t capacity; /* entries in flows[] */
+	uint8_t hash_kind; /* enum ft_hash_kind: FT_HASH_SIPHASH or FT_HASH_AES */
+	/* AES-128 round keys expanded from hash_key (FT_HASH_AES only). */
+	uint64_t aes_rk[FT_AES_ROUNDS + 1][2] __rte_aligned(16);
 
 	/* Owner state. */
 	uint32_t hwm __rte_cache_aligned; /* dp: rw, cp: ro (acquire): flows[0, hwm) initialised */
@@ -132,26 +150,99 @@ siphash13(uint64_t k0, uint64_t k1, const uint64_t *m, unsigned nw, uint64_t las
 }
 
 /*
- * Message hashed per family:
- *   IPv4: src[0..3] dst[0..3] sport dport (12 bytes; the rest of the tuple is zero by contract)
+ * SipHash-1-3 message per family:
+ *   IPv4: src[0..3] dst[0..3] sport dport pad[0..2] (15 bytes: addresses, ports, VLAN ids;
+ *         the other address bytes are zero by contract and family is 4)
  *   else: the whole 40-byte struct sw_tuple
  */
 static inline uint64_t
-tuple_hash(const struct sw_flowtab *ft, const struct sw_tuple *t)
+tuple_hash_siphash(const struct sw_flowtab *ft, const struct sw_tuple *t)
 {
 	uint64_t m[5];
 
-	if (likely(t->family == 4)) {
-		m[0] = (uint64_t)load_le32(t->src) | (uint64_t)load_le32(t->dst) << 32;
-		return siphash13(
-			ft->k0, ft->k1, m, 1, (12ULL << 56) | (uint64_t)load_le32(&t->sport));
-	}
 	static_assert(offsetof(struct sw_tuple, dport) == offsetof(struct sw_tuple, sport) + 2,
 		"ports are adjacent");
+	static_assert(
+		offsetof(struct sw_tuple, family) == 36 && offsetof(struct sw_tuple, pad) == 37,
+		"family and VLAN ids are the tuple's last word");
+	if (likely(t->family == 4)) {
+		m[0] = (uint64_t)load_le32(t->src) | (uint64_t)load_le32(t->dst) << 32;
+		return siphash13(ft->k0, ft->k1, m, 1,
+			(15ULL << 56) | (uint64_t)(load_le32(&t->family) >> 8) << 32 |
+				(uint64_t)load_le32(&t->sport));
+	}
 	for (unsigned i = 0; i < 5; i++)
 		m[i] = load_le64((const uint8_t *)t + 8 * i);
 	return siphash13(ft->k0, ft->k1, m, 5, 40ULL << 56);
 }
+
+/* Internal, for tests: init with a given hash; -ENOTSUP when AES is asked for but absent. */
+int ft_init_hash(void *mem, uint32_t capacity, const uint8_t hash_key[16], enum ft_hash_kind kind);
+
+/* Whether the CPU has AES-NI (always false where FT_HAVE_AES is 0); flowtab_aes.c. */
+bool ft_cpu_has_aes(void);
+
+/* Internal, for tests: out = AES-128 encryption of in under ft's key (FT_HASH_AES tables). */
+void ft_aes_block(const struct sw_flowtab *ft, const uint8_t in[16], uint8_t out[16]);
+
+#if FT_HAVE_AES
+#include <wmmintrin.h>
+
+/*
+ * AES-NI code is compiled for the "aes" target whatever the build's -march
+ * and run only on tables whose init found AES-NI on the CPU. The hot
+ * functions are instantiated twice from one always-inline body (lookup_group
+ * with aes = true inside an "aes" target function, and aes = false), so the
+ * AES rounds inline into the bulk lookup.
+ */
+#define FT_AES_TARGET __attribute__((target("aes")))
+
+/* Expand hash_key into ft->aes_rk (AES-128 key schedule, FIPS-197 section 5.2). */
+void ft_aes_expand(struct sw_flowtab *ft, const uint8_t key[16]);
+
+/* AES hash of any tuple, out of line (see "Hash" in flowtab.c); FT_HASH_AES tables only. */
+uint64_t ft_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t);
+
+/* AES hash of a non-IPv4 tuple: CBC-MAC over three blocks (33 rounds, out of line). */
+uint64_t ft_hash_aes_v6(const struct sw_flowtab *ft, const struct sw_tuple *t);
+
+/* AES-128 encryption of one block under the table's round keys. */
+static inline FT_AES_TARGET __m128i
+ft_aes_enc(const struct sw_flowtab *ft, __m128i x)
+{
+	const __m128i *rk = (const __m128i *)(const void *)ft->aes_rk;
+
+	x = _mm_xor_si128(x, _mm_load_si128(&rk[0]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[1]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[2]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[3]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[4]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[5]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[6]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[7]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[8]));
+	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[9]));
+	return _mm_aesenclast_si128(x, _mm_load_si128(&rk[10]));
+}
+
+/*
+ * The AES hash of a tuple: an IPv4 tuple's src[0..3] dst[0..3] and last
+ * word (sport dport family pad[0..2]) as one block, encrypted; other
+ * families out of line. The low 64 bits of the result.
+ */
+static inline FT_AES_TARGET uint64_t
+tuple_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t)
+{
+	__m128i tail, addr;
+
+	if (unlikely(t->family != 4))
+		return ft_hash_aes_v6(ft, t);
+	tail = _mm_loadl_epi64((const __m128i *)(const void *)&t->sport);
+	addr = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)load_le32(t->src)),
+		_mm_cvtsi32_si128((int)load_le32(t->dst)));
+	return (uint64_t)_mm_cvtsi128_si64(ft_aes_enc(ft, _mm_unpacklo_epi64(addr, tail)));
+}
+#endif
 
 static inline uint16_t
 hash_sig(uint64_t hash)

@@ -225,7 +225,7 @@ bench(uint32_t capacity, unsigned fill_pct, unsigned v6_pct)
 	t.tsc = now_tsc() - t.tsc;
 	t.ns = now_ns() - t.ns;
 	sink = (uintptr_t)acc;
-	report("hash (SipHash-1-3)", t, live);
+	report("hash (AES-NI, else SipHash-1-3)", t, live);
 
 	/* Lookups, keys in an order unrelated to insertion. */
 	for (uint64_t i = live - 1; i > 0; i--) {

@@ -37,6 +37,9 @@ rng_below(uint32_t n)
 	return (uint32_t)(((rng() >> 32) * n) >> 32);
 }
 
+/* Hash of the tables ft_new() makes: FT_HASH_AUTO (sw_flowtab_init), or forced by a test. */
+static enum ft_hash_kind cur_kind = FT_HASH_AUTO;
+
 /* Table in fresh memory filled with garbage: init must not rely on zeroed memory. */
 static struct sw_flowtab *
 ft_new(uint32_t capacity)
@@ -49,8 +52,25 @@ ft_new(uint32_t capacity)
 	mem = aligned_alloc(64, sz);
 	assert_non_null(mem);
 	memset(mem, 0xa5, sz);
-	assert_int_equal(sw_flowtab_init(mem, capacity, test_key), 0);
+	if (cur_kind == FT_HASH_AUTO)
+		assert_int_equal(sw_flowtab_init(mem, capacity, test_key), 0);
+	else
+		assert_int_equal(ft_init_hash(mem, capacity, test_key, cur_kind), 0);
 	return mem;
+}
+
+/* Whether this CPU runs the AES hash (tests of it are skipped otherwise). */
+static bool
+have_aes(void)
+{
+	void *mem = aligned_alloc(64, sw_flowtab_memsize(1));
+	int ret;
+
+	assert_non_null(mem);
+	ret = ft_init_hash(mem, 1, test_key, FT_HASH_AES);
+	free(mem);
+	assert_true(ret == 0 || ret == -ENOTSUP);
+	return ret == 0;
 }
 
 /* 198.18.x.y:port -> 198.19.0.1:80, distinct for every i < 2^32. */
@@ -97,11 +117,67 @@ key_v6(uint32_t i)
 	return t;
 }
 
-/* Even ids are IPv4, odd ones IPv6. */
+/* VLAN ids into t->pad (outer << 12 | inner, big-endian over 3 bytes, as sw_tuple_set_vlan()). */
+static void
+set_vlan(struct sw_tuple *t, uint32_t ids)
+{
+	t->pad[0] = (uint8_t)(ids >> 16);
+	t->pad[1] = (uint8_t)(ids >> 8);
+	t->pad[2] = (uint8_t)ids;
+}
+
+/*
+ * id % 4: 0 IPv4, 1 IPv6, 2 the 4-tuple of 0 in VLANs 10/11 (QinQ), 3 that 4-tuple in one
+ * VLAN (1..4095): equal addresses and ports in different VLANs are different flows.
+ */
 static struct sw_tuple
 key_of(uint32_t id)
 {
-	return (id & 1) ? key_v6(id >> 1) : key_v4(id >> 1);
+	uint32_t i = id >> 2;
+	struct sw_tuple t;
+
+	switch (id & 3) {
+	case 1:
+		return key_v6(i);
+	case 2:
+		t = key_v4(i);
+		set_vlan(&t, 10u << 12 | 11u);
+		return t;
+	case 3:
+		t = key_v4(i);
+		set_vlan(&t, 1 + i % 4095);
+		return t;
+	default:
+		return key_v4(i);
+	}
+}
+
+/* A random tuple: IPv4 or IPv6, random addresses, ports and VLAN ids (zero a quarter of the time). */
+static struct sw_tuple
+key_random(void)
+{
+	struct sw_tuple t;
+	uint64_t r = rng();
+
+	memset(&t, 0, sizeof(t));
+	if (r & 1) {
+		t.family = 6;
+		for (unsigned j = 0; j < 16; j++) {
+			t.src[j] = (uint8_t)rng();
+			t.dst[j] = (uint8_t)rng();
+		}
+	} else {
+		t.family = 4;
+		for (unsigned j = 0; j < 4; j++) {
+			t.src[j] = (uint8_t)rng();
+			t.dst[j] = (uint8_t)rng();
+		}
+	}
+	t.sport = (rte_be16_t)(r >> 8);
+	t.dport = (rte_be16_t)(r >> 24);
+	if ((r >> 40) & 3)
+		set_vlan(&t, (uint32_t)(r >> 42) & 0xffffff);
+	return t;
 }
 
 /* A random non-FREE state, 40% ESTABLISHED. */
@@ -317,11 +393,12 @@ static void
 test_hash_is_siphash13(void **state)
 {
 	uint8_t k[16], m[15];
-	struct sw_flowtab *ft = ft_new(16);
-	struct sw_flowtab *ft2;
+	struct sw_flowtab *ft, *ft2;
 	uint8_t other_key[16];
 
 	(void)state;
+	cur_kind = FT_HASH_SIPHASH;
+	ft = ft_new(16);
 	/* The reference itself, against the SipHash paper's SipHash-2-4 vector (appendix A). */
 	for (int i = 0; i < 16; i++)
 		k[i] = (uint8_t)i;
@@ -329,28 +406,130 @@ test_hash_is_siphash13(void **state)
 		m[i] = (uint8_t)i;
 	assert_true(ref_siphash(k, m, sizeof(m), 2, 4) == 0xa129ca6149be45e5ULL);
 
-	for (uint32_t i = 0; i < 1000; i++) {
-		struct sw_tuple t4 = key_v4(i * 7919), t6 = key_v6(i * 104729);
-		uint8_t msg4[12];
+	for (uint32_t i = 0; i < 4000; i++) {
+		struct sw_tuple t = i < 1000 ? key_of(i * 7919) : key_random();
+		uint8_t msg4[15];
 
-		memcpy(msg4, t4.src, 4);
-		memcpy(msg4 + 4, t4.dst, 4);
-		memcpy(msg4 + 8, &t4.sport, 2);
-		memcpy(msg4 + 10, &t4.dport, 2);
-		assert_true(sw_flowtab_hash(ft, &t4) == ref_siphash(test_key, msg4, 12, 1, 3));
-		assert_true(sw_flowtab_hash(ft, &t6) ==
-			ref_siphash(test_key, (const uint8_t *)&t6, sizeof(t6), 1, 3));
+		if (t.family != 4) {
+			assert_true(sw_flowtab_hash(ft, &t) ==
+				ref_siphash(test_key, (const uint8_t *)&t, sizeof(t), 1, 3));
+			continue;
+		}
+		/* IPv4: addresses, ports, VLAN ids. */
+		memcpy(msg4, t.src, 4);
+		memcpy(msg4 + 4, t.dst, 4);
+		memcpy(msg4 + 8, &t.sport, 2);
+		memcpy(msg4 + 10, &t.dport, 2);
+		memcpy(msg4 + 12, t.pad, 3);
+		assert_true(sw_flowtab_hash(ft, &t) == ref_siphash(test_key, msg4, 15, 1, 3));
 	}
 
 	/* Another key, another hash. */
 	memcpy(other_key, test_key, sizeof(other_key));
 	other_key[15] ^= 1;
 	ft2 = ft_new(16);
-	assert_int_equal(sw_flowtab_init(ft2, 16, other_key), 0);
+	assert_int_equal(ft_init_hash(ft2, 16, other_key, FT_HASH_SIPHASH), 0);
 	struct sw_tuple t = key_v4(1);
 	assert_true(sw_flowtab_hash(ft, &t) != sw_flowtab_hash(ft2, &t));
+	cur_kind = FT_HASH_AUTO;
 	free(ft);
 	free(ft2);
+}
+
+/* Low 64 bits (little endian) of a block. */
+static uint64_t
+block_lo64(const uint8_t b[16])
+{
+	uint64_t x = 0;
+
+	for (int j = 7; j >= 0; j--)
+		x = x << 8 | b[j];
+	return x;
+}
+
+/*
+ * The AES hash: AES-128 itself against FIPS-197 appendix C.1, then every hash against its
+ * definition built from that block cipher (one block for IPv4, CBC-MAC over three for IPv6).
+ */
+static void
+test_hash_is_aes(void **state)
+{
+	static const uint8_t fips_key[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+	static const uint8_t fips_pt[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+		0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+	static const uint8_t fips_ct[16] = {0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8,
+		0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a};
+	struct sw_flowtab *ft, *ft2;
+	uint8_t out[16], other_key[16];
+	uint64_t same_tuple_vlan_differs = 0;
+
+	(void)state;
+	if (!have_aes()) {
+		print_message("no AES-NI on this CPU: AES hash not tested\n");
+		skip();
+	}
+	ft = ft_new(16);
+	assert_int_equal(ft_init_hash(ft, 16, fips_key, FT_HASH_AES), 0);
+	ft_aes_block(ft, fips_pt, out);
+	assert_memory_equal(out, fips_ct, 16);
+
+	assert_int_equal(ft_init_hash(ft, 16, test_key, FT_HASH_AES), 0);
+	for (uint32_t i = 0; i < 4000; i++) {
+		struct sw_tuple t = i < 1000 ? key_of(i * 7919) : key_random();
+		const uint8_t *tb = (const uint8_t *)&t;
+		uint8_t blk[16], x[16];
+
+		if (t.family == 4) {
+			memcpy(blk, t.src, 4);
+			memcpy(blk + 4, t.dst, 4);
+			memcpy(blk + 8, tb + 32, 8); /* sport dport family pad */
+			ft_aes_block(ft, blk, x);
+		} else {
+			memset(blk, 0, sizeof(blk));
+			memcpy(blk, tb + 32, 8);
+			ft_aes_block(ft, blk, x);
+			for (int j = 0; j < 16; j++)
+				blk[j] = x[j] ^ t.src[j];
+			ft_aes_block(ft, blk, x);
+			for (int j = 0; j < 16; j++)
+				blk[j] = x[j] ^ t.dst[j];
+			ft_aes_block(ft, blk, x);
+		}
+		assert_true(sw_flowtab_hash(ft, &t) == block_lo64(x));
+	}
+	/* The VLAN ids are hashed: the same 4-tuple in two VLANs hashes differently. */
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct sw_tuple a = key_of(4 * i), b = key_of(4 * i + 2), c = key_of(4 * i + 3);
+
+		same_tuple_vlan_differs += sw_flowtab_hash(ft, &a) != sw_flowtab_hash(ft, &b) &&
+			sw_flowtab_hash(ft, &a) != sw_flowtab_hash(ft, &c);
+	}
+	assert_int_equal(same_tuple_vlan_differs, 1000);
+
+	/* Another key, another hash. */
+	memcpy(other_key, test_key, sizeof(other_key));
+	other_key[15] ^= 1;
+	ft2 = ft_new(16);
+	assert_int_equal(ft_init_hash(ft2, 16, other_key, FT_HASH_AES), 0);
+	struct sw_tuple t = key_v4(1), t6 = key_v6(1);
+	assert_true(sw_flowtab_hash(ft, &t) != sw_flowtab_hash(ft2, &t));
+	assert_true(sw_flowtab_hash(ft, &t6) != sw_flowtab_hash(ft2, &t6));
+	free(ft);
+	free(ft2);
+}
+
+/* sw_flowtab_init() picks AES exactly when the CPU has it; a bad kind is refused. */
+static void
+test_hash_auto(void **state)
+{
+	struct sw_flowtab *ft = ft_new(16);
+
+	(void)state;
+	assert_int_equal(ft->hash_kind, have_aes() ? FT_HASH_AES : FT_HASH_SIPHASH);
+	assert_int_equal(
+		ft_init_hash(ft, 16, test_key, (enum ft_hash_kind)(FT_HASH_AUTO + 1)), -EINVAL);
+	free(ft);
 }
 
 static void
@@ -833,6 +1012,7 @@ test_bulk_equals_single(void **state)
 	const uint32_t cap = 10000;
 	struct sw_flowtab *ft = ft_new(cap);
 	static const unsigned sizes[] = {0, 1, 31, 32, 33, 100, 257};
+	static struct sw_tuple rnd[3000];
 
 	(void)state;
 	for (uint32_t id = 0; id < 7000; id++) {
@@ -840,24 +1020,40 @@ test_bulk_equals_single(void **state)
 
 		assert_non_null(ft_insert(ft, &k, SW_CONN_ESTABLISHED, 0, NULL));
 	}
-	for (unsigned s = 0; s < RTE_DIM(sizes); s++) {
-		unsigned n = sizes[s], hits = 0;
+	/* Random tuples too (every family, random VLAN ids), half of them inserted. */
+	for (unsigned i = 0; i < RTE_DIM(rnd); i++) {
+		rnd[i] = key_random();
+		if (i % 2 == 0 && ft_find(ft, &rnd[i]) == NULL)
+			assert_non_null(ft_insert(ft, &rnd[i], SW_CONN_ESTABLISHED, 0, NULL));
+	}
+	for (unsigned s = 0; s < 2 * RTE_DIM(sizes); s++) {
+		unsigned n = sizes[s % RTE_DIM(sizes)], hits = 0;
 		struct sw_tuple tup[257];
 		const struct sw_tuple *keys[257];
-		struct sw_flow *out[257];
+		struct sw_flow *out[257], *out2[257];
+		uint64_t hashes[257];
 
 		for (unsigned i = 0; i < n; i++) {
-			tup[i] = key_of(rng_below(3 * 7000 + 300)); /* ~1/3 hits */
+			if (s < RTE_DIM(sizes))
+				tup[i] = key_of(rng_below(3 * 7000 + 300)); /* ~1/3 hits */
+			else
+				tup[i] = rnd[rng_below(RTE_DIM(rnd))]; /* ~1/2 hits */
 			keys[i] = &tup[i];
 			out[i] = (struct sw_flow *)(uintptr_t)1;
+			out2[i] = (struct sw_flow *)(uintptr_t)1;
+			hashes[i] = 0;
 		}
 		unsigned got = sw_flowtab_lookup_bulk(ft, keys, n, out);
+		unsigned got2 = sw_flowtab_lookup_bulk_hashed(ft, keys, n, out2, hashes);
 
 		for (unsigned i = 0; i < n; i++) {
 			assert_ptr_equal(out[i], ft_find(ft, &tup[i]));
+			assert_ptr_equal(out2[i], out[i]);
+			assert_true(hashes[i] == sw_flowtab_hash(ft, &tup[i]));
 			hits += out[i] != NULL;
 		}
 		assert_int_equal(got, hits);
+		assert_int_equal(got2, hits);
 	}
 	free(ft);
 }
@@ -1182,12 +1378,47 @@ test_model_random(void **state)
 	free(ft);
 }
 
+/* Run test under the SipHash table hash (the default is AES where the CPU has it). */
+static void
+with_siphash(void (*test)(void **), void **state)
+{
+	cur_kind = FT_HASH_SIPHASH;
+	test(state);
+	cur_kind = FT_HASH_AUTO;
+}
+
+static void
+test_add_lookup_del_siphash(void **state)
+{
+	with_siphash(test_add_lookup_del_v4_v6, state);
+}
+
+static void
+test_cuckoo_move_and_chain_siphash(void **state)
+{
+	with_siphash(test_cuckoo_move_and_chain, state);
+}
+
+static void
+test_bulk_equals_single_siphash(void **state)
+{
+	with_siphash(test_bulk_equals_single, state);
+}
+
+static void
+test_model_random_siphash(void **state)
+{
+	with_siphash(test_model_random, state);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_args),
 		cmocka_unit_test(test_hash_is_siphash13),
+		cmocka_unit_test(test_hash_is_aes),
+		cmocka_unit_test(test_hash_auto),
 		cmocka_unit_test(test_add_lookup_del_v4_v6),
 		cmocka_unit_test(test_fill_delete_all_cycles),
 		cmocka_unit_test(test_evict_preference),
@@ -1202,6 +1433,10 @@ main(void)
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_model_random),
+		cmocka_unit_test(test_add_lookup_del_siphash),
+		cmocka_unit_test(test_cuckoo_move_and_chain_siphash),
+		cmocka_unit_test(test_bulk_equals_single_siphash),
+		cmocka_unit_test(test_model_random_siphash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
