@@ -23,6 +23,14 @@
  * plus services sharing a prefix on disjoint ports or VLANs, usually 1), then the precedence
  * in sw_rules.h. The cost does not depend on the number of prefixes.
  *
+ * Small configs (at most SMALL_MAX distinct prefixes in a family, as most deployments: a few
+ * service networks, no big lists) skip the LPM of that family: the prefixes sit in a short
+ * array sorted longest first, and the first one containing the address is its longest match,
+ * so it has the same class the LPM would return (two prefixes of one length that both contain
+ * an address are equal). A few masked compares cost less than building the lookup arrays and
+ * calling rte_fib (~25 instructions) or rte_lpm6, and save the LPM's 16+ MiB. When neither
+ * family needs an LPM, classification is one pass per packet with no intermediate arrays.
+ *
  * Services are numbered by their index in the snapshot inside the classifier (chains, set
  * bits); ids[] turns an index into the sw_config_service.id reported, which the runtime may
  * have reassigned (ids stay stable across reloads, positions do not).
@@ -42,6 +50,7 @@
 
 #define CLASS_MAX (1u << 21) /* rte_lpm6 next hops are 21 bits wide */
 #define BURST 32
+#define SMALL_MAX 8 /* distinct prefixes of a family kept in a linear table, not an LPM */
 #define TAG_SRC 0x80000000u /* tag: source list bit; otherwise a service index (dst) */
 #define LIST_ALLOW 0 /* set bits: global allow, global deny, then per service i: */
 #define LIST_DENY 1 /*   2 + 2i allow, 3 + 2i deny */
@@ -53,9 +62,27 @@ struct class_entry {
 	uint32_t set_off; /* first word in sets[]; the empty set is at 0 */
 };
 
+/* A family's prefixes when they are few, longest first: the first match is the longest. */
+struct small4 {
+	uint32_t n;
+	uint32_t net[SMALL_MAX]; /* host order, host bits zero */
+	uint32_t mask[SMALL_MAX];
+	uint32_t cls[SMALL_MAX];
+};
+
+struct small6 {
+	uint32_t n;
+	uint32_t cls[SMALL_MAX];
+	uint64_t net[SMALL_MAX]
+		    [2]; /* the address bytes as two words (any byte order: masked alike) */
+	uint64_t mask[SMALL_MAX][2];
+};
+
 struct sw_classifier {
-	struct rte_fib *fib4; /* NULL if the snapshot has no IPv4 prefix */
-	struct rte_lpm6 *lpm6; /* NULL if the snapshot has no IPv6 prefix */
+	struct rte_fib *fib4; /* NULL if the snapshot has no IPv4 prefix or they are in small4 */
+	struct rte_lpm6 *lpm6; /* NULL if the snapshot has no IPv6 prefix or they are in small6 */
+	struct small4 small4; /* IPv4 prefixes when fib4 is NULL (n = 0: none) */
+	struct small6 small6; /* IPv6 prefixes when lpm6 is NULL */
 	struct class_entry *classes; /* class 0: no chain, empty set (lookup miss) */
 	uint16_t *chains; /* service indexes (id - 1) */
 	uint64_t *sets; /* n_sets * set_words */
@@ -174,6 +201,7 @@ struct item {
 
 struct build {
 	const struct sw_config *c;
+	unsigned int flags; /* SW_CLASS_BUILD_* */
 	struct sw_classifier *cl;
 	struct item *items[2]; /* [0] IPv4, [1] IPv6 */
 	size_t n_items[2], cap_items[2];
@@ -350,6 +378,60 @@ node_set(struct build *b, const struct item *it, size_t n, int64_t parent)
 	return intern_get(&b->sets, b->scratch, words);
 }
 
+/* Put a family's n_nodes prefixes, with their classes, into its small table, longest first. */
+static void
+small_fill(struct build *b, int f, const struct item *it, const size_t *first, size_t n_nodes,
+	const uint32_t *node_cls)
+{
+	struct sw_classifier *cl = b->cl;
+	size_t k;
+
+	for (k = 0; k < n_nodes; k++) {
+		const struct item *p = &it[first[k]];
+		uint8_t mask[16] = {0};
+		unsigned int j, pos = 0;
+
+		for (j = 0; j < p->depth; j++)
+			mask[j / 8] |= (uint8_t)(0x80 >> (j % 8));
+		/* Insertion point: after every prefix at least as long. */
+		if (f == 0) {
+			struct small4 *t = &cl->small4;
+			uint32_t a, m;
+
+			while (pos < t->n && (uint32_t)__builtin_popcount(t->mask[pos]) >= p->depth)
+				pos++;
+			memmove(&t->net[pos + 1], &t->net[pos], (t->n - pos) * sizeof(t->net[0]));
+			memmove(&t->mask[pos + 1], &t->mask[pos],
+				(t->n - pos) * sizeof(t->mask[0]));
+			memmove(&t->cls[pos + 1], &t->cls[pos], (t->n - pos) * sizeof(t->cls[0]));
+			memcpy(&a, p->addr, 4);
+			memcpy(&m, mask, 4);
+			t->net[pos] = rte_be_to_cpu_32(a & m);
+			t->mask[pos] = rte_be_to_cpu_32(m);
+			t->cls[pos] = node_cls[k];
+			t->n++;
+		} else {
+			struct small6 *t = &cl->small6;
+			uint8_t net[16];
+
+			while (pos < t->n &&
+				(uint32_t)(__builtin_popcountll(t->mask[pos][0]) +
+					__builtin_popcountll(t->mask[pos][1])) >= p->depth)
+				pos++;
+			memmove(&t->net[pos + 1], &t->net[pos], (t->n - pos) * sizeof(t->net[0]));
+			memmove(&t->mask[pos + 1], &t->mask[pos],
+				(t->n - pos) * sizeof(t->mask[0]));
+			memmove(&t->cls[pos + 1], &t->cls[pos], (t->n - pos) * sizeof(t->cls[0]));
+			for (j = 0; j < 16; j++)
+				net[j] = p->addr[j] & mask[j];
+			memcpy(t->net[pos], net, 16);
+			memcpy(t->mask[pos], mask, 16);
+			t->cls[pos] = node_cls[k];
+			t->n++;
+		}
+	}
+}
+
 /* One family: group equal prefixes into nodes, give each a class, fill the LPM. */
 static int
 build_family(struct build *b, int f, int socket_id)
@@ -410,6 +492,11 @@ build_family(struct build *b, int f, int socket_id)
 		stack[sp++] = k;
 	}
 
+	if (n_nodes <= SMALL_MAX && !(b->flags & SW_CLASS_BUILD_LPM)) {
+		small_fill(b, f, it, first, n_nodes, node_cls);
+		ret = 0;
+		goto out;
+	}
 	for (k = 0; k < n_nodes; k++)
 		max_cls = RTE_MAX(max_cls, node_cls[k]);
 	ret = table_create(b, f, (uint32_t)n_nodes + 2, tbl8_needed(it, first, n_nodes), max_cls,
@@ -517,18 +604,25 @@ sw_classifier_free(struct sw_classifier *cl)
 struct sw_classifier *
 sw_classifier_build(const struct sw_config *c, int socket_id)
 {
+	return sw_classifier_build_flags(c, socket_id, 0);
+}
+
+struct sw_classifier *
+sw_classifier_build_flags(const struct sw_config *c, int socket_id, unsigned int flags)
+{
 	static const uint8_t verdict[] = {
 		[SW_CONFIG_ACTION_PROXY] = SW_CLASS_PROXY,
 		[SW_CONFIG_ACTION_PASS] = SW_CLASS_PASS,
 		[SW_CONFIG_ACTION_DROP] = SW_CLASS_DROP_SERVICE,
 	};
-	struct build b = {.c = c};
+	struct build b = {.c = c, .flags = flags};
 	struct sw_classifier *cl;
 	uint32_t empty_pair[2] = {0, 0};
 	uint16_t i;
 	int ret = -ENOMEM;
 
-	if (c == NULL || c->n_services > SW_CONFIG_SERVICES_MAX) {
+	if (c == NULL || c->n_services > SW_CONFIG_SERVICES_MAX ||
+		(flags & ~SW_CLASS_BUILD_LPM) != 0) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -614,13 +708,16 @@ vlan_bit(uint16_t vlan)
 	return vlan == SW_CLASS_VLAN_UNTAGGED ? SW_CONFIG_VLAN_UNTAGGED : vlan & 0xfff;
 }
 
-/* Precedence documented in sw_rules.h: deny, allow, service action, default. */
-static inline void
+/*
+ * Precedence documented in sw_rules.h: deny, allow, service action, default. src_lists is
+ * cl->has_src_lists, passed as a constant by the callers: without source lists every set is
+ * empty and scls is 0.
+ */
+static __rte_always_inline void
 verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t port, uint16_t vid,
-	uint8_t *action, uint16_t *service)
+	uint8_t *action, uint16_t *service, bool src_lists)
 {
 	const struct class_entry *d = &cl->classes[dcls];
-	const uint64_t *set = &cl->sets[cl->classes[scls].set_off];
 	uint32_t k, svc = UINT32_MAX;
 
 	for (k = 0; k < d->chain_len; k++) {
@@ -632,25 +729,85 @@ verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t p
 		}
 	}
 	*service = svc == UINT32_MAX ? 0 : cl->ids[svc];
-	if (bit(set, LIST_DENY) || (svc != UINT32_MAX && bit(set, 3 + 2 * svc)))
-		*action = SW_CLASS_DROP_DENY;
-	else if (bit(set, LIST_ALLOW) || (svc != UINT32_MAX && bit(set, 2 + 2 * svc)))
-		*action = SW_CLASS_PASS;
-	else if (svc != UINT32_MAX)
-		*action = cl->svc_verdict[svc];
-	else
-		*action = cl->no_service;
+	if (src_lists) {
+		const uint64_t *set = &cl->sets[cl->classes[scls].set_off];
+
+		if (bit(set, LIST_DENY) || (svc != UINT32_MAX && bit(set, 3 + 2 * svc))) {
+			*action = SW_CLASS_DROP_DENY;
+			return;
+		}
+		if (bit(set, LIST_ALLOW) || (svc != UINT32_MAX && bit(set, 2 + 2 * svc))) {
+			*action = SW_CLASS_PASS;
+			return;
+		}
+	}
+	*action = svc != UINT32_MAX ? cl->svc_verdict[svc] : cl->no_service;
 }
 
-void
-sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
+/* Class of an IPv4 address (network order) in the small table; 0 when nothing contains it. */
+static __rte_always_inline uint32_t
+small4_class(const struct small4 *t, const uint8_t *addr)
+{
+	uint32_t a, k;
+
+	memcpy(&a, addr, 4);
+	a = rte_be_to_cpu_32(a);
+	for (k = 0; k < t->n; k++)
+		if ((a & t->mask[k]) == t->net[k])
+			return t->cls[k];
+	return 0;
+}
+
+static __rte_always_inline uint32_t
+small6_class(const struct small6 *t, const uint8_t *addr)
+{
+	uint64_t a[2];
+	uint32_t k;
+
+	memcpy(a, addr, 16);
+	for (k = 0; k < t->n; k++)
+		if (((a[0] & t->mask[k][0]) ^ t->net[k][0]) == 0 &&
+			((a[1] & t->mask[k][1]) ^ t->net[k][1]) == 0)
+			return t->cls[k];
+	return 0;
+}
+
+/* No LPM at all (both families small or empty): one pass, nothing staged. */
+static __rte_always_inline void
+classify_small(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
+	uint8_t *action_out, uint16_t *service_out, bool src_lists)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct sw_class_query *p = &q[i];
+		uint32_t dcls = 0, scls = 0;
+
+		if (likely(p->family == AF_INET)) {
+			dcls = small4_class(&cl->small4, p->dst);
+			if (src_lists)
+				scls = small4_class(&cl->small4, p->src);
+		} else if (p->family == AF_INET6) {
+			dcls = small6_class(&cl->small6, p->dst);
+			if (src_lists)
+				scls = small6_class(&cl->small6, p->src);
+		}
+		verdict(cl, dcls, scls, rte_be_to_cpu_16(p->dport), vlan_bit(p->vlan),
+			&action_out[i], &service_out[i], src_lists);
+	}
+}
+
+/* At least one LPM: per burst, stage the addresses, look them up in bulk, then decide. */
+static void
+classify_lpm(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
 	uint8_t *action_out, uint16_t *service_out)
 {
+	const bool src_lists = cl->has_src_lists;
 	unsigned int base;
 
 	for (base = 0; base < n; base += BURST) {
 		unsigned int m = RTE_MIN(n - base, (unsigned int)BURST), i, n4 = 0, n6 = 0;
-		uint32_t dcls[BURST] = {0}, scls[BURST] = {0};
+		uint32_t dcls[BURST], scls[BURST];
 		uint32_t ip4[2 * BURST];
 		uint64_t nh4[2 * BURST];
 		uint8_t ip6[2 * BURST][RTE_LPM6_IPV6_ADDR_SIZE];
@@ -661,13 +818,27 @@ sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q,
 			const struct sw_class_query *p = &q[base + i];
 			uint32_t a;
 
-			if (p->family == AF_INET && cl->fib4 != NULL) {
+			dcls[i] = 0;
+			scls[i] = 0;
+			if (p->family == AF_INET) {
+				if (cl->fib4 == NULL) {
+					dcls[i] = small4_class(&cl->small4, p->dst);
+					if (src_lists)
+						scls[i] = small4_class(&cl->small4, p->src);
+					continue;
+				}
 				memcpy(&a, p->dst, 4);
 				ip4[n4] = rte_be_to_cpu_32(a);
 				memcpy(&a, p->src, 4);
 				ip4[BURST + n4] = rte_be_to_cpu_32(a);
 				idx4[n4++] = (uint8_t)i;
-			} else if (p->family == AF_INET6 && cl->lpm6 != NULL) {
+			} else if (p->family == AF_INET6) {
+				if (cl->lpm6 == NULL) {
+					dcls[i] = small6_class(&cl->small6, p->dst);
+					if (src_lists)
+						scls[i] = small6_class(&cl->small6, p->src);
+					continue;
+				}
 				memcpy(ip6[n6], p->dst, RTE_LPM6_IPV6_ADDR_SIZE);
 				memcpy(ip6[BURST + n6], p->src, RTE_LPM6_IPV6_ADDR_SIZE);
 				idx6[n6++] = (uint8_t)i;
@@ -676,28 +847,40 @@ sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q,
 		if (n4 > 0) {
 			/* misses return default_nh: class 0, or the class of 0.0.0.0/0 */
 			rte_fib_lookup_bulk(cl->fib4, ip4, nh4, (int)n4);
-			if (cl->has_src_lists)
+			if (src_lists)
 				rte_fib_lookup_bulk(cl->fib4, ip4 + BURST, nh4 + BURST, (int)n4);
 			for (i = 0; i < n4; i++) {
 				dcls[idx4[i]] = (uint32_t)nh4[i];
-				if (cl->has_src_lists)
+				if (src_lists)
 					scls[idx4[i]] = (uint32_t)nh4[BURST + i];
 			}
 		}
 		if (n6 > 0) {
 			rte_lpm6_lookup_bulk_func(cl->lpm6, ip6, nh6, n6);
-			if (cl->has_src_lists)
+			if (src_lists)
 				rte_lpm6_lookup_bulk_func(cl->lpm6, ip6 + BURST, nh6 + BURST, n6);
 			for (i = 0; i < n6; i++) {
 				if (nh6[i] >= 0)
 					dcls[idx6[i]] = (uint32_t)nh6[i];
-				if (cl->has_src_lists && nh6[BURST + i] >= 0)
+				if (src_lists && nh6[BURST + i] >= 0)
 					scls[idx6[i]] = (uint32_t)nh6[BURST + i];
 			}
 		}
 		for (i = 0; i < m; i++)
 			verdict(cl, dcls[i], scls[i], rte_be_to_cpu_16(q[base + i].dport),
 				vlan_bit(q[base + i].vlan), &action_out[base + i],
-				&service_out[base + i]);
+				&service_out[base + i], src_lists);
 	}
+}
+
+void
+sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
+	uint8_t *action_out, uint16_t *service_out)
+{
+	if (cl->fib4 != NULL || cl->lpm6 != NULL)
+		classify_lpm(cl, q, n, action_out, service_out);
+	else if (cl->has_src_lists)
+		classify_small(cl, q, n, action_out, service_out, true);
+	else
+		classify_small(cl, q, n, action_out, service_out, false);
 }

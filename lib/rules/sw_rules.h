@@ -241,6 +241,17 @@ struct sw_classifier;
  */
 struct sw_classifier *sw_classifier_build(const struct sw_config *c, int socket_id);
 
+/* sw_classifier_build_flags() flags. */
+#define SW_CLASS_BUILD_LPM 1u /* always use rte_fib/rte_lpm6, even for a few prefixes (tests) */
+
+/*
+ * sw_classifier_build() with flags (0 or SW_CLASS_BUILD_*). The result classifies the same
+ * either way; without SW_CLASS_BUILD_LPM a family with at most 8 distinct prefixes is matched
+ * linearly (faster, no LPM memory). Same returns as sw_classifier_build().
+ */
+struct sw_classifier *sw_classifier_build_flags(
+	const struct sw_config *c, int socket_id, unsigned int flags);
+
 /* Free a classifier (NULL allowed). Callers on the data path must be quiescent first. */
 void sw_classifier_free(struct sw_classifier *cl);
 

@@ -569,10 +569,13 @@ check_golden(const struct sw_classifier *cl, const struct golden *g, unsigned in
 	assert_int_equal(fails, 0);
 }
 
+/* Flags of the classifiers build() makes: the classify group runs with 0, then LPM only. */
+static unsigned int build_flags;
+
 static struct sw_classifier *
 build(const struct sw_config *c)
 {
-	struct sw_classifier *cl = sw_classifier_build(c, SOCKET_ID_ANY);
+	struct sw_classifier *cl = sw_classifier_build_flags(c, SOCKET_ID_ANY, build_flags);
 
 	if (cl == NULL)
 		fprintf(stderr, "sw_classifier_build: %s\n", rte_strerror(rte_errno));
@@ -985,6 +988,183 @@ test_classify_scattered(void **state)
 	sw_config_free(c);
 }
 
+/* xorshift64*: reproducible pseudo-random numbers. */
+static uint64_t
+rnd(uint64_t *st)
+{
+	*st ^= *st >> 12;
+	*st ^= *st << 25;
+	*st ^= *st >> 27;
+	return *st * 0x2545f4914f6cdd1dULL;
+}
+
+/* One of a few addresses, so that prefixes nest and queries hit them; perturbed low bits. */
+static void
+rnd_addr(uint64_t *st, int fam, uint8_t *a, bool perturb)
+{
+	uint64_t r = rnd(st);
+
+	memset(a, 0, 16);
+	if (fam == AF_INET) {
+		a[0] = 198;
+		a[1] = (uint8_t)(18 + (r & 1));
+		a[2] = (uint8_t)((r >> 1) & 3);
+		a[3] = (uint8_t)(((r >> 3) & 3) * 64);
+		if (perturb)
+			a[3] ^= (uint8_t)(r >> 8);
+	} else {
+		a[0] = 0x20;
+		a[1] = 0x01;
+		a[3] = 0x02;
+		a[7] = (uint8_t)((r >> 1) & 3);
+		a[8] = (uint8_t)(((r >> 3) & 3) * 64);
+		if (perturb) {
+			a[8] ^= (uint8_t)(r >> 8);
+			a[15] = (uint8_t)(r >> 16);
+		}
+	}
+}
+
+/* "addr/depth" of a random prefix around rnd_addr()'s addresses; /0 now and then. */
+static void
+rnd_prefix(uint64_t *st, char *buf, size_t len)
+{
+	int fam = rnd(st) & 1 ? AF_INET6 : AF_INET;
+	unsigned int max = fam == AF_INET ? 32 : 128, depth;
+	uint8_t a[16];
+	char txt[INET6_ADDRSTRLEN];
+	uint64_t r = rnd(st);
+
+	rnd_addr(st, fam, a, false);
+	depth = r % 16 == 0
+		? 0
+		: (fam == AF_INET ? 14 + (unsigned)(r >> 4) % 19 : 40 + (unsigned)(r >> 4) % 89);
+	for (unsigned int j = depth; j < max; j++) /* host bits zero */
+		a[j / 8] &= (uint8_t) ~(0x80 >> (j % 8));
+	inet_ntop(fam, a, txt, sizeof(txt));
+	snprintf(buf, len, "%s/%u", txt, depth > max ? max : depth);
+}
+
+/*
+ * Small tables against the LPMs: random configs with a few nested prefixes per family
+ * (services sharing prefixes on disjoint ports, VLAN sets, allow/deny lists), random queries
+ * of both families around them; the linear tables and rte_fib/rte_lpm6 must agree on every
+ * verdict and service.
+ */
+static void
+test_classify_small_vs_lpm(void **state)
+{
+	uint64_t st = 0x9e3779b97f4a7c15ULL;
+	unsigned int built = 0, queries = 0, proxied = 0, denied = 0, allowed = 0;
+
+	(void)state;
+	for (unsigned int round = 0; round < 150; round++) {
+		char text[4096], pfx[64], path[PATH_MAX];
+		size_t off = 0;
+		unsigned int nsvc = 1 + (unsigned int)(rnd(&st) % 4);
+		struct sw_config_errors errs = {0};
+		struct sw_classifier *small, *lpm;
+		struct sw_config *c;
+		FILE *f;
+
+#define ADD(...) (off += (size_t)snprintf(text + off, sizeof(text) - off, __VA_ARGS__))
+		ADD(PORTS_HDR "[general]\n");
+		if (rnd(&st) & 1)
+			ADD("default_action = drop\n");
+		for (const char *list = "allow"; list != NULL;
+			list = strcmp(list, "allow") == 0 ? "deny" : NULL) {
+			unsigned int k = (unsigned int)(rnd(&st) % 3);
+
+			if (k == 0)
+				continue;
+			ADD("%s = ", list);
+			for (unsigned int j = 0; j < k; j++) {
+				rnd_prefix(&st, pfx, sizeof(pfx));
+				ADD("%s%s", j ? ", " : "", pfx);
+			}
+			ADD("\n");
+		}
+		for (unsigned int i = 0; i < nsvc; i++) {
+			uint64_t r = rnd(&st);
+			static const char *const vlans[] = {
+				"", "vlan = 10\n", "vlan = none\n", "vlan = none, 11-20\n"};
+			static const char *const actions[] = {"proxy", "pass", "drop"};
+
+			rnd_prefix(&st, pfx, sizeof(pfx));
+			ADD("[service s%u]\ndst = %s", i, pfx);
+			if (r & 1) {
+				rnd_prefix(&st, pfx, sizeof(pfx));
+				ADD(", %s", pfx);
+			}
+			/* Disjoint ports per service: no two services are ambiguous. */
+			ADD("\nports = %u, %u-%u\n%saction = %s\n", 80 + i, 1000 + 10 * i,
+				1005 + 10 * i, vlans[(r >> 1) % 4], actions[(r >> 3) % 3]);
+			if ((r >> 5) % 4 == 0) {
+				rnd_prefix(&st, pfx, sizeof(pfx));
+				ADD("%s = %s\n", (r >> 7) & 1 ? "deny" : "allow", pfx);
+			}
+		}
+#undef ADD
+		FMT(path, "%s/small_%u.ini", tmp_dir, round);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		c = sw_config_load(path, &errs);
+		sw_config_errors_free(&errs);
+		if (c == NULL)
+			continue; /* overlapping services, a duplicate prefix...: not this test's */
+		small = sw_classifier_build_flags(c, SOCKET_ID_ANY, 0);
+		lpm = sw_classifier_build_flags(c, SOCKET_ID_ANY, SW_CLASS_BUILD_LPM);
+		assert_non_null(small);
+		assert_non_null(lpm);
+		built++;
+
+		enum { NQ = 300 };
+		struct sw_class_query q[NQ];
+		uint8_t addr[NQ][2][16], act_s[NQ], act_l[NQ];
+		uint16_t svc_s[NQ], svc_l[NQ];
+		static const uint16_t vids[] = {
+			SW_CLASS_VLAN_UNTAGGED, 0, 10, 11, 15, 20, 21, 4095};
+
+		for (unsigned int i = 0; i < NQ; i++) {
+			uint64_t r = rnd(&st);
+			int fam = r % 16 == 0 ? 0 : (r & 2 ? AF_INET6 : AF_INET);
+
+			rnd_addr(&st, fam == AF_INET6 ? AF_INET6 : AF_INET, addr[i][0], true);
+			rnd_addr(&st, fam == AF_INET6 ? AF_INET6 : AF_INET, addr[i][1], true);
+			q[i].family = (uint8_t)fam;
+			q[i].src = addr[i][0];
+			q[i].dst = addr[i][1];
+			q[i].dport = htons((uint16_t)((r >> 8) % 3 == 0 ? 80 + (r >> 12) % 5
+									: 998 + (r >> 12) % 45));
+			q[i].vlan = vids[(r >> 20) % RTE_DIM(vids)];
+		}
+		sw_classify_bulk(small, q, NQ, act_s, svc_s);
+		sw_classify_bulk(lpm, q, NQ, act_l, svc_l);
+		for (unsigned int i = 0; i < NQ; i++) {
+			if (act_s[i] != act_l[i] || svc_s[i] != svc_l[i])
+				fprintf(stderr, "round %u query %u: small %s/%u, lpm %s/%u\n%s",
+					round, i, action_names[act_s[i]], svc_s[i],
+					action_names[act_l[i]], svc_l[i], text);
+			assert_int_equal(act_s[i], act_l[i]);
+			assert_int_equal(svc_s[i], svc_l[i]);
+			proxied += act_s[i] == SW_CLASS_PROXY;
+			denied += act_s[i] == SW_CLASS_DROP_DENY;
+			allowed += act_s[i] == SW_CLASS_PASS;
+		}
+		queries += NQ;
+		sw_classifier_free(small);
+		sw_classifier_free(lpm);
+		sw_config_free(c);
+	}
+	print_message("small vs lpm: %u configs, %u queries: %u proxy, %u pass, %u deny\n", built,
+		queries, proxied, allowed, denied);
+	/* The run must have exercised the verdicts. */
+	assert_true(built >= 50);
+	assert_true(proxied > 100 && denied > 100 && allowed > 100);
+}
+
 /* ---------------------------------------------------------------- setup */
 
 static bool
@@ -1172,10 +1352,14 @@ main(void)
 		cmocka_unit_test(test_classify_reports_ids),
 		cmocka_unit_test(test_classify_100k),
 		cmocka_unit_test(test_classify_scattered),
+		cmocka_unit_test(test_classify_small_vs_lpm),
 	};
 	int fails;
 
 	fails = cmocka_run_group_tests_name("config", config_tests, config_setup, config_teardown);
-	fails += cmocka_run_group_tests_name("classify", classify_tests, eal_setup, eal_teardown);
+	fails += cmocka_run_group_tests_name("classify", classify_tests, eal_setup, NULL);
+	/* The same golden cases again with every family in an LPM (no small tables). */
+	build_flags = SW_CLASS_BUILD_LPM;
+	fails += cmocka_run_group_tests_name("classify_lpm", classify_tests, NULL, eal_teardown);
 	return fails;
 }
