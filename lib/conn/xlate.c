@@ -13,22 +13,20 @@
 static inline void
 put32(uint8_t *p, uint32_t v, rte_be16_t *cksum)
 {
-	rte_be32_t o, n;
+	rte_be32_t o, n = rte_cpu_to_be_32(v);
 
 	memcpy(&o, p, sizeof(o));
-	sw_wr32(p, v);
-	memcpy(&n, p, sizeof(n));
+	memcpy(p, &n, sizeof(n));
 	sw_csum_replace32(cksum, o, n);
 }
 
 static inline void
 put16(uint8_t *p, uint16_t v, rte_be16_t *cksum)
 {
-	rte_be16_t o, n;
+	rte_be16_t o, n = rte_cpu_to_be_16(v);
 
 	memcpy(&o, p, sizeof(o));
-	sw_wr16(p, v);
-	memcpy(&n, p, sizeof(n));
+	memcpy(p, &n, sizeof(n));
 	sw_csum_replace16(cksum, o, n);
 }
 

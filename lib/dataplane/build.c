@@ -40,21 +40,7 @@ dp_swap_l2_l3_l4(uint8_t *frame, struct sw_pkt_view *v)
 void
 dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v)
 {
-	uint8_t *ip = frame + v->l3_off;
-	uint8_t *l4 = frame + v->l4_off;
-	uint16_t l4_total = (uint16_t)(v->ip_len - (v->l4_off - v->l3_off));
-	rte_be16_t cs;
-
-	if (v->family == 4) {
-		uint16_t ihl = (uint16_t)((ip[0] & 0x0f) * 4);
-
-		ip[10] = ip[11] = 0;
-		cs = sw_csum_ipv4_hdr(ip, ihl);
-		memcpy(ip + 10, &cs, 2);
-	}
-	l4[SW_TCP_OFF_CSUM] = l4[SW_TCP_OFF_CSUM + 1] = 0;
-	cs = sw_csum_l4(frame, v, l4_total);
-	memcpy(l4 + SW_TCP_OFF_CSUM, &cs, 2);
+	sw_csum_set_tcp(frame, v);
 }
 
 int

@@ -22,7 +22,20 @@ struct dp_pkt {
 	uint8_t action; /* enum sw_class_action */
 	uint16_t service_id;
 	const struct sw_tuple *t; /* client -> server tuple (TCP packets only) */
+	uint64_t hash; /* sw_flowtab_hash() of t, valid with has_hash */
+	bool has_hash;
 };
+
+/* The flow-table hash of p->t: the bulk lookup's when there was one. */
+static inline uint64_t
+dp_hash(struct sw_worker *w, struct dp_pkt *p)
+{
+	if (!p->has_hash) {
+		p->hash = sw_flowtab_hash(w->ft, p->t);
+		p->has_hash = true;
+	}
+	return p->hash;
+}
 
 static inline unsigned
 dp_other(unsigned port)

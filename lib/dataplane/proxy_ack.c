@@ -97,7 +97,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		}
 	}
 	w->ft_changes++;
-	f = sw_flowtab_add(w->ft, t, sw_flowtab_hash(w->ft, t), &evicted);
+	f = sw_flowtab_add(w->ft, t, dp_hash(w, p), &evicted);
 	if (evicted)
 		w->stats.ev[SW_EV_flows_evicted]++;
 	if (f == NULL) {

@@ -228,6 +228,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	struct sw_tuple tup[SW_BURST];
 	const struct sw_tuple *keys[SW_BURST];
 	struct sw_flow *flows[SW_BURST];
+	uint64_t hashes[SW_BURST];
 	uint8_t qidx[SW_BURST];
 	uint8_t act[SW_BURST];
 	uint16_t svc[SW_BURST];
@@ -301,10 +302,12 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	unsigned nc = 0;
 
 	if (any_flow)
-		sw_flowtab_lookup_bulk(w->ft, keys, nq, flows);
+		sw_flowtab_lookup_bulk_hashed(w->ft, keys, nq, flows, hashes);
 	for (unsigned i = 0; i < nq; i++) {
-		const struct dp_pkt *p = &pk[i];
+		struct dp_pkt *p = &pk[i];
 
+		p->has_hash = any_flow;
+		p->hash = any_flow ? hashes[i] : 0;
 		if (!any_flow)
 			flows[i] = NULL;
 		if (flows[i] != NULL &&
@@ -341,7 +344,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		 * entry reused for another tuple). Look again.
 		 */
 		if (unlikely(w->ft_changes != changes0))
-			f = sw_flowtab_lookup(w->ft, p->t, sw_flowtab_hash(w->ft, p->t));
+			f = sw_flowtab_lookup(w->ft, p->t, dp_hash(w, p));
 		if (f != NULL) {
 			dp_proxy_flow(w, p, f);
 			continue;
