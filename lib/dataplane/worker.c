@@ -185,6 +185,9 @@ steer_hash(const struct dp_pkt *p)
 }
 
 /* A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK to proxy. */
+/* Frames ahead whose first line is prefetched while parsing (PMD-written, cold). */
+#define DP_PREFETCH 4
+
 void
 dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
 {
@@ -234,9 +237,12 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	uint16_t svc[SW_BURST];
 	unsigned nq = 0;
 	struct sw_runtime *rt = w->rt;
+	uint64_t rx_bytes = 0;
 
 	RTE_ASSERT(n <= SW_BURST);
 	w->stats.port[port][SW_PC_rx] += n;
+	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)DP_PREFETCH); i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
 	/* Stage 1: parse; non-TCP goes straight through. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -244,7 +250,9 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		struct dp_pkt *p = &pk[nq];
 		enum sw_pkt_verdict pv;
 
-		w->stats.port[port][SW_PC_rx_bytes] += rte_pktmbuf_pkt_len(m);
+		if (i + DP_PREFETCH < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
+		rx_bytes += rte_pktmbuf_pkt_len(m);
 		p->m = m;
 		p->port = port;
 		p->frame = rte_pktmbuf_mtod(m, uint8_t *);
@@ -265,7 +273,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 
 				/* The owner counts rx again: undo ours so each packet counts once. */
 				w->stats.port[port][SW_PC_rx]--;
-				w->stats.port[port][SW_PC_rx_bytes] -= rte_pktmbuf_pkt_len(m);
+				rx_bytes -= rte_pktmbuf_pkt_len(m);
 				mm->hash.usr = port;
 				if (rte_ring_mp_enqueue(w->sh->steer_rings[owner], mm) != 0) {
 					w->stats.port[port][SW_PC_rx]++;
@@ -288,6 +296,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		keys[nq] = &tup[nq];
 		nq++;
 	}
+	w->stats.port[port][SW_PC_rx_bytes] += rx_bytes;
 	if (nq == 0)
 		return;
 
