@@ -4,123 +4,17 @@
 
 #include <rte_branch_prediction.h>
 
+#include "sw_csum64.h"
 #include "sw_pkt.h"
 
 #define IPV4_HDR_MIN 20 /* RFC 791 section 3.1: IHL >= 5 */
 #define IPV4_OFF_CSUM 10
 
-/* Unaligned native-order loads; memcpy compiles to one mov on x86 and arm64. */
-static inline uint64_t
-ld64(const uint8_t *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return x;
-}
-
-static inline uint32_t
-ld32(const uint8_t *p)
-{
-	uint32_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return x;
-}
-
-static inline uint16_t
-ld16(const uint8_t *p)
-{
-	uint16_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return x;
-}
-
-static inline void
-st16(uint8_t *p, uint16_t x)
-{
-	memcpy(p, &x, sizeof(x));
-}
-
-/*
- * 64 -> 32 bits with end-around carry: the high half of s + rol(s, 32) is
- * hi + lo plus the carry out of the low half, which is exactly the carry
- * that must come back in. Zero only for s == 0, like repeated folding.
- */
-static inline uint32_t
-fold64(uint64_t s)
-{
-	return (uint32_t)((s + ((s << 32) | (s >> 32))) >> 32);
-}
-
-/* 32 -> 16 bits, the same way (not inverted). Zero only for s == 0. */
-static inline uint16_t
-fold32(uint32_t s)
-{
-	return (uint16_t)((s + ((s << 16) | (s >> 16))) >> 16);
-}
-
-/* 64-bit ones' complement add: the carry out of bit 63 comes back in at bit 0 (add, adc). */
-static inline uint64_t
-add64(uint64_t a, uint64_t b)
-{
-	a += b;
-	return a + (a < b);
-}
-
-/*
- * Add len bytes at p (even stream position) to acc as native-order 64-bit
- * words with end-around carry. Since 2^16 = 1 modulo 0xffff, folding the sum
- * gives the 16-bit ones' complement sum (RFC 1071 section 2(C), "parallel
- * summation"). Byte order does not matter as long as p[0] lands in the same
- * half of a 16-bit word as a native load puts it, which the trailing odd byte
- * below takes care of.
- */
-static inline __attribute__((always_inline)) uint64_t
-sum_bytes(const uint8_t *p, size_t len, uint64_t acc)
-{
-	while (len >= 32) {
-		acc = add64(acc, ld64(p));
-		acc = add64(acc, ld64(p + 8));
-		acc = add64(acc, ld64(p + 16));
-		acc = add64(acc, ld64(p + 24));
-		p += 32;
-		len -= 32;
-	}
-	if (len & 16) {
-		acc = add64(acc, ld64(p));
-		acc = add64(acc, ld64(p + 8));
-		p += 16;
-	}
-	if (len & 8) {
-		acc = add64(acc, ld64(p));
-		p += 8;
-	}
-	if (len & 4) {
-		acc = add64(acc, ld32(p));
-		p += 4;
-	}
-	if (len & 2) {
-		acc = add64(acc, ld16(p));
-		p += 2;
-	}
-	if (len & 1) {
-		/* Odd length: the last byte is the high-order byte of a zero-padded word. */
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-		acc = add64(acc, p[0]);
-#else
-		acc = add64(acc, (uint64_t)p[0] << 8);
-#endif
-	}
-	return acc;
-}
-
 /* The 20-byte IPv4 header without options, unrolled. */
 static inline uint64_t
 sum_ipv4_hdr20(const uint8_t *ip)
 {
-	return add64(add64(ld64(ip), ld64(ip + 8)), ld32(ip + 16));
+	return sw_csum_add64(sw_csum_add64(sw_ld64(ip), sw_ld64(ip + 8)), sw_ld32(ip + 16));
 }
 
 /* Sum of an IPv4 header of ihl_bytes (any length; 20 is the common case). */
@@ -129,7 +23,7 @@ sum_ipv4_hdr(const uint8_t *ip, uint16_t ihl_bytes)
 {
 	if (likely(ihl_bytes == IPV4_HDR_MIN))
 		return sum_ipv4_hdr20(ip);
-	return sum_bytes(ip, ihl_bytes, 0);
+	return sw_csum_sum_bytes(ip, ihl_bytes, 0);
 }
 
 /*
@@ -147,9 +41,9 @@ sum_pseudo(const uint8_t *frame, const struct sw_pkt_view *v, uint16_t l4_len)
 	uint64_t sum = (uint64_t)rte_cpu_to_be_16(l4_len) + rte_cpu_to_be_16((uint16_t)v->l4_proto);
 
 	if (v->family == 4)
-		return sum + ld32(l3 + 12) + ld32(d);
+		return sum + sw_ld32(l3 + 12) + sw_ld32(d);
 	/* IPv6: the two 16-byte addresses. */
-	return sum_bytes(d, 16, sum_bytes(l3 + 8, 16, sum));
+	return sw_csum_sum_bytes(d, 16, sw_csum_sum_bytes(l3 + 8, 16, sum));
 }
 
 uint32_t
@@ -158,33 +52,33 @@ sw_csum_partial(const void *buf, size_t len, uint32_t start)
 	const uint8_t *p = buf;
 	uint64_t acc = start;
 
-	return fold64(sum_bytes(p, len, acc));
+	return sw_csum_fold64(sw_csum_sum_bytes(p, len, acc));
 }
 
 uint16_t
 sw_csum_fold(uint32_t sum)
 {
-	return fold32(sum);
+	return sw_csum_fold32(sum);
 }
 
 uint32_t
 sw_csum_pseudo(const uint8_t *frame, const struct sw_pkt_view *v, uint16_t l4_len)
 {
-	return fold64(sum_pseudo(frame, v, l4_len));
+	return sw_csum_fold64(sum_pseudo(frame, v, l4_len));
 }
 
 rte_be16_t
 sw_csum_ipv4_hdr(const uint8_t *ip, uint16_t ihl_bytes)
 {
-	return (rte_be16_t)~fold32(fold64(sum_ipv4_hdr(ip, ihl_bytes)));
+	return (rte_be16_t)~sw_csum_fold32(sw_csum_fold64(sum_ipv4_hdr(ip, ihl_bytes)));
 }
 
 /* Checksum over pseudo header and [l4_off, l4_off + l4_total), not inverted. */
 static inline uint16_t
 l4_folded(const uint8_t *frame, const struct sw_pkt_view *v, uint16_t l4_total)
 {
-	return fold32(
-		fold64(sum_bytes(frame + v->l4_off, l4_total, sum_pseudo(frame, v, l4_total))));
+	return sw_csum_fold32(sw_csum_fold64(
+		sw_csum_sum_bytes(frame + v->l4_off, l4_total, sum_pseudo(frame, v, l4_total))));
 }
 
 rte_be16_t
@@ -201,7 +95,7 @@ sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v)
 		return false;
 	/* RFC 791 section 3.1: the sum over a right header, checksum included, is all ones. */
 	if (v->family == 4 &&
-		fold32(fold64(sum_ipv4_hdr(
+		sw_csum_fold32(sw_csum_fold64(sum_ipv4_hdr(
 			frame + v->l3_off, (uint16_t)(v->l4_off - v->l3_off)))) != 0xffff)
 		return false;
 	/* RFC 9293 section 3.1: likewise over pseudo header and segment. */
@@ -216,11 +110,11 @@ sw_csum_set_tcp(uint8_t *frame, const struct sw_pkt_view *v)
 	uint16_t l4_total = (uint16_t)(v->ip_len - (v->l4_off - v->l3_off));
 
 	if (v->family == 4) {
-		st16(ip + IPV4_OFF_CSUM, 0);
-		st16(ip + IPV4_OFF_CSUM,
-			(uint16_t)~fold32(
-				fold64(sum_ipv4_hdr(ip, (uint16_t)((ip[0] & 0x0f) * 4)))));
+		sw_st16(ip + IPV4_OFF_CSUM, 0);
+		sw_st16(ip + IPV4_OFF_CSUM,
+			(uint16_t)~sw_csum_fold32(
+				sw_csum_fold64(sum_ipv4_hdr(ip, (uint16_t)((ip[0] & 0x0f) * 4)))));
 	}
-	st16(l4 + SW_TCP_OFF_CSUM, 0);
-	st16(l4 + SW_TCP_OFF_CSUM, (uint16_t)~l4_folded(frame, v, l4_total));
+	sw_st16(l4 + SW_TCP_OFF_CSUM, 0);
+	sw_st16(l4 + SW_TCP_OFF_CSUM, (uint16_t)~l4_folded(frame, v, l4_total));
 }
