@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
-
 #include "dp_internal.h"
 
 void
@@ -154,47 +152,23 @@ dp_tuple(const struct dp_pkt *p, struct sw_tuple *t)
 	sw_pkt_tuple(p->frame, &p->v, p->port == SW_PORT_INSIDE, t);
 }
 
-static unsigned
-learned_slot(const struct sw_tuple *t)
-{
-	uint32_t h = rte_hash_crc(t->dst, 16, t->dport);
-
-	return h & (SW_LEARN_SLOTS - 1);
-}
-
 const struct sw_learned *
 dp_learned_get(struct sw_worker *w, const struct sw_tuple *t)
 {
-	const struct sw_learned *l = &w->learned[learned_slot(t)];
-
-	if (l->family != t->family || l->port != t->dport || memcmp(l->addr, t->dst, 16) != 0)
-		return NULL;
-	return l;
+	return dp_learned_at(w, dp_learned_slot(t), t);
 }
 
-/*
- * Window scale for a learn-service's SYN-ACK made, or third ACK checked, with
- * a cookie of epoch: the epoch's frozen value for the backend's learned slot;
- * the first SYN of the epoch freezes the backend's learned shift (or the
- * default while nothing is learned). A slot shared by two backends gives
- * both the first one's shift for that epoch: the splice rescales any shift.
- */
+/* The epoch's frozen window scale for t's backend (dp_adv_wscale_at). */
 uint8_t
 dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch)
 {
-	unsigned slot = learned_slot(t);
-	struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
-	const struct sw_learned *l = &w->learned[slot];
+	unsigned slot = dp_learned_slot(t);
+	const struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
 
+	/* Frozen already: the learned entry is not needed. */
 	if (s->set && s->epoch == epoch)
 		return s->ws;
-	s->ws = SW_ADV_WS_DEFAULT;
-	if (l->ws_known && l->family == t->family && l->port == t->dport &&
-		memcmp(l->addr, t->dst, 16) == 0)
-		s->ws = l->wscale;
-	s->epoch = epoch;
-	s->set = true;
-	return s->ws;
+	return dp_adv_wscale_at(w, slot, dp_learned_at(w, slot, t), epoch);
 }
 
 /*
@@ -207,7 +181,7 @@ void
 dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
 	bool offered_sack, bool offered_ts, bool offered_ws)
 {
-	struct sw_learned *l = &w->learned[learned_slot(t)];
+	struct sw_learned *l = &w->learned[dp_learned_slot(t)];
 
 	if (l->family != t->family || l->port != t->dport || memcmp(l->addr, t->dst, 16) != 0) {
 		memcpy(l->addr, t->dst, 16);

@@ -3,6 +3,7 @@
 #ifndef SW_DP_INTERNAL_H
 #define SW_DP_INTERNAL_H
 
+#include <rte_hash_crc.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -99,19 +100,18 @@ dp_generated(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
 	dp_tx(w, out, m);
 }
 
-/* Options the proxy advertises to a service's clients in its SYN-ACK. */
-struct dp_adv {
-	uint16_t mss;
-	uint8_t wscale;
-	bool sack, ts, ecn;
-};
-void dp_adv_opts(
-	struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, struct dp_adv *adv);
-
 /* SYN rate limits (ratelimit.c): false = over a limit, drop as rate_limit. */
 int dp_ratelimit_init(struct sw_worker *w, uint32_t slots, int socket);
 void dp_ratelimit_free(struct sw_worker *w);
-bool dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p);
+bool dp_ratelimit_syn_limited(struct sw_worker *w, const struct dp_pkt *p);
+static inline bool
+dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p)
+{
+	/* Neither limit configured (the default): nothing to count. */
+	if (w->rt->cfg->general.src_syn_rate == 0 && w->rt->svc[p->service_id]->syn_rate == 0)
+		return true;
+	return dp_ratelimit_syn_limited(w, p);
+}
 
 /* Stage entry points (one file each). All consume p->m. */
 void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
@@ -163,10 +163,45 @@ void dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v);
 /* Fill a tuple for a packet received on `port` (client -> server orientation). */
 void dp_tuple(const struct dp_pkt *p, struct sw_tuple *t);
 
-/* Learned backend options. */
+/* Learned backend options: the slot of t's backend in w->learned and w->ws_snap. */
+static inline unsigned
+dp_learned_slot(const struct sw_tuple *t)
+{
+	return rte_hash_crc(t->dst, 16, t->dport) & (SW_LEARN_SLOTS - 1);
+}
+/* The entry at slot when it is t's backend's, else NULL. */
+static inline const struct sw_learned *
+dp_learned_at(const struct sw_worker *w, unsigned slot, const struct sw_tuple *t)
+{
+	const struct sw_learned *l = &w->learned[slot];
+
+	if (l->family != t->family || l->port != t->dport || memcmp(l->addr, t->dst, 16) != 0)
+		return NULL;
+	return l;
+}
 const struct sw_learned *dp_learned_get(struct sw_worker *w, const struct sw_tuple *t);
 #define SW_ADV_WS_DEFAULT 7 /* window scale offered while a backend's is not learned */
 uint8_t dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch);
+/*
+ * Window scale for a learn-service's SYN-ACK made, or third ACK checked, with
+ * a cookie of epoch: the epoch's frozen value for the backend's learned slot;
+ * the first SYN of the epoch freezes the backend's learned shift (or the
+ * default while nothing is learned). A slot shared by two backends gives
+ * both the first one's shift for that epoch: the splice rescales any shift.
+ * dp_adv_wscale() with t's slot and l = dp_learned_at(w, slot, t) known.
+ */
+static inline uint8_t
+dp_adv_wscale_at(struct sw_worker *w, unsigned slot, const struct sw_learned *l, uint32_t epoch)
+{
+	struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
+
+	if (s->set && s->epoch == epoch)
+		return s->ws;
+	s->ws = l != NULL && l->ws_known ? l->wscale : SW_ADV_WS_DEFAULT;
+	s->epoch = epoch;
+	s->set = true;
+	return s->ws;
+}
 void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
 	bool offered_sack, bool offered_ts, bool offered_ws);
 

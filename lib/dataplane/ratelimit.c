@@ -92,8 +92,9 @@ src_allow(struct sw_worker *w, const struct dp_pkt *p, const struct sw_config_ge
 	return take(&b->tokens, &b->last_ms, w->now_ms, g->src_syn_rate, g->src_syn_burst);
 }
 
+/* dp_ratelimit_syn() with a limit configured. */
 bool
-dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p)
+dp_ratelimit_syn_limited(struct sw_worker *w, const struct dp_pkt *p)
 {
 	const struct sw_config *cfg = w->rt->cfg;
 	const struct sw_config_service *svc = w->rt->svc[p->service_id];
