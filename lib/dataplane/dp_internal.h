@@ -76,12 +76,23 @@ dp_answer(struct sw_worker *w, struct dp_pkt *p)
 	dp_tx(w, p->port, p->m);
 }
 
+/* Free a received mbuf later, in bulk with the others of this poll (sw_dp_flush). */
+static inline void
+dp_free(struct sw_worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(w->free_n == SW_FREE_BUF)) {
+		rte_pktmbuf_free_bulk(w->free_buf, w->free_n);
+		w->free_n = 0;
+	}
+	w->free_buf[w->free_n++] = m;
+}
+
 /* Received packet dropped for one cause. Consumes p->m. */
 static inline void
 dp_drop(struct sw_worker *w, struct dp_pkt *p, enum sw_drop_cause cause)
 {
 	w->stats.drop[p->port][cause]++;
-	rte_pktmbuf_free(p->m);
+	dp_free(w, p->m);
 }
 
 /* Received packet absorbed without a drop (e.g. a retransmitted third ACK). */
@@ -89,7 +100,7 @@ static inline void
 dp_consume(struct sw_worker *w, struct dp_pkt *p)
 {
 	w->stats.port[p->port][SW_PC_consumed]++;
-	rte_pktmbuf_free(p->m);
+	dp_free(w, p->m);
 }
 
 /* A packet synwall created, out of port role `out`. Consumes m. */

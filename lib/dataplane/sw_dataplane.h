@@ -22,6 +22,7 @@
 
 #define SW_BURST 32
 #define SW_TX_BUF 128 /* per worker and port: a burst may emit up to 2 packets per input */
+#define SW_FREE_BUF 64 /* per worker: mbufs to free in one rte_pktmbuf_free_bulk() */
 #define SW_MAX_WORKERS 64
 #define SW_LEARN_SLOTS 1024 /* learned backend options, per worker, direct mapped */
 
@@ -135,6 +136,9 @@ struct sw_worker {
 	/* TX buffering per port, flushed at the end of each poll. */
 	uint16_t tx_n[SW_NB_PORTS];
 	struct rte_mbuf *tx_buf[SW_NB_PORTS][SW_TX_BUF];
+	/* Dropped or consumed mbufs, freed in bulk by sw_dp_flush() (or when full). */
+	uint16_t free_n;
+	struct rte_mbuf *free_buf[SW_FREE_BUF];
 
 	/* Backend SYNs kept for retransmission: slot index stored in the flow. */
 	struct rte_mbuf **syn_keep;

@@ -104,6 +104,8 @@ sw_dp_worker_free(struct sw_worker *w)
 {
 	if (w == NULL)
 		return;
+	if (w->free_n != 0)
+		rte_pktmbuf_free_bulk(w->free_buf, w->free_n);
 	if (w->syn_keep != NULL) {
 		for (uint32_t i = 0; i < w->syn_keep_n; i++)
 			rte_pktmbuf_free(w->syn_keep[i]);
@@ -129,6 +131,10 @@ sw_dp_worker_free(struct sw_worker *w)
 void
 sw_dp_flush(struct sw_worker *w)
 {
+	if (w->free_n != 0) {
+		rte_pktmbuf_free_bulk(w->free_buf, w->free_n);
+		w->free_n = 0;
+	}
 	for (unsigned p = 0; p < SW_NB_PORTS; p++) {
 		uint16_t n = w->tx_n[p];
 		uint16_t sent;
