@@ -10,17 +10,6 @@
 #include "sw_conn.h"
 #include "conn_internal.h"
 
-/* Largest payload sw_conn_track() accepts: IP total length is 16 bits (RFC 791, RFC 8200). */
-#define CONN_SEG_MAX 0xffffu
-
-/*
- * Largest window a peer can open (0xffff << 14 < 2^30, RFC 7323 section 2.3):
- * MAX.SND.WND of RFC 5961 section 5. With segments confined to the window
- * and ACKs to [SND.UNA - 2^30, SND.NXT], every stored number stays within
- * 2^31 of those it is compared with, so the wrap-safe comparisons hold.
- */
-#define CONN_WIN_MAX (1u << 30)
-
 #define SEC_MS 1000u
 #define DAY_MS (86400u * SEC_MS)
 
@@ -173,10 +162,7 @@ sw_conn_open(struct sw_conn *c, uint32_t client_isn, uint32_t cookie,
 static uint32_t
 win_bytes(const struct sw_conn *c, enum sw_conn_dir dir, uint16_t w)
 {
-	uint32_t own = (uint32_t)w << conn_shift_own(c, dir);
-	uint32_t seen = (uint32_t)conn_win_xlate(c, dir, w) << conn_shift_view(c, dir);
-
-	return own > seen ? own : seen;
+	return conn_win_bytes(w, conn_shift_own(c, dir), conn_shift_view(c, dir));
 }
 
 /* Window field the sender of direction d would advertise now, as its receiver reads it. */
@@ -361,7 +347,7 @@ track_rst(struct sw_conn *c, enum sw_conn_dir dir, uint32_t seq)
 }
 
 enum sw_conn_verdict
-sw_conn_track(struct sw_conn *c, enum sw_conn_dir dir, uint8_t tcp_flags, uint32_t seq,
+sw_conn_track_slow(struct sw_conn *c, enum sw_conn_dir dir, uint8_t tcp_flags, uint32_t seq,
 	uint32_t ack, uint32_t payload_len, uint16_t win)
 {
 	enum sw_conn_state st = sw_conn_next_state(c);
@@ -446,6 +432,18 @@ sw_conn_track(struct sw_conn *c, enum sw_conn_dir dir, uint8_t tcp_flags, uint32
 			c->flags |= SW_CONN_F_SIMUL;
 	}
 	return SW_CONN_V_FWD;
+}
+
+enum sw_conn_verdict
+sw_conn_track(struct sw_conn *c, enum sw_conn_dir dir, uint8_t tcp_flags, uint32_t seq,
+	uint32_t ack, uint32_t payload_len, uint16_t win)
+{
+	/* ESTABLISHED, ACK without SYN or RST (FIN allowed): the relay and the first FIN. */
+	if ((c->flags & CONN_EST_MASK) == CONN_EST &&
+		(tcp_flags & (SW_TCP_SYN | SW_TCP_RST | SW_TCP_ACK)) == SW_TCP_ACK &&
+		payload_len <= CONN_SEG_MAX && (unsigned int)dir <= SW_DIR_S2C)
+		return conn_track_est(c, dir, tcp_flags & SW_TCP_FIN, seq, ack, payload_len, win);
+	return sw_conn_track_slow(c, dir, tcp_flags, seq, ack, payload_len, win);
 }
 
 bool

@@ -1,15 +1,48 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Private helpers shared by conn.c and xlate.c: negotiated window shifts and rescaling. */
+/*
+ * Private helpers shared by conn.c, xlate.c and relay.c: negotiated window
+ * shifts and rescaling, and the inline cores of the relay fast path (the
+ * ESTABLISHED tracker and the fixed-layout translation).
+ */
 #ifndef SW_CONN_INTERNAL_H
 #define SW_CONN_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "sw_pkt.h"
 
 #include "sw_conn.h"
 
 /* Largest window shift (RFC 7323 section 2.3). */
 #define CONN_WS_MAX 14
+
+/* Largest payload sw_conn_track() accepts: IP total length is 16 bits (RFC 791, RFC 8200). */
+#define CONN_SEG_MAX 0xffffu
+
+/*
+ * Largest window a peer can open (0xffff << 14 < 2^30, RFC 7323 section 2.3):
+ * MAX.SND.WND of RFC 5961 section 5. With segments confined to the window
+ * and ACKs to [SND.UNA - 2^30, SND.NXT], every stored number stays within
+ * 2^31 of those it is compared with, so the wrap-safe comparisons hold.
+ */
+#define CONN_WIN_MAX (1u << 30)
+
+/*
+ * Flags that make sw_conn_next_state() ESTABLISHED: open, spliced, no FIN
+ * either way, not closed. Masked with CONN_EST_MASK, they equal CONN_EST.
+ */
+#define CONN_EST_MASK \
+	(SW_CONN_F_OPEN | SW_CONN_F_SPLICED | SW_CONN_F_CLOSED | SW_CONN_F_FIN_C2S | \
+		SW_CONN_F_FIN_S2C)
+#define CONN_EST (SW_CONN_F_OPEN | SW_CONN_F_SPLICED)
+
+/* Options area of a relayed segment: NOP NOP TS(10) (RFC 7323 appendix A), 12 bytes. */
+#define CONN_NOP_NOP_TS 0x0101080au
+#define CONN_TS_HDR_LEN (SW_TCP_HDR_MIN + 12)
+#define CONN_OFF_TSVAL (SW_TCP_HDR_MIN + 4)
+#define CONN_OFF_TSECR (SW_TCP_HDR_MIN + 8)
 
 static inline bool
 conn_has(const struct sw_conn *c, uint32_t f)
@@ -32,20 +65,27 @@ conn_other(enum sw_conn_dir d)
  * conn_shift_view(): shift the receiver of dir applies to the (translated)
  * window fields it gets.
  */
+/* ws when both flags f are set, else 0; branch-free (a mask, not a jump). */
+static inline uint8_t
+conn_ws_if(const struct sw_conn *c, uint32_t f, uint8_t ws)
+{
+	return ws & (uint8_t) - (uint8_t)conn_has(c, f);
+}
+
 static inline uint8_t
 conn_shift_own(const struct sw_conn *c, enum sw_conn_dir dir)
 {
 	if (dir == SW_DIR_C2S)
-		return conn_has(c, SW_CONN_F_CLI_WS | SW_CONN_F_ADV_WS) ? c->ws_cli : 0;
-	return conn_has(c, SW_CONN_F_CLI_WS | SW_CONN_F_SRV_WS) ? c->ws_srv : 0;
+		return conn_ws_if(c, SW_CONN_F_CLI_WS | SW_CONN_F_ADV_WS, c->ws_cli);
+	return conn_ws_if(c, SW_CONN_F_CLI_WS | SW_CONN_F_SRV_WS, c->ws_srv);
 }
 
 static inline uint8_t
 conn_shift_view(const struct sw_conn *c, enum sw_conn_dir dir)
 {
 	if (dir == SW_DIR_C2S)
-		return conn_has(c, SW_CONN_F_CLI_WS | SW_CONN_F_SRV_WS) ? c->ws_cli : 0;
-	return conn_has(c, SW_CONN_F_CLI_WS | SW_CONN_F_ADV_WS) ? c->ws_adv : 0;
+		return conn_ws_if(c, SW_CONN_F_CLI_WS | SW_CONN_F_SRV_WS, c->ws_cli);
+	return conn_ws_if(c, SW_CONN_F_CLI_WS | SW_CONN_F_ADV_WS, c->ws_adv);
 }
 
 /*
@@ -80,6 +120,148 @@ static inline bool
 conn_ts_on(const struct sw_conn *c)
 {
 	return conn_has(c, SW_CONN_F_CLI_TS | SW_CONN_F_ADV_TS | SW_CONN_F_SRV_TS);
+}
+
+/* Bytes a window field w opens: the sender's meaning (shift own) or the receiver's, larger. */
+static inline uint32_t
+conn_win_bytes(uint16_t w, uint8_t own, uint8_t view)
+{
+	uint32_t o = (uint32_t)w << own;
+	uint32_t s = (uint32_t)conn_rescale(w, own, view) << view;
+
+	return o > s ? o : s;
+}
+
+static inline uint32_t
+conn_fin_flag(enum sw_conn_dir d)
+{
+	return SW_CONN_F_FIN_C2S << d; /* SW_CONN_F_FIN_S2C for SW_DIR_S2C */
+}
+
+/*
+ * sw_conn_track() of an acceptable-looking segment on an ESTABLISHED flow
+ * ((c->flags & CONN_EST_MASK) == CONN_EST): ACK set, no SYN, no RST, payload
+ * at most CONN_SEG_MAX, dir valid; fin says whether FIN is set. The general
+ * tracker reduces to this when no FIN has been seen either way: same checks,
+ * same updates, in the same order (tests compare it with
+ * sw_conn_track_slow()).
+ */
+static inline enum sw_conn_verdict
+conn_track_est(struct sw_conn *c, enum sw_conn_dir dir, bool fin, uint32_t seq, uint32_t ack,
+	uint32_t payload_len, uint16_t win)
+{
+	struct sw_conn_half *hd = &c->half[dir];
+	const struct sw_conn_half *ho = &c->half[dir ^ 1];
+	uint32_t ack_s = dir == SW_DIR_C2S ? ack + c->seq_delta : ack;
+	uint32_t end = seq + payload_len + (fin ? 1 : 0);
+	uint32_t edge;
+
+	/* RFC 9293 section 3.10.7.4 / RFC 5961 section 5: see sw_conn_track_slow(). */
+	if (sw_seq_lt(ho->end, ack_s) || sw_seq_lt(ack_s, hd->ack - CONN_WIN_MAX) ||
+		sw_seq_lt(ho->maxend + 1, end))
+		return SW_CONN_V_DROP_INVALID;
+	if (fin && sw_seq_lt(end, hd->end))
+		return SW_CONN_V_DROP_INVALID; /* a FIN before bytes already seen */
+	if (sw_seq_leq(hd->ack, ack_s)) {
+		hd->ack = ack_s;
+		edge = ack_s + conn_win_bytes(win, conn_shift_own(c, dir), conn_shift_view(c, dir));
+		if (sw_seq_lt(hd->maxend, edge))
+			hd->maxend = edge;
+	}
+	if (sw_seq_lt(hd->end, end))
+		hd->end = end;
+	if (fin)
+		c->flags |= conn_fin_flag(dir); /* the other side has no FIN: no SIMUL */
+	return SW_CONN_V_FWD;
+}
+
+/*
+ * The options of tcph (tcph_len bytes) in one of the two layouts relayed
+ * segments nearly always have: none (0) or exactly NOP NOP TS (1, TSval at
+ * tcph + CONN_OFF_TSVAL). -1 for anything else, including a data offset
+ * that disagrees with tcph_len: leave those to the general parser.
+ */
+static inline int
+conn_fixed_opts(const uint8_t *tcph, uint16_t tcph_len)
+{
+	uint32_t w;
+
+	if (tcph_len == SW_TCP_HDR_MIN)
+		return tcph[SW_TCP_OFF_DOFF] >> 4 == SW_TCP_HDR_MIN / 4 ? 0 : -1;
+	if (tcph_len != CONN_TS_HDR_LEN || tcph[SW_TCP_OFF_DOFF] >> 4 != CONN_TS_HDR_LEN / 4)
+		return -1;
+	memcpy(&w, tcph + SW_TCP_HDR_MIN, sizeof(w));
+	return w == rte_cpu_to_be_32(CONN_NOP_NOP_TS) ? 1 : -1;
+}
+
+/*
+ * Store v (host order) at p, an even offset of the TCP header, and return
+ * its RFC 1624 eqn. 3 terms ~m + m' as one 32-bit pair of 16-bit words.
+ */
+static inline uint64_t
+conn_put32(uint8_t *p, uint32_t v)
+{
+	uint32_t o, n = rte_cpu_to_be_32(v);
+
+	memcpy(&o, p, sizeof(o));
+	memcpy(p, &n, sizeof(n));
+	return (uint64_t)(uint32_t)~o + n;
+}
+
+/*
+ * sw_conn_xlate() of a header whose options are none or NOP NOP TS (has_ts,
+ * conn_fixed_opts()), dir valid; fl: its flags (only ACK is looked at); w:
+ * its window field, nw: the field to store (w for a SYN). Rewrites the same fields as the general path and adds
+ * the same RFC 1624 terms ~m + m' (a TS option's unchanged half too, as
+ * sw_tcpopt_set_ts() does) to ~HC, folding once: ones' complement addition
+ * is associative, and the folded sum is 0 only when every term is, so the
+ * checksum comes out bit for bit as the field-by-field updates leave it.
+ */
+static inline void
+conn_xlate_fixed(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint8_t fl,
+	bool has_ts, uint16_t w, uint16_t nw)
+{
+	bool delta = c->flags & SW_CONN_F_DELTA;
+	bool ts = has_ts && conn_ts_on(c);
+	rte_be16_t ck;
+	uint64_t sum;
+	uint32_t s;
+
+	memcpy(&ck, tcph + SW_TCP_OFF_CSUM, sizeof(ck));
+	sum = (uint16_t)~ck;
+	if (dir == SW_DIR_S2C) {
+		/* Server stream: backend space -> the client's view; TSval to the proxy's clock. */
+		if (delta)
+			sum += conn_put32(tcph + SW_TCP_OFF_SEQ,
+				sw_rd32(tcph + SW_TCP_OFF_SEQ) - c->seq_delta);
+		if (ts)
+			sum += conn_put32(tcph + CONN_OFF_TSVAL,
+				       sw_rd32(tcph + CONN_OFF_TSVAL) - c->ts_delta) +
+				0xffffffffu; /* TSecr rewritten unchanged: ~m + m */
+	} else if (fl & SW_TCP_ACK) {
+		/* ACK and TSecr are meaningful only with ACK set (RFC 9293 3.1, RFC 7323 3.2). */
+		if (delta)
+			sum += conn_put32(tcph + SW_TCP_OFF_ACK,
+				sw_rd32(tcph + SW_TCP_OFF_ACK) + c->seq_delta);
+		if (ts)
+			sum += conn_put32(tcph + CONN_OFF_TSECR,
+				       sw_rd32(tcph + CONN_OFF_TSECR) + c->ts_delta) +
+				0xffffffffu; /* TSval rewritten unchanged */
+	}
+	if (nw != w) {
+		rte_be16_t o, n = rte_cpu_to_be_16(nw);
+
+		memcpy(&o, tcph + SW_TCP_OFF_WIN, sizeof(o));
+		memcpy(tcph + SW_TCP_OFF_WIN, &n, sizeof(n));
+		sum += (uint16_t)~o + (uint32_t)n;
+	}
+	/* sum < 2^35: fold the 64-bit sum to 32 bits, then to 16 (RFC 1071 end-around carry). */
+	s = (uint32_t)sum + (uint32_t)(sum >> 32);
+	s += s < (uint32_t)sum; /* carry out of the 32-bit add */
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	ck = (rte_be16_t)~s;
+	memcpy(tcph + SW_TCP_OFF_CSUM, &ck, sizeof(ck));
 }
 
 #endif /* SW_CONN_INTERNAL_H */

@@ -318,6 +318,13 @@ enum sw_conn_verdict sw_conn_track(struct sw_conn *c, enum sw_conn_dir dir, uint
 	uint32_t seq, uint32_t ack, uint32_t payload_len, uint16_t win);
 
 /*
+ * sw_conn_track() without its ESTABLISHED fast path: the general state
+ * machine, same results. For tests that hold the fast path against it.
+ */
+enum sw_conn_verdict sw_conn_track_slow(struct sw_conn *c, enum sw_conn_dir dir, uint8_t tcp_flags,
+	uint32_t seq, uint32_t ack, uint32_t payload_len, uint16_t win);
+
+/*
  * Translate one segment of direction dir in place. tcph: the TCP header,
  * tcph_len bytes incl. options (must equal the data offset, 20..60); the
  * checksum at tcph + 16 is updated incrementally (RFC 1624). Reads and writes
@@ -333,6 +340,28 @@ enum sw_conn_verdict sw_conn_track(struct sw_conn *c, enum sw_conn_dir dir, uint
  * the options are malformed: drop and count.
  */
 int sw_conn_xlate(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t tcph_len);
+
+/*
+ * sw_conn_xlate() without its fast path for the usual options (none, or
+ * NOP NOP TS): parses with sw_tcpopt_parse(), same results. For tests.
+ */
+int sw_conn_xlate_slow(
+	const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t tcph_len);
+
+/*
+ * The spliced relay's fast path: sw_conn_xlate() then sw_conn_track() of
+ * one segment in one pass, for the common case only: the flow ESTABLISHED
+ * (sw_conn_next_state()), the segment ACK without SYN or RST (FIN allowed),
+ * options none or exactly NOP NOP TS, tcph_len equal to the data offset,
+ * payload_len at most 65535. Returns the verdict sw_conn_track() would give
+ * (SW_CONN_V_FWD or SW_CONN_V_DROP_INVALID), with tcph translated and c
+ * updated exactly as the two calls leave them: the state stays ESTABLISHED
+ * unless an accepted segment carried the first FIN (then sync it, see
+ * sw_conn_next_state()). Or -EAGAIN, with nothing written: call
+ * sw_conn_xlate() and sw_conn_track().
+ */
+int sw_conn_relay(struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t tcph_len,
+	uint32_t payload_len);
 
 /* True when a new client SYN may replace this flow: TIME_WAIT or CLOSED (as conntrack). */
 bool sw_conn_can_reopen(const struct sw_conn *c);

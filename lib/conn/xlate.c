@@ -31,7 +31,7 @@ put16(uint8_t *p, uint16_t v, rte_be16_t *cksum)
 }
 
 int
-sw_conn_xlate(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t tcph_len)
+sw_conn_xlate_slow(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t tcph_len)
 {
 	uint8_t *opt = tcph + SW_TCP_HDR_MIN;
 	struct sw_tcpopt o;
@@ -83,5 +83,22 @@ sw_conn_xlate(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint
 			put16(tcph + SW_TCP_OFF_WIN, nw, &cksum);
 	}
 	memcpy(tcph + SW_TCP_OFF_CSUM, &cksum, sizeof(cksum));
+	return 0;
+}
+
+int
+sw_conn_xlate(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t tcph_len)
+{
+	int has_ts = conn_fixed_opts(tcph, tcph_len);
+	uint16_t w, nw;
+	uint8_t fl;
+
+	if (has_ts < 0 || (unsigned int)dir > SW_DIR_S2C)
+		return sw_conn_xlate_slow(c, dir, tcph, tcph_len);
+	fl = tcph[SW_TCP_OFF_FLAGS];
+	w = sw_rd16(tcph + SW_TCP_OFF_WIN);
+	/* RFC 7323 section 2.2: the window of a SYN is never scaled. */
+	nw = (fl & SW_TCP_SYN) ? w : conn_win_xlate(c, dir, w);
+	conn_xlate_fixed(c, dir, tcph, fl, has_ts, w, nw);
 	return 0;
 }

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libFuzzer harness: segment sequences through sw_conn_track + sw_conn_xlate on one flow. */
+/*
+ * libFuzzer harness: segment sequences through sw_conn_track + sw_conn_xlate on one flow,
+ * with the fast paths (sw_conn_relay, and those inside track and xlate) held against
+ * sw_conn_track_slow + sw_conn_xlate_slow on every segment.
+ */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +22,8 @@
  *     option bits (1): 0 cli WS, 1 cli SACK, 2 cli TS, 3 ECN, 4 adv WS, 5 adv SACK, 6 adv TS,
  *     ws_cli, ws_adv (2), client window (2), pad (1)
  *   then records until the input ends:
- *     op (1): bit 0 direction; bit 1 seq relative; bit 2 ack relative; bits 3..5 action
+ *     op (1): bit 0 direction; bit 1 seq relative; bit 2 ack relative; bits 3..5 action;
+ *       bits 6..7 the checksum field of the differential check (0xffff, 0, else win)
  *     flags (1), seq (4), ack (4), payload length (4), window (2),
  *     option length (1, mod 41), option bytes
  * Relative numbers are the expected value (the sender's SND.NXT, the peer's SND.NXT in
@@ -187,6 +193,86 @@ fuzz_xlate(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t fl, uint32_t s
 	free(mem);
 }
 
+/* A header as fuzz_xlate() builds it, at the end of an exact-size allocation (odd address). */
+static uint8_t *
+mk_hdr(uint8_t **mem, uint8_t fl, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opt,
+	uint8_t olen, uint16_t ck, uint16_t *hlen)
+{
+	uint16_t hl = (uint16_t)(20 + ((olen + 3u) & ~3u));
+	uint8_t *h;
+
+	*mem = malloc((size_t)hl + 1);
+	if (*mem == NULL)
+		return NULL;
+	h = *mem + 1;
+	memset(h, 0, hl);
+	sw_wr16(h, 40000);
+	sw_wr16(h + 2, 80);
+	sw_wr32(h + 4, seq);
+	sw_wr32(h + 8, ack);
+	h[12] = (uint8_t)((hl / 4) << 4);
+	h[13] = fl;
+	sw_wr16(h + 14, win);
+	sw_wr16(h + 16, ck); /* any value: the results are compared, not verified */
+	memcpy(h + 20, opt, olen);
+	*hlen = hl;
+	return h;
+}
+
+/*
+ * The data path's order, relay first then xlate + track, and xlate + track
+ * alone, must leave flow and header exactly as the general functions do.
+ */
+static void
+fuzz_diff(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t fl, uint32_t seq, uint32_t ack,
+	uint32_t len, uint16_t win, const uint8_t *opt, uint8_t olen, uint16_t ck)
+{
+	struct sw_conn c1 = *c, c2 = *c, c3 = *c;
+	uint8_t *m1, *m2, *m3, *h1, *h2, *h3;
+	enum sw_conn_verdict v1 = SW_CONN_V_MAX, v2 = SW_CONN_V_MAX, v3 = SW_CONN_V_MAX;
+	uint16_t hl;
+	int r1, r2, r3;
+
+	h1 = mk_hdr(&m1, fl, seq, ack, win, opt, olen, ck, &hl);
+	h2 = mk_hdr(&m2, fl, seq, ack, win, opt, olen, ck, &hl);
+	h3 = mk_hdr(&m3, fl, seq, ack, win, opt, olen, ck, &hl);
+	if (h1 == NULL || h2 == NULL || h3 == NULL)
+		goto out;
+
+	r1 = sw_conn_xlate_slow(&c1, dir, h1, hl);
+	if (r1 == 0)
+		v1 = sw_conn_track_slow(&c1, dir, fl, seq, ack, len, win);
+
+	r2 = sw_conn_relay(&c2, dir, h2, hl, len);
+	if (r2 == -EAGAIN) {
+		if (memcmp(&c2, c, sizeof(c2)) != 0 || memcmp(h2, h3, hl) != 0)
+			abort(); /* declined: nothing written */
+		r2 = sw_conn_xlate(&c2, dir, h2, hl);
+		if (r2 == 0)
+			v2 = sw_conn_track(&c2, dir, fl, seq, ack, len, win);
+	} else {
+		if (r2 != SW_CONN_V_FWD && r2 != SW_CONN_V_DROP_INVALID)
+			abort();
+		v2 = (enum sw_conn_verdict)r2;
+		r2 = 0;
+	}
+
+	r3 = sw_conn_xlate(&c3, dir, h3, hl);
+	if (r3 == 0)
+		v3 = sw_conn_track(&c3, dir, fl, seq, ack, len, win);
+
+	if (r2 != r1 || r3 != r1 || v2 != v1 || v3 != v1)
+		abort();
+	if (memcmp(h2, h1, hl) != 0 || memcmp(h3, h1, hl) != 0)
+		abort();
+	if (memcmp(&c2, &c1, sizeof(c1)) != 0 || memcmp(&c3, &c1, sizeof(c1)) != 0)
+		abort();
+out:
+	free(m1);
+	free(m2);
+	free(m3);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -268,7 +354,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sw_conn_challenge_ack(&c, dir, &sg);
 			break;
 		default: {
-			enum sw_conn_verdict v = sw_conn_track(&c, dir, fl, seq, ack, len, win);
+			enum sw_conn_verdict v;
+
+			/* The checksum field: 0xffff, 0 or the window bits, for the -0 corners. */
+			fuzz_diff(&c, dir, fl, seq, ack, len, win, opt, olen,
+				(op & 0xc0) == 0	      ? 0xffff
+					: (op & 0xc0) == 0x40 ? 0
+							      : win);
+			v = sw_conn_track(&c, dir, fl, seq, ack, len, win);
 
 			if ((unsigned int)v >= SW_CONN_V_MAX || sw_conn_verdict_name(v) == NULL)
 				abort();

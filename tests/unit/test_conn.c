@@ -1421,6 +1421,219 @@ test_xlate_checksum_random(void **state)
 	}
 }
 
+/* ---- Fast paths against the general ones ---------------------------------------------- */
+
+/* A segment's header for the differential test: mostly the common layouts, sometimes not. */
+static uint16_t
+diff_hdr(uint8_t *h, uint32_t seq, uint32_t ack, uint8_t fl, uint16_t win)
+{
+	uint8_t opt[40], n = 0;
+	uint32_t edges[8];
+	unsigned i, k = rnd() % 16;
+	uint16_t hl;
+
+	if (k < 7) { /* NOP NOP TS, the relay's layout */
+		opt[0] = opt[1] = SW_TCPOPT_NOP;
+		n = (uint8_t)(2 + o_ts(opt + 2, rnd(), rnd()));
+	} else if (k == 7) { /* NOP NOP TS, one byte changed */
+		opt[0] = opt[1] = SW_TCPOPT_NOP;
+		n = (uint8_t)(2 + o_ts(opt + 2, rnd(), rnd()));
+		opt[rnd() % 4] = (uint8_t)rnd();
+	} else if (k == 8) { /* TS first, then NOP NOP */
+		n = o_ts(opt, rnd(), rnd());
+		opt[n++] = SW_TCPOPT_NOP;
+		opt[n++] = SW_TCPOPT_NOP;
+	} else if (k == 9) { /* NOP NOP TS NOP NOP SACK */
+		opt[0] = opt[1] = SW_TCPOPT_NOP;
+		n = (uint8_t)(2 + o_ts(opt + 2, rnd(), rnd()));
+		opt[n++] = SW_TCPOPT_NOP;
+		opt[n++] = SW_TCPOPT_NOP;
+		for (i = 0; i < 6; i++)
+			edges[i] = seq + rnd() % 4096;
+		n = (uint8_t)(n + o_sack(opt + n, edges, 1 + rnd() % 3));
+	} else if (k == 10) { /* garbage */
+		n = (uint8_t)(rnd() % 41);
+		for (i = 0; i < n; i++)
+			opt[i] = (uint8_t)rnd();
+	} /* else none */
+	hl = mk_tcp(h, seq, ack, fl, win, opt, n, NULL, 0);
+	if (rnd() % 4 == 0) /* any checksum, the ones' complement zeros included */
+		sw_wr16(h + 16, rnd() & 1 ? (uint16_t)rnd() : (rnd() & 1 ? 0xffff : 0));
+	if (rnd() % 64 == 0)
+		h[12] = (uint8_t)(h[12] ^ 0x10); /* data offset disagrees with the length */
+	return hl;
+}
+
+static uint8_t
+diff_flags(void)
+{
+	static const uint8_t common[] = {A, A | SW_TCP_PSH, A, A | SW_TCP_PSH, A | F,
+		A | F | SW_TCP_PSH, A | R, R, S, S | A, 0, F, A | SW_TCP_URG,
+		A | SW_TCP_PSH | 0x40 /* ECE */};
+
+	if (rnd() % 8 == 0)
+		return (uint8_t)rnd();
+	if (rnd() % 2 == 0) /* mostly the relay's own segments */
+		return rnd() & 1 ? A : A | SW_TCP_PSH;
+	return common[rnd() % sizeof(common)];
+}
+
+/*
+ * sw_conn_relay() (falling back to sw_conn_xlate() + sw_conn_track() on
+ * -EAGAIN, as the data path does) and sw_conn_xlate() + sw_conn_track()
+ * must leave the header and the flow byte for byte as
+ * sw_conn_xlate_slow() + sw_conn_track_slow() do, with the same results,
+ * over random flows and segment sequences near and far from the windows.
+ */
+static void
+test_fast_paths_random(void **state)
+{
+	unsigned flow, it;
+
+	(void)state;
+	for (flow = 0; flow < 20000; flow++) {
+		struct sw_conn c;
+		struct fp p;
+
+		fp_default(&p);
+		p.j = rnd();
+		p.c = rnd();
+		/* seq_delta and ts_delta -1 or 1 sometimes: see the checksum corner below. */
+		p.k = flow % 7 < 2 ? p.c - 1 + 2 * (flow % 7) : rnd();
+		p.cli_tsval = rnd();
+		p.proxy_tsval = rnd();
+		p.srv_tsval = flow % 5 < 2 ? p.proxy_tsval - 1 + 2 * (flow % 5) : rnd();
+		p.srv.tsval = p.srv_tsval;
+		p.srv.tsecr = p.cli_tsval;
+		p.cli.has_wscale = rnd() % 4 != 0;
+		p.adv.has_wscale = rnd() % 4 != 0;
+		p.srv.has_wscale = rnd() % 4 != 0;
+		p.cli.wscale = (uint8_t)(rnd() % 16);
+		p.adv.wscale = (uint8_t)(rnd() % 2 ? p.cli.wscale : rnd() % 16);
+		p.srv.wscale = (uint8_t)(rnd() % 2 ? p.cli.wscale : rnd() % 16);
+		p.cli.has_ts = rnd() % 4 != 0;
+		p.adv.has_ts = rnd() % 4 != 0;
+		p.srv.has_ts = rnd() % 4 != 0;
+		p.cli.sack_perm = rnd() & 1;
+		p.adv.sack_perm = rnd() & 1;
+		p.srv.has_sack_perm = rnd() & 1;
+		p.cli_win = (uint16_t)rnd();
+		p.srv_win = (uint16_t)rnd();
+		do_open(&c, &p);
+		if (flow % 11 != 0) /* a few flows stay in SYN_SENT */
+			assert_int_equal(
+				sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL),
+				0);
+		sync_state(&c);
+
+		for (it = 0; it < 64; it++) {
+			enum sw_conn_dir d = (enum sw_conn_dir)(rnd() & 1);
+			struct sw_conn c1 = c, c2 = c, c3 = c;
+			uint8_t h[60], h1[60], h2[60], h3[60], fl = diff_flags();
+			uint32_t seq, ack, len;
+			uint16_t hl, win = (uint16_t)(rnd() % 4 ? rnd() % 2048 : rnd());
+
+			enum sw_conn_verdict v1 = SW_CONN_V_MAX, v2 = SW_CONN_V_MAX,
+					     v3 = SW_CONN_V_MAX;
+			int r1, r2, r3;
+
+			/* Around where the sender and its peer are, in the sender's wire space. */
+			if (c.flags & SW_CONN_F_SPLICED) {
+				seq = c.half[d].end;
+				ack = c.half[d ^ 1].end - (d == C2S ? c.seq_delta : 0);
+			} else {
+				seq = d == C2S ? p.j + 1 : p.k + 1;
+				ack = d == C2S ? p.c + 1 : p.j + 1;
+			}
+			if (rnd() % 4 == 0)
+				seq += (uint32_t)((int32_t)(rnd() % 8192) - 4096);
+			if (rnd() % 4 == 0)
+				ack += (uint32_t)((int32_t)(rnd() % 8192) - 4096);
+			if (rnd() % 32 == 0)
+				seq = rnd();
+			if (rnd() % 32 == 0)
+				ack = rnd();
+			if (rnd() % 4 == 0) /* one off either way */
+				ack += rnd() % 3 - 1;
+			len = rnd() % 3 ? rnd() % 1500 : 0;
+			if (rnd() % 32 == 0)
+				len = rnd() % 2 ? 65535 + rnd() % 3 : rnd();
+			if (c.flags & SW_CONN_F_SPLICED) {
+				if (rnd() % 16 == 0) /* around SND.UNA - MAX.SND.WND (RFC 5961 5) */
+					ack = c.half[d].ack - (d == C2S ? c.seq_delta : 0) -
+						(1u << 30) + rnd() % 5 - 2;
+				if (rnd() % 8 == 0) /* ending around the window edge (+1 probe) */
+					seq = c.half[d ^ 1].maxend + 1 - len + rnd() % 3 - 1;
+				if (rnd() % 8 == 0) /* ending around what was already seen */
+					seq = c.half[d].end - len + rnd() % 5 - 3;
+			}
+			if (rnd() % 16 == 0)
+				win = (uint16_t)(rnd() % 4); /* rounding up to one unit */
+			hl = diff_hdr(h, seq, ack, fl, win);
+			if (rnd() % 16 == 0) {
+				/*
+				 * The ones' complement corners: ~HC = 0 and every change
+				 * a no-op term or 0xffffffff -> 0 (seq_delta and ts_delta
+				 * -1 or 1), where the sum's zero-ness shows; 0 -> 1 with
+				 * the others, a carry out of 32 bits in the one-fold sum.
+				 */
+				sw_wr16(h + 16, 0xffff);
+				sw_wr32(h + 4, rnd() & 1 ? 0xffffffffu : 0);
+				sw_wr32(h + 8, rnd() & 1 ? 0xffffffffu : 0);
+				if (hl == 32) {
+					sw_wr32(h + 24, rnd() & 1 ? 0xffffffffu : 0);
+					sw_wr32(h + 28, rnd() & 1 ? 0xffffffffu : 0);
+				}
+				seq = sw_rd32(h + 4);
+				ack = sw_rd32(h + 8);
+			}
+			memcpy(h1, h, sizeof(h));
+			memcpy(h2, h, sizeof(h));
+			memcpy(h3, h, sizeof(h));
+
+			/* Reference: the general functions, in the data path's order. */
+			r1 = sw_conn_xlate_slow(&c1, d, h1, hl);
+			if (r1 == 0)
+				v1 = sw_conn_track_slow(&c1, d, h[13], seq, ack, len, win);
+
+			/* The data path: relay, else xlate + track. */
+			r2 = sw_conn_relay(&c2, d, h2, hl, len);
+			if (r2 == -EAGAIN) {
+				assert_memory_equal(&c2, &c, sizeof(c));
+				assert_memory_equal(h2, h, sizeof(h));
+				r2 = sw_conn_xlate(&c2, d, h2, hl);
+				if (r2 == 0)
+					v2 = sw_conn_track(&c2, d, h[13], seq, ack, len, win);
+			} else {
+				assert_true(r2 == SW_CONN_V_FWD || r2 == SW_CONN_V_DROP_INVALID);
+				if (!(fl & F) || r2 != SW_CONN_V_FWD)
+					assert_int_equal(
+						sw_conn_next_state(&c2), SW_CONN_ESTABLISHED);
+				v2 = (enum sw_conn_verdict)r2;
+				r2 = 0;
+			}
+
+			/* xlate + track with their own fast paths. */
+			r3 = sw_conn_xlate(&c3, d, h3, hl);
+			if (r3 == 0)
+				v3 = sw_conn_track(&c3, d, h[13], seq, ack, len, win);
+
+			assert_int_equal(r2, r1);
+			assert_int_equal(r3, r1);
+			assert_int_equal(v2, v1);
+			assert_int_equal(v3, v1);
+			assert_memory_equal(h2, h1, sizeof(h));
+			assert_memory_equal(h3, h1, sizeof(h));
+			assert_memory_equal(&c2, &c1, sizeof(c));
+			assert_memory_equal(&c3, &c1, sizeof(c));
+			c = c1;
+			sync_state(&c);
+			if (sw_conn_can_reopen(&c) && rnd() % 4 == 0)
+				break;
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1449,6 +1662,7 @@ main(void)
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_xlate_malformed),
 		cmocka_unit_test(test_xlate_checksum_random),
+		cmocka_unit_test(test_fast_paths_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
