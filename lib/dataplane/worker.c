@@ -190,16 +190,30 @@ steer_hash(const struct dp_pkt *p)
 	return rte_hash_crc_4byte(a ^ b ^ ports, 0x5157);
 }
 
-/* A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK to proxy. */
 /* Frames ahead whose first line is prefetched while parsing (PMD-written, cold). */
 #define DP_PREFETCH 4
 
-void
-dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
+/* A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK to proxy. */
+static __rte_always_inline void
+no_flow(struct sw_worker *w, struct dp_pkt *p)
 {
+	uint8_t flags = p->v.tcp_flags;
+
+	/* The proxy's own packets first: a client SYN or ACK for a protected service. */
+	if (likely(p->action == SW_CLASS_PROXY && p->port == SW_PORT_OUTSIDE)) {
+		if ((flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN)
+			dp_proxy_syn(w, p);
+		else if ((flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_ACK)
+			dp_proxy_ack(w, p);
+		else
+			dp_drop(w, p, SW_DROP_no_flow);
+		return;
+	}
 	switch (p->action) {
 	case SW_CLASS_PROXY:
-		break;
+		/* A server packet for a protected service without a flow. */
+		dp_drop(w, p, SW_DROP_no_flow);
+		return;
 	case SW_CLASS_BRIDGE:
 	case SW_CLASS_PASS:
 		dp_fwd(w, p);
@@ -216,33 +230,68 @@ dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_default_drop);
 		return;
 	}
-	if (p->port == SW_PORT_INSIDE) {
-		/* A server packet for a protected service without a flow. */
-		dp_drop(w, p, SW_DROP_no_flow);
-		return;
+}
+
+void
+dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
+{
+	no_flow(w, p);
+}
+
+/*
+ * Steer p to its owner worker when that is not w. Returns true when p left
+ * (queued on the owner's ring, or dropped when the ring is full).
+ */
+static __rte_noinline bool
+steer_away(struct sw_worker *w, struct dp_pkt *p, uint64_t *rx_bytes)
+{
+	uint16_t owner = steer_hash(p) % w->sh->nb_workers;
+	unsigned port = p->port;
+	struct rte_mbuf *m = p->m;
+
+	if (owner == w->idx)
+		return false;
+	/* The owner counts rx again: undo ours so each packet counts once. */
+	w->stats.port[port][SW_PC_rx]--;
+	*rx_bytes -= rte_pktmbuf_pkt_len(m);
+	m->hash.usr = port;
+	if (rte_ring_mp_enqueue(w->sh->steer_rings[owner], m) != 0) {
+		w->stats.port[port][SW_PC_rx]++;
+		dp_drop(w, p, SW_DROP_steer_full);
+	} else {
+		w->stats.ev[SW_EV_steered]++;
 	}
-	if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN)
-		dp_proxy_syn(w, p);
-	else if ((p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_ACK)
-		dp_proxy_ack(w, p);
-	else
-		dp_drop(w, p, SW_DROP_no_flow);
+	return true;
+}
+
+/* Parse failures and non-TCP: out of the way of the TCP loop. */
+static __rte_noinline void
+not_tcp(struct sw_worker *w, struct dp_pkt *p, enum sw_pkt_verdict pv, uint64_t *rx_bytes)
+{
+	if (pv == SW_PKT_NOT_IP)
+		dp_fwd(w, p);
+	else if (pv != SW_PKT_OK)
+		dp_drop(w, p, parse_drop[pv]);
+	else if (!w->sh->steer || !steer_away(w, p, rx_bytes))
+		dp_fwd(w, p);
 }
 
 void
 sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dp_pkt pk[SW_BURST];
-	struct sw_class_query q[SW_BURST];
 	struct sw_tuple tup[SW_BURST];
 	const struct sw_tuple *keys[SW_BURST];
+	const struct sw_tuple *cq[SW_BURST];
+	const struct sw_tuple *const *cls = cq; /* the tuples to classify */
 	struct sw_flow *flows[SW_BURST];
 	uint64_t hashes[SW_BURST];
-	uint8_t qidx[SW_BURST];
+	uint8_t qidx[SW_BURST + 1]; /* pk index of each classified tuple, then a sentinel */
 	uint8_t act[SW_BURST];
 	uint16_t svc[SW_BURST];
-	unsigned nq = 0;
-	struct sw_runtime *rt = w->rt;
+	unsigned nq = 0, nc = 0;
+	const bool steer = w->sh->steer;
+	const bool reverse = port == SW_PORT_INSIDE; /* orient client -> server */
 	uint64_t rx_bytes = 0;
 
 	RTE_ASSERT(n <= SW_BURST);
@@ -250,7 +299,10 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)DP_PREFETCH); i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
-	/* Stage 1: parse; non-TCP goes straight through. */
+	/*
+	 * Stage 1: parse, and for TCP fill the tuple in the same pass; anything
+	 * else goes straight through or is dropped.
+	 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_pkt *p = &pk[nq];
@@ -262,42 +314,13 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		p->m = m;
 		p->port = port;
 		p->frame = rte_pktmbuf_mtod(m, uint8_t *);
-		pv = sw_pkt_parse(p->frame, rte_pktmbuf_data_len(m), &p->v);
-		if (pv == SW_PKT_NOT_IP) {
-			dp_fwd(w, p);
+		if (unlikely(!sw_pkt_parse_tcp(
+			    p->frame, rte_pktmbuf_data_len(m), reverse, &p->v, &tup[nq], &pv))) {
+			not_tcp(w, p, pv, &rx_bytes);
 			continue;
 		}
-		if (unlikely(pv != SW_PKT_OK)) {
-			dp_drop(w, p, parse_drop[pv]);
+		if (unlikely(steer) && steer_away(w, p, &rx_bytes))
 			continue;
-		}
-		if (w->sh->steer) {
-			uint16_t owner = steer_hash(p) % w->sh->nb_workers;
-
-			if (owner != w->idx) {
-				struct rte_mbuf *mm = m;
-
-				/* The owner counts rx again: undo ours so each packet counts once. */
-				w->stats.port[port][SW_PC_rx]--;
-				rx_bytes -= rte_pktmbuf_pkt_len(m);
-				mm->hash.usr = port;
-				if (rte_ring_mp_enqueue(w->sh->steer_rings[owner], mm) != 0) {
-					w->stats.port[port][SW_PC_rx]++;
-					dp_drop(w, p, SW_DROP_steer_full);
-				} else {
-					w->stats.ev[SW_EV_steered]++;
-				}
-				continue;
-			}
-		}
-		if (p->v.l4_proto != SW_IPPROTO_TCP || !p->v.has_l4) {
-			dp_fwd(w, p);
-			continue;
-		}
-		/* Orient client -> server: outside receives from clients. */
-		sw_pkt_tuple(p->frame, &p->v, port == SW_PORT_INSIDE, &tup[nq]);
-		if (p->v.n_vlan != 0)
-			sw_tuple_set_vlan(&tup[nq], &p->v);
 		p->t = &tup[nq];
 		keys[nq] = &tup[nq];
 		nq++;
@@ -313,46 +336,49 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	 * translated until it closes). A client SYN is classified even with a
 	 * flow: on a TIME_WAIT/CLOSED flow it may reopen it as a new connection.
 	 */
-	bool any_flow = sw_flowtab_count(w->ft) != 0;
-	unsigned nc = 0;
+	const bool any_flow = sw_flowtab_count(w->ft) != 0;
 
-	if (any_flow)
+	if (any_flow) {
 		sw_flowtab_lookup_bulk_hashed(w->ft, keys, nq, flows, hashes);
-	for (unsigned i = 0; i < nq; i++) {
-		struct dp_pkt *p = &pk[i];
-
-		p->has_hash = any_flow;
-		p->hash = any_flow ? hashes[i] : 0;
-		if (!any_flow)
+		for (unsigned i = 0; i < nq; i++) {
+			if (flows[i] != NULL &&
+				(port != SW_PORT_OUTSIDE ||
+					(pk[i].v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) !=
+						SW_TCP_SYN))
+				continue;
+			cq[nc] = keys[i];
+			qidx[nc++] = (uint8_t)i;
+		}
+	} else {
+		/* No flow at all (a flood on a quiet box): every packet is classified. */
+		for (unsigned i = 0; i < nq; i++) {
 			flows[i] = NULL;
-		if (flows[i] != NULL &&
-			(p->port != SW_PORT_OUTSIDE ||
-				(p->v.tcp_flags & (SW_TCP_SYN | SW_TCP_ACK)) != SW_TCP_SYN))
-			continue;
-		q[nc].family = p->t->family == 4 ? AF_INET : AF_INET6;
-		q[nc].src = p->t->src;
-		q[nc].dst = p->t->dst;
-		q[nc].dport = p->t->dport;
-		q[nc].vlan = p->v.n_vlan > 0 ? p->v.vlan_tci[p->v.n_vlan - 1] & 0xfff
-					     : SW_CLASS_VLAN_UNTAGGED;
-		qidx[nc++] = (uint8_t)i;
+			qidx[i] = (uint8_t)i;
+		}
+		cls = keys;
+		nc = nq;
 	}
 	if (nc > 0)
-		sw_classify_bulk(rt->cl, q, nc, act, svc);
-	for (unsigned k = 0; k < nc; k++) {
-		pk[qidx[k]].action = act[k];
-		pk[qidx[k]].service_id = svc[k];
-	}
+		sw_classify_tuples(w->rt->cl, cls, nc, act, svc);
 
 	/* Stage 3: act. */
 	uint32_t changes0 = w->ft_changes;
 	unsigned k = 0;
+
+	qidx[nc] = UINT8_MAX; /* sentinel: no packet index matches it */
 	for (unsigned i = 0; i < nq; i++) {
 		struct dp_pkt *p = &pk[i];
 		struct sw_flow *f = flows[i];
-		bool classified = k < nc && qidx[k] == i;
+		bool classified = qidx[k] == i;
 
-		k += classified;
+		p->has_hash = any_flow;
+		if (any_flow)
+			p->hash = hashes[i];
+		if (classified) {
+			p->action = act[k];
+			p->service_id = svc[k];
+			k++;
+		}
 		/*
 		 * An earlier packet of this burst added, evicted or deleted a flow:
 		 * the bulk result may be stale (a duplicate third ACK, an evicted
@@ -366,18 +392,9 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		}
 		if (unlikely(!classified)) {
 			/* Its flow went away earlier in this burst: classify it alone. */
-			struct sw_class_query q1 = {
-				.family = p->t->family == 4 ? AF_INET : AF_INET6,
-				.src = p->t->src,
-				.dst = p->t->dst,
-				.dport = p->t->dport,
-				.vlan = p->v.n_vlan > 0 ? p->v.vlan_tci[p->v.n_vlan - 1] & 0xfff
-							: SW_CLASS_VLAN_UNTAGGED,
-			};
-
-			sw_classify_bulk(rt->cl, &q1, 1, &p->action, &p->service_id);
+			sw_classify_tuples(w->rt->cl, &p->t, 1, &p->action, &p->service_id);
 		}
-		dp_no_flow(w, p);
+		no_flow(w, p);
 	}
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Bounds-checked parse of an Ethernet frame into a struct sw_pkt_view, and tuple extraction. */
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -204,46 +205,6 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 	}
 }
 
-/*
- * The common case in one pass: untagged IPv4 without options, not a
- * fragment, carrying a TCP header that fits. Returns true with the view
- * filled exactly as the general path fills it, or false (view untouched)
- * for anything else, which the general path then parses from scratch.
- */
-static inline bool
-parse_fast_ipv4_tcp(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
-{
-	const uint8_t *ip = frame + ETH_HDR_LEN;
-	const uint8_t *l4 = ip + IPV4_HDR_MIN;
-	uint32_t tot, hlen;
-
-	if (len < ETH_HDR_LEN + IPV4_HDR_MIN + SW_TCP_HDR_MIN ||
-		sw_rd16(frame + 12) != SW_ETHER_TYPE_IPV4 || ip[0] != 0x45 ||
-		ip[9] != SW_IPPROTO_TCP || (sw_rd16(ip + 6) & (IPV4_MF | IPV4_FRAG_OFF_MASK)) != 0)
-		return false;
-	/* RFC 791 section 3.1 and RFC 9293 section 3.1, as in parse_ipv4() and parse_l4(). */
-	tot = sw_rd16(ip + 2);
-	hlen = (uint32_t)(l4[SW_TCP_OFF_DOFF] >> 4) * 4;
-	if (tot < IPV4_HDR_MIN + SW_TCP_HDR_MIN || tot > len - ETH_HDR_LEN ||
-		tot > FRAME_OFF_MAX - ETH_HDR_LEN || hlen < SW_TCP_HDR_MIN ||
-		hlen > tot - IPV4_HDR_MIN)
-		return false;
-	/* Zeroed first like the general path, padding included. */
-	memset(v, 0, sizeof(*v));
-	v->l3_off = ETH_HDR_LEN;
-	v->l4_off = ETH_HDR_LEN + IPV4_HDR_MIN;
-	v->l4_len = (uint16_t)hlen;
-	v->payload_len = (uint16_t)(tot - IPV4_HDR_MIN - hlen);
-	v->ip_len = (uint16_t)tot;
-	v->ether_type = SW_ETHER_TYPE_IPV4;
-	v->family = 4;
-	v->l4_proto = SW_IPPROTO_TCP;
-	v->tcp_flags = l4[SW_TCP_OFF_FLAGS];
-	v->has_l4 = true;
-	v->dst_off = ETH_HDR_LEN + 16;
-	return true;
-}
-
 /* Everything else (pkt_internal.h); out of line so the fast path needs no stack frame. */
 __attribute__((noinline)) enum sw_pkt_verdict
 pkt_parse_general(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
@@ -287,9 +248,24 @@ pkt_parse_general(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 enum sw_pkt_verdict
 sw_pkt_parse(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 {
-	if (likely(parse_fast_ipv4_tcp(frame, len, v)))
+	if (likely(sw_pkt_parse_fast(frame, len, v)))
 		return SW_PKT_OK;
 	return pkt_parse_general(frame, len, v);
+}
+
+bool
+sw_pkt_parse_tcp_general(const uint8_t *frame, uint32_t len, bool reverse, struct sw_pkt_view *v,
+	struct sw_tuple *t, enum sw_pkt_verdict *pv)
+{
+	enum sw_pkt_verdict r = pkt_parse_general(frame, len, v);
+
+	if (r != SW_PKT_OK || v->l4_proto != SW_IPPROTO_TCP || !v->has_l4) {
+		*pv = r;
+		return false;
+	}
+	sw_pkt_tuple(frame, v, reverse, t);
+	sw_tuple_set_vlan(t, v);
+	return true;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 
 #ifdef __cplusplus
@@ -361,6 +362,110 @@ static inline bool
 sw_seq_leq(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) <= 0;
+}
+
+/* Fixed offsets of the untagged IPv4/TCP fast path. */
+#define SW_PKT_ETH_LEN 14
+#define SW_PKT_IPV4_MIN 20
+
+/*
+ * The common case of sw_pkt_parse() in one pass (inline, for sw_pkt_parse_tcp()
+ * callers): untagged IPv4 without options, not a fragment (MF and offset 0x3fff), carrying a TCP header that fits. Returns true with the view
+ * filled exactly as the general path fills it, or false (view untouched)
+ * for anything else, which the general path then parses from scratch.
+ */
+static inline bool
+sw_pkt_parse_fast(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
+{
+	const uint8_t *ip = frame + SW_PKT_ETH_LEN;
+	const uint8_t *l4 = ip + SW_PKT_IPV4_MIN;
+	uint32_t tot, hlen, et_vihl, frag_proto;
+
+	if (len < SW_PKT_ETH_LEN + SW_PKT_IPV4_MIN + SW_TCP_HDR_MIN)
+		return false;
+	/*
+	 * Two loads, two compares: ether type IPv4 and version/IHL 0x45 (the
+	 * 4 bytes from the ether type: type, version/IHL, TOS); neither MF nor
+	 * an offset, and protocol TCP (flags/offset, TTL, protocol).
+	 */
+	memcpy(&et_vihl, frame + 12, 4);
+	memcpy(&frag_proto, ip + 6, 4);
+	if ((et_vihl & RTE_BE32(0xffffff00)) != RTE_BE32(SW_ETHER_TYPE_IPV4 << 16 | 0x4500) ||
+		(frag_proto & RTE_BE32(0x3fff00ff)) != RTE_BE32(SW_IPPROTO_TCP))
+		return false;
+	/* RFC 791 section 3.1 and RFC 9293 section 3.1, as the general parser checks them. */
+	tot = sw_rd16(ip + 2);
+	hlen = (uint32_t)(l4[SW_TCP_OFF_DOFF] >> 4) * 4;
+	if (tot < SW_PKT_IPV4_MIN + SW_TCP_HDR_MIN || tot > len - SW_PKT_ETH_LEN ||
+		tot > 0xffff - SW_PKT_ETH_LEN /* offsets are 16-bit */ || hlen < SW_TCP_HDR_MIN ||
+		hlen > tot - SW_PKT_IPV4_MIN)
+		return false;
+	/* Zeroed first like the general path, padding included. */
+	memset(v, 0, sizeof(*v));
+	v->l3_off = SW_PKT_ETH_LEN;
+	v->l4_off = SW_PKT_ETH_LEN + SW_PKT_IPV4_MIN;
+	v->l4_len = (uint16_t)hlen;
+	v->payload_len = (uint16_t)(tot - SW_PKT_IPV4_MIN - hlen);
+	v->ip_len = (uint16_t)tot;
+	v->ether_type = SW_ETHER_TYPE_IPV4;
+	v->family = 4;
+	v->l4_proto = SW_IPPROTO_TCP;
+	v->tcp_flags = l4[SW_TCP_OFF_FLAGS];
+	v->has_l4 = true;
+	v->dst_off = SW_PKT_ETH_LEN + 16;
+	return true;
+}
+
+/*
+ * The tuple of a frame sw_pkt_parse_fast() took: sw_pkt_tuple() and
+ * sw_tuple_set_vlan() for an untagged IPv4/TCP header at its fixed offsets.
+ */
+_Static_assert(offsetof(struct sw_tuple, dport) == offsetof(struct sw_tuple, sport) + 2,
+	"sw_pkt_tuple_fast() stores both ports at once");
+
+static inline void
+sw_pkt_tuple_fast(const uint8_t *frame, bool reverse, struct sw_tuple *t)
+{
+	const uint8_t *ip = frame + SW_PKT_ETH_LEN;
+	uint32_t src, dst, ports, a, b;
+
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	memcpy(&ports, ip + SW_PKT_IPV4_MIN + SW_TCP_OFF_SPORT, 4);
+	/* Reversed: addresses swap, and so do the two 16-bit ports (a rotation in any byte order). */
+	a = reverse ? dst : src;
+	b = reverse ? src : dst;
+	ports = reverse ? (ports >> 16 | ports << 16) : ports;
+	memset(t, 0, sizeof(*t));
+	memcpy(t->src, &a, 4);
+	memcpy(t->dst, &b, 4);
+	memcpy((uint8_t *)t + offsetof(struct sw_tuple, sport), &ports, 4);
+	t->family = 4;
+}
+
+/* sw_pkt_parse_tcp() past its inline fast path: every frame through the general parser. */
+bool sw_pkt_parse_tcp_general(const uint8_t *frame, uint32_t len, bool reverse,
+	struct sw_pkt_view *v, struct sw_tuple *t, enum sw_pkt_verdict *pv);
+
+/*
+ * sw_pkt_parse() and, for a TCP packet, its tuple in the same call. Returns
+ * true for a TCP packet (verdict SW_PKT_OK, l4_proto TCP, has_l4) with *t
+ * filled as sw_pkt_tuple(frame, v, reverse, t) followed by
+ * sw_tuple_set_vlan(t, v), *pv untouched. Returns false for anything else,
+ * with the verdict in *pv and *t unspecified. The untagged IPv4/TCP fast
+ * path reads the addresses and ports at their fixed offsets while the header
+ * is hot, without a second pass over the view; inline, so the burst loop
+ * pays no call for it.
+ */
+static inline bool
+sw_pkt_parse_tcp(const uint8_t *frame, uint32_t len, bool reverse, struct sw_pkt_view *v,
+	struct sw_tuple *t, enum sw_pkt_verdict *pv)
+{
+	if (likely(sw_pkt_parse_fast(frame, len, v))) {
+		sw_pkt_tuple_fast(frame, reverse, t);
+		return true;
+	}
+	return sw_pkt_parse_tcp_general(frame, len, reverse, v, t, pv);
 }
 
 #ifdef __cplusplus

@@ -772,35 +772,84 @@ small6_class(const struct small6 *t, const uint8_t *addr)
 	return 0;
 }
 
+/*
+ * The packets of one call: queries (sw_classify_bulk) or tuples (sw_classify_tuples), tuples
+ * a compile-time constant in every caller so each form gets its own loops.
+ */
+struct in {
+	const struct sw_class_query *q;
+	const struct sw_tuple *const *t;
+};
+
+static __rte_always_inline bool
+in_is4(struct in in, unsigned int i, bool tuples)
+{
+	return tuples ? in.t[i]->family == 4 : in.q[i].family == AF_INET;
+}
+
+static __rte_always_inline bool
+in_is6(struct in in, unsigned int i, bool tuples)
+{
+	return tuples ? in.t[i]->family == 6 : in.q[i].family == AF_INET6;
+}
+
+static __rte_always_inline const uint8_t *
+in_src(struct in in, unsigned int i, bool tuples)
+{
+	return tuples ? in.t[i]->src : in.q[i].src;
+}
+
+static __rte_always_inline const uint8_t *
+in_dst(struct in in, unsigned int i, bool tuples)
+{
+	return tuples ? in.t[i]->dst : in.q[i].dst;
+}
+
+static __rte_always_inline uint16_t
+in_port(struct in in, unsigned int i, bool tuples)
+{
+	return rte_be_to_cpu_16(tuples ? in.t[i]->dport : in.q[i].dport);
+}
+
+_Static_assert(SW_CONFIG_VLAN_UNTAGGED == 0, "a tuple's VID 0 (untagged) is the untagged bit");
+
+/* Bit of sw_classifier.vlans: a tuple's innermost VID is the low 12 bits of its pad. */
+static __rte_always_inline uint16_t
+in_vlan_bit(struct in in, unsigned int i, bool tuples)
+{
+	if (tuples)
+		return (uint16_t)(((unsigned int)in.t[i]->pad[1] << 8 | in.t[i]->pad[2]) & 0xfff);
+	return vlan_bit(in.q[i].vlan);
+}
+
 /* No LPM at all (both families small or empty): one pass, nothing staged. */
 static __rte_always_inline void
-classify_small(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
-	uint8_t *action_out, uint16_t *service_out, bool src_lists)
+classify_small(const struct sw_classifier *cl, struct in in, unsigned int n, uint8_t *action_out,
+	uint16_t *service_out, bool src_lists, bool tuples)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		const struct sw_class_query *p = &q[i];
 		uint32_t dcls = 0, scls = 0;
 
-		if (likely(p->family == AF_INET)) {
-			dcls = small4_class(&cl->small4, p->dst);
+		if (likely(in_is4(in, i, tuples))) {
+			dcls = small4_class(&cl->small4, in_dst(in, i, tuples));
 			if (src_lists)
-				scls = small4_class(&cl->small4, p->src);
-		} else if (p->family == AF_INET6) {
-			dcls = small6_class(&cl->small6, p->dst);
+				scls = small4_class(&cl->small4, in_src(in, i, tuples));
+		} else if (in_is6(in, i, tuples)) {
+			dcls = small6_class(&cl->small6, in_dst(in, i, tuples));
 			if (src_lists)
-				scls = small6_class(&cl->small6, p->src);
+				scls = small6_class(&cl->small6, in_src(in, i, tuples));
 		}
-		verdict(cl, dcls, scls, rte_be_to_cpu_16(p->dport), vlan_bit(p->vlan),
+		verdict(cl, dcls, scls, in_port(in, i, tuples), in_vlan_bit(in, i, tuples),
 			&action_out[i], &service_out[i], src_lists);
 	}
 }
 
 /* At least one LPM: per burst, stage the addresses, look them up in bulk, then decide. */
-static void
-classify_lpm(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
-	uint8_t *action_out, uint16_t *service_out)
+static __rte_always_inline void
+classify_lpm(const struct sw_classifier *cl, struct in in, unsigned int n, uint8_t *action_out,
+	uint16_t *service_out, bool tuples)
 {
 	const bool src_lists = cl->has_src_lists;
 	unsigned int base;
@@ -815,32 +864,33 @@ classify_lpm(const struct sw_classifier *cl, const struct sw_class_query *q, uns
 		uint8_t idx4[BURST], idx6[BURST];
 
 		for (i = 0; i < m; i++) {
-			const struct sw_class_query *p = &q[base + i];
+			const uint8_t *src = in_src(in, base + i, tuples);
+			const uint8_t *dst = in_dst(in, base + i, tuples);
 			uint32_t a;
 
 			dcls[i] = 0;
 			scls[i] = 0;
-			if (p->family == AF_INET) {
+			if (in_is4(in, base + i, tuples)) {
 				if (cl->fib4 == NULL) {
-					dcls[i] = small4_class(&cl->small4, p->dst);
+					dcls[i] = small4_class(&cl->small4, dst);
 					if (src_lists)
-						scls[i] = small4_class(&cl->small4, p->src);
+						scls[i] = small4_class(&cl->small4, src);
 					continue;
 				}
-				memcpy(&a, p->dst, 4);
+				memcpy(&a, dst, 4);
 				ip4[n4] = rte_be_to_cpu_32(a);
-				memcpy(&a, p->src, 4);
+				memcpy(&a, src, 4);
 				ip4[BURST + n4] = rte_be_to_cpu_32(a);
 				idx4[n4++] = (uint8_t)i;
-			} else if (p->family == AF_INET6) {
+			} else if (in_is6(in, base + i, tuples)) {
 				if (cl->lpm6 == NULL) {
-					dcls[i] = small6_class(&cl->small6, p->dst);
+					dcls[i] = small6_class(&cl->small6, dst);
 					if (src_lists)
-						scls[i] = small6_class(&cl->small6, p->src);
+						scls[i] = small6_class(&cl->small6, src);
 					continue;
 				}
-				memcpy(ip6[n6], p->dst, RTE_LPM6_IPV6_ADDR_SIZE);
-				memcpy(ip6[BURST + n6], p->src, RTE_LPM6_IPV6_ADDR_SIZE);
+				memcpy(ip6[n6], dst, RTE_LPM6_IPV6_ADDR_SIZE);
+				memcpy(ip6[BURST + n6], src, RTE_LPM6_IPV6_ADDR_SIZE);
 				idx6[n6++] = (uint8_t)i;
 			}
 		}
@@ -867,20 +917,50 @@ classify_lpm(const struct sw_classifier *cl, const struct sw_class_query *q, uns
 			}
 		}
 		for (i = 0; i < m; i++)
-			verdict(cl, dcls[i], scls[i], rte_be_to_cpu_16(q[base + i].dport),
-				vlan_bit(q[base + i].vlan), &action_out[base + i],
+			verdict(cl, dcls[i], scls[i], in_port(in, base + i, tuples),
+				in_vlan_bit(in, base + i, tuples), &action_out[base + i],
 				&service_out[base + i], src_lists);
 	}
+}
+
+static __attribute__((noinline)) void
+classify_lpm_queries(const struct sw_classifier *cl, struct in in, unsigned int n,
+	uint8_t *action_out, uint16_t *service_out)
+{
+	classify_lpm(cl, in, n, action_out, service_out, false);
+}
+
+static __attribute__((noinline)) void
+classify_lpm_tuples(const struct sw_classifier *cl, struct in in, unsigned int n,
+	uint8_t *action_out, uint16_t *service_out)
+{
+	classify_lpm(cl, in, n, action_out, service_out, true);
 }
 
 void
 sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
 	uint8_t *action_out, uint16_t *service_out)
 {
+	struct in in = {.q = q};
+
 	if (cl->fib4 != NULL || cl->lpm6 != NULL)
-		classify_lpm(cl, q, n, action_out, service_out);
+		classify_lpm_queries(cl, in, n, action_out, service_out);
 	else if (cl->has_src_lists)
-		classify_small(cl, q, n, action_out, service_out, true);
+		classify_small(cl, in, n, action_out, service_out, true, false);
 	else
-		classify_small(cl, q, n, action_out, service_out, false);
+		classify_small(cl, in, n, action_out, service_out, false, false);
+}
+
+void
+sw_classify_tuples(const struct sw_classifier *cl, const struct sw_tuple *const *t, unsigned int n,
+	uint8_t *action_out, uint16_t *service_out)
+{
+	struct in in = {.t = t};
+
+	if (cl->fib4 != NULL || cl->lpm6 != NULL)
+		classify_lpm_tuples(cl, in, n, action_out, service_out);
+	else if (cl->has_src_lists)
+		classify_small(cl, in, n, action_out, service_out, true, true);
+	else
+		classify_small(cl, in, n, action_out, service_out, false, true);
 }

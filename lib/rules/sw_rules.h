@@ -10,6 +10,7 @@
 #include <rte_byteorder.h>
 
 #include "sw_conn.h"
+#include "sw_pkt.h"
 
 /*
  * Two name families live here, as the rest of the tree calls them:
@@ -261,6 +262,15 @@ void sw_classifier_free(struct sw_classifier *cl);
  * too, so per-service counters can attribute them. Thread-safe: the classifier is read-only.
  */
 void sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q,
+	unsigned int n, uint8_t *action_out, uint16_t *service_out);
+
+/*
+ * sw_classify_bulk() over client -> server tuples as sw_pkt_tuple() and sw_tuple_set_vlan()
+ * make them, with the same results as the query {family 4 -> AF_INET, 6 -> AF_INET6, src, dst,
+ * dport, innermost VID or SW_CLASS_VLAN_UNTAGGED}: the VID is the low 12 bits of t->pad, 0
+ * (untagged) matched as untagged. Nothing is copied into queries first.
+ */
+void sw_classify_tuples(const struct sw_classifier *cl, const struct sw_tuple *const *t,
 	unsigned int n, uint8_t *action_out, uint16_t *service_out);
 
 #endif /* SW_RULES_H */

@@ -1111,6 +1111,40 @@ test_parse_random(void **state)
 }
 
 /*
+ * sw_pkt_parse_tcp() against sw_pkt_parse(), sw_pkt_tuple() and
+ * sw_tuple_set_vlan(): true exactly for TCP packets with an L4 header, the
+ * same view and tuple byte for byte; false with the same verdict otherwise.
+ */
+static void
+parse_tcp_check(const uint8_t *buf, uint32_t len, bool reverse)
+{
+	struct sw_pkt_view a, b;
+	struct sw_tuple ta, tb;
+	enum sw_pkt_verdict pa = (enum sw_pkt_verdict)0x77, pb;
+	bool tcp;
+
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	memset(&ta, 0xa5, sizeof(ta));
+	tcp = sw_pkt_parse_tcp(buf, len, reverse, &a, &ta, &pa);
+	pb = sw_pkt_parse(buf, len, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	if (!tcp) {
+		assert_int_equal(pa, pb);
+		assert_false(pb == SW_PKT_OK && b.l4_proto == SW_IPPROTO_TCP && b.has_l4);
+		return;
+	}
+	assert_int_equal(pa, 0x77); /* untouched */
+	assert_int_equal(pb, SW_PKT_OK);
+	assert_int_equal(b.l4_proto, SW_IPPROTO_TCP);
+	assert_true(b.has_l4);
+	memset(&tb, 0x5a, sizeof(tb));
+	sw_pkt_tuple(buf, &b, reverse, &tb);
+	sw_tuple_set_vlan(&tb, &b);
+	assert_memory_equal(&ta, &tb, sizeof(ta));
+}
+
+/*
  * sw_pkt_parse() (IPv4/TCP fast path first) against the general parser alone:
  * same verdict and the same view byte for byte (both zero the view first).
  */
@@ -1127,9 +1161,11 @@ parse_both(const uint8_t *src, uint32_t len)
 	memset(&b, 0x5a, sizeof(b));
 	ra = sw_pkt_parse(buf, len, &a);
 	rb = pkt_parse_general(buf, len, &b);
-	free(buf);
 	assert_int_equal(ra, rb);
 	assert_memory_equal(&a, &b, sizeof(a));
+	parse_tcp_check(buf, len, false);
+	parse_tcp_check(buf, len, true);
+	free(buf);
 }
 
 static void
@@ -1254,6 +1290,7 @@ test_tuple_random(void **state)
 		sw_pkt_tuple(f, &v, reverse, &t);
 		ref_tuple(f, &v, reverse, &r);
 		assert_memory_equal(&t, &r, sizeof(t));
+		parse_tcp_check(f, len, reverse);
 	}
 	assert_true(n_ok > 10000);
 }

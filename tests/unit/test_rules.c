@@ -1142,6 +1142,43 @@ test_classify_small_vs_lpm(void **state)
 		}
 		sw_classify_bulk(small, q, NQ, act_s, svc_s);
 		sw_classify_bulk(lpm, q, NQ, act_l, svc_l);
+		/* sw_classify_tuples() on the same packets as tuples (QinQ: any outer VID). */
+		struct sw_tuple tup[NQ];
+		const struct sw_tuple *tp[NQ];
+		uint8_t act_t[NQ];
+		uint16_t svc_t[NQ];
+
+		for (unsigned int i = 0; i < NQ; i++) {
+			uint32_t id = 0;
+
+			memset(&tup[i], 0, sizeof(tup[i]));
+			tup[i].family = q[i].family == AF_INET ? 4
+				: q[i].family == AF_INET6      ? 6
+							       : 0;
+			memcpy(tup[i].src, q[i].src, q[i].family == AF_INET6 ? 16 : 4);
+			memcpy(tup[i].dst, q[i].dst, q[i].family == AF_INET6 ? 16 : 4);
+			tup[i].sport = htons(1234);
+			tup[i].dport = q[i].dport;
+			if (q[i].vlan != SW_CLASS_VLAN_UNTAGGED)
+				id = (uint32_t)(rnd(&st) % 3 == 0 ? rnd(&st) % 4096 : 0) << 12 |
+					(q[i].vlan & 0xfff);
+			tup[i].pad[0] = (uint8_t)(id >> 16);
+			tup[i].pad[1] = (uint8_t)(id >> 8);
+			tup[i].pad[2] = (uint8_t)id;
+			tp[i] = &tup[i];
+		}
+		sw_classify_tuples(small, tp, NQ, act_t, svc_t);
+		assert_memory_equal(act_t, act_s, sizeof(act_t));
+		assert_memory_equal(svc_t, svc_s, sizeof(svc_t));
+		memset(act_t, 0xff, sizeof(act_t));
+		sw_classify_tuples(lpm, tp, NQ, act_t, svc_t);
+		assert_memory_equal(act_t, act_l, sizeof(act_t));
+		assert_memory_equal(svc_t, svc_l, sizeof(svc_t));
+		for (unsigned int i = 0; i < NQ; i++) {
+			sw_classify_tuples(i % 2 ? small : lpm, &tp[i], 1, &act_t[i], &svc_t[i]);
+			assert_int_equal(act_t[i], act_s[i]);
+			assert_int_equal(svc_t[i], svc_s[i]);
+		}
 		for (unsigned int i = 0; i < NQ; i++) {
 			if (act_s[i] != act_l[i] || svc_s[i] != svc_l[i])
 				fprintf(stderr, "round %u query %u: small %s/%u, lpm %s/%u\n%s",
