@@ -17,8 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sw_pkt_view v;
-	struct sw_tuple t, r;
+	struct sw_pkt_view v, v2;
+	struct sw_tuple t, r, t2;
+	enum sw_pkt_verdict pv, pv2 = SW_PKT_OK;
+	bool tcp;
 	uint8_t *f;
 	rte_be16_t ck;
 
@@ -30,7 +32,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size)
 		memcpy(f, data, size);
-	if (sw_pkt_parse(f, (uint32_t)size, &v) != SW_PKT_OK) {
+	/* The burst loop's one-pass parse + tuple agrees with parse, then tuple. */
+	tcp = sw_pkt_parse_tcp(f, (uint32_t)size, false, &v2, &t2, &pv2);
+	pv = sw_pkt_parse(f, (uint32_t)size, &v);
+	if (tcp) {
+		CHECK(pv == SW_PKT_OK && v.has_l4 && v.l4_proto == SW_IPPROTO_TCP);
+		CHECK(memcmp(&v, &v2, sizeof(v)) == 0);
+	} else {
+		CHECK(pv2 == pv ||
+			(pv == SW_PKT_OK && !(v.has_l4 && v.l4_proto == SW_IPPROTO_TCP)));
+	}
+	if (pv != SW_PKT_OK) {
 		free(f);
 		return 0;
 	}
@@ -50,6 +62,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sw_pkt_tuple(f, &v, false, &t);
 	sw_pkt_tuple(f, &v, true, &r);
 	CHECK(memcmp(t.src, r.dst, 16) == 0 && t.sport == r.dport && t.family == v.family);
+	if (tcp) {
+		struct sw_tuple tv = t;
+
+		sw_tuple_set_vlan(&tv, &v);
+		CHECK(memcmp(&tv, &t2, sizeof(tv)) == 0);
+	}
 	(void)sw_csum_verify_tcp(f, &v);
 
 	/* Storing freshly computed checksums makes any unfragmented TCP packet verify. */
