@@ -186,7 +186,9 @@ def render_md(data):
     L.append("")
     rounds = max([v.get("rounds", 0) for v in data["macro"].values()] or [0])
     L.append(f"Each scenario run {rounds} times; shown: the round in which the DUT got the "
-             f"largest share of its core (gen ⇄ gen: the fastest). Generator on CPU 0, DUT "
+             f"largest share of its core (gen ⇄ gen, and the relay for every DUT: the fastest, as "
+             f"its rate is set by how many ring-full drops become retransmission timeouts). "
+             f"Generator on CPU 0, DUT "
              f"worker on CPU 1, all --no-huge. SYN flood: gen ⇄ gen and testpmd count the SYNs "
              f"that crossed to the server port, synwall the cookie SYN-ACKs that came back.")
     L.append("")
