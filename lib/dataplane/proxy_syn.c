@@ -99,17 +99,6 @@ csum_verify_plain(const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *a
 			       rte_cpu_to_be_16(SW_IPPROTO_TCP))) == 0xffff;
 }
 
-/* Store a 32-bit option word (host order) at *o and add it to *sum. */
-static inline void
-put_opt(uint8_t **o, uint64_t *sum, uint32_t word)
-{
-	uint32_t be = rte_cpu_to_be_32(word);
-
-	sw_st32(*o, be);
-	*sum += be;
-	*o += 4;
-}
-
 /*
  * Rewrite a plain SYN into its SYN-ACK in one pass: the bytes that
  * sw_tcpopt_syn_build(), dp_swap_l2_l3_l4() and dp_make_tcp() (window 0)
@@ -124,30 +113,21 @@ synack_plain(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t a
 	uint8_t *ip = frame + v->l3_off;
 	uint8_t *tcph = frame + v->l4_off;
 	uint8_t *o = tcph + SW_TCP_HDR_MIN;
-	uint64_t sum = 0, a;
+	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX];
+	uint64_t sum, a;
 	uint16_t l4_len;
 	uint32_t x;
+	unsigned n;
 
-	/* Options first, in sw_tcpopt_syn_build()'s layout: their length is the header's. */
-	put_opt(&o, &sum, (uint32_t)SW_TCPOPT_MSS << 24 | SW_TCPOPT_MSS_LEN << 16 | so->mss);
-	if (so->has_ts) {
-		put_opt(&o, &sum,
-			(so->has_sack_perm ? (uint32_t)SW_TCPOPT_SACK_PERM << 24 |
-						SW_TCPOPT_SACK_PERM_LEN << 16
-					   : (uint32_t)SW_TCPOPT_NOP << 24 | SW_TCPOPT_NOP << 16) |
-				SW_TCPOPT_TS << 8 | SW_TCPOPT_TS_LEN);
-		put_opt(&o, &sum, so->tsval);
-		put_opt(&o, &sum, so->tsecr);
-	} else if (so->has_sack_perm) {
-		put_opt(&o, &sum,
-			(uint32_t)SW_TCPOPT_NOP << 24 | SW_TCPOPT_NOP << 16 |
-				SW_TCPOPT_SACK_PERM << 8 | SW_TCPOPT_SACK_PERM_LEN);
+	/* Options first, straight into the frame and summed as written: their length is the header's. */
+	n = sw_tcpopt_syn_words(so, w);
+	sum = 0;
+	for (unsigned i = 0; i < n; i++) {
+		x = rte_cpu_to_be_32(w[i]);
+		sw_st32(o + 4 * i, x);
+		sum += x;
 	}
-	if (so->has_wscale)
-		put_opt(&o, &sum,
-			(uint32_t)SW_TCPOPT_NOP << 24 | SW_TCPOPT_WS << 16 | SW_TCPOPT_WS_LEN << 8 |
-				RTE_MIN(so->wscale, (uint8_t)SW_TCPOPT_WS_MAX));
-	l4_len = (uint16_t)(o - tcph);
+	l4_len = (uint16_t)(SW_TCP_HDR_MIN + 4 * n);
 	RTE_ASSERT(l4_len <= SW_TCP_HDR_MIN + SYNACK_OPT_MAX);
 
 	/* Only the headers are kept: the payload is never part of the reply. */

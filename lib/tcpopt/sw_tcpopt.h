@@ -91,6 +91,39 @@ uint16_t sw_tcpopt_syn_size(const struct sw_tcpopt_syn *o);
  */
 uint16_t sw_tcpopt_syn_build(uint8_t *buf, const struct sw_tcpopt_syn *o);
 
+#define SW_TCPOPT_SYN_WORDS_MAX 5
+
+/*
+ * The option block of sw_tcpopt_syn_build() as 32-bit words in host order
+ * (w[i] goes on the wire big-endian at buf + 4 * i); returns their number. The
+ * one definition of the layout: for code that writes the words itself and
+ * sums them for a checksum as it goes.
+ */
+static inline unsigned
+sw_tcpopt_syn_words(const struct sw_tcpopt_syn *o, uint32_t w[SW_TCPOPT_SYN_WORDS_MAX])
+{
+	unsigned n = 0;
+
+	w[n++] = (uint32_t)SW_TCPOPT_MSS << 24 | (uint32_t)SW_TCPOPT_MSS_LEN << 16 | o->mss;
+	if (o->has_ts) {
+		w[n++] = (o->has_sack_perm ? (uint32_t)SW_TCPOPT_SACK_PERM << 24 |
+						 (uint32_t)SW_TCPOPT_SACK_PERM_LEN << 16
+					   : (uint32_t)SW_TCPOPT_NOP << 24 |
+						 (uint32_t)SW_TCPOPT_NOP << 16) |
+			(uint32_t)SW_TCPOPT_TS << 8 | SW_TCPOPT_TS_LEN;
+		w[n++] = o->tsval;
+		w[n++] = o->tsecr;
+	} else if (o->has_sack_perm) {
+		w[n++] = (uint32_t)SW_TCPOPT_NOP << 24 | (uint32_t)SW_TCPOPT_NOP << 16 |
+			(uint32_t)SW_TCPOPT_SACK_PERM << 8 | SW_TCPOPT_SACK_PERM_LEN;
+	}
+	if (o->has_wscale)
+		w[n++] = (uint32_t)SW_TCPOPT_NOP << 24 | (uint32_t)SW_TCPOPT_WS << 16 |
+			(uint32_t)SW_TCPOPT_WS_LEN << 8 |
+			(o->wscale > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : o->wscale);
+	return n;
+}
+
 /* 12: NOP NOP TS(10), the form every non-SYN segment uses. */
 uint16_t sw_tcpopt_ts_size(void);
 

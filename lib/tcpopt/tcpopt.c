@@ -159,38 +159,12 @@ put_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
 uint16_t
 sw_tcpopt_syn_build(uint8_t *buf, const struct sw_tcpopt_syn *o)
 {
-	uint8_t *p = buf;
+	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX];
+	unsigned n = sw_tcpopt_syn_words(o, w);
 
-	p[0] = SW_TCPOPT_MSS;
-	p[1] = SW_TCPOPT_MSS_LEN;
-	sw_wr16(p + 2, o->mss);
-	p += SW_TCPOPT_MSS_LEN;
-
-	if (o->has_ts) {
-		if (o->has_sack_perm) {
-			p[0] = SW_TCPOPT_SACK_PERM;
-			p[1] = SW_TCPOPT_SACK_PERM_LEN;
-		} else {
-			p[0] = SW_TCPOPT_NOP;
-			p[1] = SW_TCPOPT_NOP;
-		}
-		p = put_ts(p + 2, o->tsval, o->tsecr);
-	} else if (o->has_sack_perm) {
-		p[0] = SW_TCPOPT_NOP;
-		p[1] = SW_TCPOPT_NOP;
-		p[2] = SW_TCPOPT_SACK_PERM;
-		p[3] = SW_TCPOPT_SACK_PERM_LEN;
-		p += 4;
-	}
-
-	if (o->has_wscale) {
-		p[0] = SW_TCPOPT_NOP;
-		p[1] = SW_TCPOPT_WS;
-		p[2] = SW_TCPOPT_WS_LEN;
-		p[3] = o->wscale > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : o->wscale;
-		p += 4;
-	}
-	return (uint16_t)(p - buf);
+	for (unsigned i = 0; i < n; i++)
+		sw_wr32(buf + 4 * i, w[i]);
+	return (uint16_t)(4 * n);
 }
 
 uint16_t
