@@ -82,6 +82,7 @@
 #include <rte_prefetch.h>
 
 #include "flowtab_internal.h"
+#include "sw_csum64.h"
 
 #ifdef __SSE4_1__
 #include <smmintrin.h>
@@ -124,15 +125,6 @@ cnt32_add(uint32_t *c, int32_t d)
 	__atomic_store_n(c, *c + (uint32_t)d, __ATOMIC_RELAXED);
 }
 
-static inline uint64_t
-load64(const void *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return x;
-}
-
 static inline bool
 key_eq(const struct sw_tuple *a, const struct sw_tuple *b)
 {
@@ -145,11 +137,11 @@ key_eq(const struct sw_tuple *a, const struct sw_tuple *b)
 		_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(x + 16)),
 			_mm_loadu_si128((const __m128i *)(const void *)(y + 16))));
 
-	return _mm_testz_si128(d, d) && load64(x + 32) == load64(y + 32);
+	return _mm_testz_si128(d, d) && sw_ld64(x + 32) == sw_ld64(y + 32);
 #else
-	return ((load64(x) ^ load64(y)) | (load64(x + 8) ^ load64(y + 8)) |
-		       (load64(x + 16) ^ load64(y + 16)) | (load64(x + 24) ^ load64(y + 24)) |
-		       (load64(x + 32) ^ load64(y + 32))) == 0;
+	return ((sw_ld64(x) ^ sw_ld64(y)) | (sw_ld64(x + 8) ^ sw_ld64(y + 8)) |
+		       (sw_ld64(x + 16) ^ sw_ld64(y + 16)) | (sw_ld64(x + 24) ^ sw_ld64(y + 24)) |
+		       (sw_ld64(x + 32) ^ sw_ld64(y + 32))) == 0;
 #endif
 }
 
