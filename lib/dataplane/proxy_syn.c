@@ -68,42 +68,10 @@ is_plain(const struct dp_pkt *p)
 }
 
 /*
- * sw_csum_verify_tcp() of a plain, unfragmented SYN, with the same result;
- * *addr_sum gets the sum of the two addresses, which the reply's pseudo
- * header has too.
- */
-static inline bool
-csum_verify_plain(const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *addr_sum)
-{
-	const uint8_t *ip = frame + v->l3_off;
-	unsigned l4_total = (unsigned)(v->l4_len + v->payload_len);
-	uint64_t a;
-
-	RTE_ASSERT(!v->is_fragment);
-	if (!v->has_l4 || v->l4_proto != SW_IPPROTO_TCP)
-		return false;
-	if (v->family == 4) {
-		a = (uint64_t)sw_ld32(ip + 12) + sw_ld32(ip + 16);
-		/* RFC 791 section 3.1: the sum over a right header is all ones. */
-		if (sw_csum_fold64_16(a + sw_ld32(ip) + sw_ld32(ip + 4) + sw_ld32(ip + 8)) !=
-			0xffff)
-			return false;
-	} else {
-		a = sw_csum_add64(sw_csum_add64(sw_ld64(ip + 8), sw_ld64(ip + 16)),
-			sw_csum_add64(sw_ld64(ip + 24), sw_ld64(ip + 32)));
-	}
-	*addr_sum = a;
-	/* RFC 9293 section 3.1: pseudo header (addresses, protocol, length) and segment. */
-	return sw_csum_fold64_16(sw_csum_sum_bytes(frame + v->l4_off, l4_total,
-		       a + rte_cpu_to_be_16((uint16_t)l4_total) +
-			       rte_cpu_to_be_16(SW_IPPROTO_TCP))) == 0xffff;
-}
-
-/*
  * Rewrite a plain SYN into its SYN-ACK in one pass: the bytes that
  * sw_tcpopt_syn_build(), dp_swap_l2_l3_l4() and dp_make_tcp() (window 0)
  * produce, with the checksums summed from the values written. addr_sum is
- * csum_verify_plain()'s.
+ * sw_csum_verify_tcp_addrs()'s.
  */
 static inline void
 synack_plain(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ack, uint8_t flags,
@@ -270,8 +238,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_martian_src);
 		return;
 	}
-	if (!(plain ? csum_verify_plain(p->frame, v, &addr_sum)
-		    : sw_csum_verify_tcp(p->frame, v))) {
+	if (!sw_csum_verify_tcp_addrs(p->frame, v, &addr_sum)) {
 		dp_drop(w, p, SW_DROP_bad_csum);
 		return;
 	}

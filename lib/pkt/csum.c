@@ -34,16 +34,22 @@ sum_ipv4_hdr(const uint8_t *ip, uint16_t ihl_bytes)
  * two network-order 16-bit words.
  */
 static inline uint64_t
-sum_pseudo(const uint8_t *frame, const struct sw_pkt_view *v, uint16_t l4_len)
+sum_addrs(const uint8_t *frame, const struct sw_pkt_view *v)
 {
 	const uint8_t *l3 = frame + v->l3_off;
 	const uint8_t *d = sw_pkt_dst(frame, v);
-	uint64_t sum = (uint64_t)rte_cpu_to_be_16(l4_len) + rte_cpu_to_be_16((uint16_t)v->l4_proto);
 
 	if (v->family == 4)
-		return sum + sw_ld32(l3 + 12) + sw_ld32(d);
+		return (uint64_t)sw_ld32(l3 + 12) + sw_ld32(d);
 	/* IPv6: the two 16-byte addresses. */
-	return sw_csum_sum_bytes(d, 16, sw_csum_sum_bytes(l3 + 8, 16, sum));
+	return sw_csum_sum_bytes(d, 16, sw_csum_sum_bytes(l3 + 8, 16, 0));
+}
+
+static inline uint64_t
+sum_pseudo(const uint8_t *frame, const struct sw_pkt_view *v, uint16_t l4_len)
+{
+	return sum_addrs(frame, v) + rte_cpu_to_be_16(l4_len) +
+		rte_cpu_to_be_16((uint16_t)v->l4_proto);
 }
 
 uint32_t
@@ -87,19 +93,49 @@ sw_csum_l4(const uint8_t *frame, const struct sw_pkt_view *v, uint16_t l4_total)
 	return (rte_be16_t)~l4_folded(frame, v, l4_total);
 }
 
-bool
-sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v)
+static inline __attribute__((always_inline)) bool
+verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *addr_sum)
 {
+	uint16_t l4_total = (uint16_t)(v->l4_len + v->payload_len);
+	uint64_t a;
+
 	/* A fragment's checksum covers the reassembled segment: not verifiable here. */
 	if (!v->has_l4 || v->l4_proto != SW_IPPROTO_TCP || v->is_fragment)
 		return false;
-	/* RFC 791 section 3.1: the sum over a right header, checksum included, is all ones. */
-	if (v->family == 4 &&
-		sw_csum_fold32(sw_csum_fold64(sum_ipv4_hdr(
-			frame + v->l3_off, (uint16_t)(v->l4_off - v->l3_off)))) != 0xffff)
-		return false;
+	if (v->family == 4) {
+		const uint8_t *ip = frame + v->l3_off;
+		uint16_t ihl = (uint16_t)(v->l4_off - v->l3_off);
+		uint64_t hdr;
+
+		/* The addresses' sum serves the header and the pseudo header. */
+		a = (uint64_t)sw_ld32(ip + 12) + sw_ld32(ip + 16);
+		hdr = likely(ihl == IPV4_HDR_MIN)
+			? a + sw_ld32(ip) + sw_ld32(ip + 4) + sw_ld32(ip + 8)
+			: sw_csum_sum_bytes(ip, ihl, 0);
+		/* RFC 791 section 3.1: the sum over a right header, checksum included, is all ones. */
+		if (sw_csum_fold64_16(hdr) != 0xffff)
+			return false;
+	} else {
+		a = sum_addrs(frame, v);
+	}
 	/* RFC 9293 section 3.1: likewise over pseudo header and segment. */
-	return l4_folded(frame, v, (uint16_t)(v->l4_len + v->payload_len)) == 0xffff;
+	if (addr_sum != NULL)
+		*addr_sum = a;
+	return sw_csum_fold32(sw_csum_fold64(sw_csum_sum_bytes(frame + v->l4_off, l4_total,
+		       a + rte_cpu_to_be_16(l4_total) + rte_cpu_to_be_16(SW_IPPROTO_TCP)))) ==
+		0xffff;
+}
+
+bool
+sw_csum_verify_tcp_addrs(const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *addr_sum)
+{
+	return verify_tcp(frame, v, addr_sum);
+}
+
+bool
+sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v)
+{
+	return verify_tcp(frame, v, NULL);
 }
 
 void
