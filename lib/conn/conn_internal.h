@@ -14,6 +14,7 @@
 #include "sw_pkt.h"
 
 #include "sw_conn.h"
+#include "sw_csum64.h"
 
 /* Largest window shift (RFC 7323 section 2.3). */
 #define CONN_WS_MAX 14
@@ -225,7 +226,6 @@ conn_xlate_fixed(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, u
 	bool ts = has_ts && conn_ts_on(c);
 	rte_be16_t ck;
 	uint64_t sum;
-	uint32_t s;
 
 	memcpy(&ck, tcph + SW_TCP_OFF_CSUM, sizeof(ck));
 	sum = (uint16_t)~ck;
@@ -255,12 +255,7 @@ conn_xlate_fixed(const struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, u
 		memcpy(tcph + SW_TCP_OFF_WIN, &n, sizeof(n));
 		sum += (uint16_t)~o + (uint32_t)n;
 	}
-	/* sum < 2^35: fold the 64-bit sum to 32 bits, then to 16 (RFC 1071 end-around carry). */
-	s = (uint32_t)sum + (uint32_t)(sum >> 32);
-	s += s < (uint32_t)sum; /* carry out of the 32-bit add */
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	ck = (rte_be16_t)~s;
+	ck = (rte_be16_t)~sw_csum_fold64_16(sum); /* RFC 1071 end-around carry */
 	memcpy(tcph + SW_TCP_OFF_CSUM, &ck, sizeof(ck));
 }
 
