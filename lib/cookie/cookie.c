@@ -255,9 +255,7 @@ sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32
 	uint32_t sack;
 	uint64_t h;
 
-	parity = has_ts ? cookie >> SW_COOKIE_TS_PARITY_SHIFT
-			: cookie >> SW_COOKIE_NOTS_PARITY_SHIFT;
-	parity &= 1;
+	parity = sw_cookie_parity(cookie, has_ts);
 	data = has_ts ? (cookie & data_mask) | (low6 << SW_COOKIE_TS_HASH_SHIFT)
 		      : cookie & data_mask;
 	/* One hash, under the key of the epoch the parity bit names (e or e - 1). */

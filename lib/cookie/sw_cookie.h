@@ -272,6 +272,23 @@ uint32_t sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t
 int sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
 	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out);
 
+/* The epoch parity bit of cookie, in TS mode (has_ts) or not: the layouts above. */
+static inline uint32_t
+sw_cookie_parity(uint32_t cookie, bool has_ts)
+{
+	return (cookie >> (has_ts ? SW_COOKIE_TS_PARITY_SHIFT : SW_COOKIE_NOTS_PARITY_SHIFT)) & 1;
+}
+
+/*
+ * The epoch a cookie that sw_cookie_check() accepted was made in: k->epoch or
+ * the one before, as its parity bit says.
+ */
+static inline uint32_t
+sw_cookie_epoch(const struct sw_cookie_keys *k, uint32_t cookie, bool has_ts)
+{
+	return k->epoch - ((k->epoch & 1) != sw_cookie_parity(cookie, has_ts));
+}
+
 /*
  * MSS table entry idx (0..3) of family (4 or 6). Returns 0 for another family
  * or idx > 3.

@@ -29,20 +29,17 @@ dp_keep_release(struct sw_worker *w, struct sw_flow *f)
 
 /*
  * The window scale the SYN-ACK of a valid cookie announced: the service's,
- * or the learned one frozen for the cookie's epoch, which its parity bit
- * tells (bit 7, or bit 2 in TS mode: the layouts in sw_cookie.h).
+ * or the learned one frozen for the cookie's epoch (sw_cookie_epoch).
  */
 static uint8_t
 adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, uint32_t cookie,
 	bool ts_mode)
 {
 	const struct sw_config_service *svc = w->rt->svc[service_id];
-	uint32_t parity = ts_mode ? (cookie >> 2) & 1 : (cookie >> 7) & 1;
-	uint32_t epoch = w->keys.epoch - ((w->keys.epoch & 1) != parity);
 
 	if (svc != NULL && svc->wscale != SW_CONFIG_WSCALE_LEARN)
 		return svc->wscale;
-	return dp_adv_wscale(w, t, epoch);
+	return dp_adv_wscale(w, t, sw_cookie_epoch(&w->keys, cookie, ts_mode));
 }
 
 void
