@@ -35,12 +35,6 @@ dp_swap_l2_l3_l4(uint8_t *frame, struct sw_pkt_view *v)
 	memcpy(l4 + 2, tmp, 2);
 }
 
-void
-dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v)
-{
-	sw_csum_set_tcp(frame, v);
-}
-
 int
 dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ack, uint8_t flags,
 	uint16_t win, const uint8_t *opt, uint16_t opt_len)
@@ -112,7 +106,7 @@ dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ac
 		ip[7] = 64; /* hop limit */
 	}
 	v->is_fragment = false;
-	dp_fix_checksums(frame, v);
+	sw_csum_set_tcp(frame, v);
 	return 0;
 }
 

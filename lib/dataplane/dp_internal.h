@@ -170,7 +170,6 @@ int dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_
 struct rte_mbuf *dp_copy_headers(
 	struct sw_worker *w, const struct rte_mbuf *src, const struct sw_pkt_view *v);
 /* Full IPv4 header + L4 checksum refresh after arbitrary edits. */
-void dp_fix_checksums(uint8_t *frame, const struct sw_pkt_view *v);
 /* Fill a tuple for a packet received on `port` (client -> server orientation). */
 void dp_tuple(const struct dp_pkt *p, struct sw_tuple *t);
 
