@@ -140,28 +140,12 @@ dp_copy_headers(struct sw_worker *w, const struct rte_mbuf *src, const struct sw
 	return m;
 }
 
-void
-dp_tuple(const struct dp_pkt *p, struct sw_tuple *t)
-{
-	sw_pkt_tuple(p->frame, &p->v, p->port == SW_PORT_INSIDE, t);
-}
-
-const struct sw_learned *
-dp_learned_get(struct sw_worker *w, const struct sw_tuple *t)
-{
-	return dp_learned_at(w, dp_learned_slot(t), t);
-}
-
 /* The epoch's frozen window scale for t's backend (dp_adv_wscale_at). */
 uint8_t
 dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch)
 {
 	unsigned slot = dp_learned_slot(t);
-	const struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
 
-	/* Frozen already: the learned entry is not needed. */
-	if (s->set && s->epoch == epoch)
-		return s->ws;
 	return dp_adv_wscale_at(w, slot, dp_learned_at(w, slot, t), epoch);
 }
 

@@ -169,9 +169,6 @@ int dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_
 /* Copy the L2..L4 headers of src (no payload) into a fresh mbuf; NULL when the pool is empty. */
 struct rte_mbuf *dp_copy_headers(
 	struct sw_worker *w, const struct rte_mbuf *src, const struct sw_pkt_view *v);
-/* Full IPv4 header + L4 checksum refresh after arbitrary edits. */
-/* Fill a tuple for a packet received on `port` (client -> server orientation). */
-void dp_tuple(const struct dp_pkt *p, struct sw_tuple *t);
 
 /* Learned backend options: the slot of t's backend in w->learned and w->ws_snap. */
 static inline unsigned
@@ -189,7 +186,6 @@ dp_learned_at(const struct sw_worker *w, unsigned slot, const struct sw_tuple *t
 		return NULL;
 	return l;
 }
-const struct sw_learned *dp_learned_get(struct sw_worker *w, const struct sw_tuple *t);
 #define SW_ADV_WS_DEFAULT 7 /* window scale offered while a backend's is not learned */
 uint8_t dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch);
 /*
