@@ -92,7 +92,7 @@
 static __rte_always_inline uint64_t
 tuple_hash_as(const struct sw_flowtab *ft, const struct sw_tuple *t, bool aes)
 {
-#if FT_HAVE_AES
+#if SW_HAVE_AES
 	if (aes)
 		return tuple_hash_aes(ft, t);
 #else
@@ -104,14 +104,14 @@ tuple_hash_as(const struct sw_flowtab *ft, const struct sw_tuple *t, bool aes)
 static inline bool
 hash_is_aes(const struct sw_flowtab *ft)
 {
-	return FT_HAVE_AES && ft->hash_kind == FT_HASH_AES;
+	return SW_HAVE_AES && ft->hash_kind == FT_HASH_AES;
 }
 
 /* The table's keyed hash of t, out of the hot loops (one predictable branch). */
 static inline uint64_t
 tuple_hash(const struct sw_flowtab *ft, const struct sw_tuple *t)
 {
-#if FT_HAVE_AES
+#if SW_HAVE_AES
 	if (likely(hash_is_aes(ft)))
 		return ft_hash_aes(ft, t);
 #endif
@@ -175,17 +175,17 @@ ft_init_hash(void *mem, uint32_t capacity, const uint8_t hash_key[16], enum ft_h
 			UINT32_MAX,
 		"slot numbers fit 32 bits");
 	if (kind == FT_HASH_AUTO)
-		kind = ft_cpu_has_aes() ? FT_HASH_AES : FT_HASH_SIPHASH;
-	if (kind == FT_HASH_AES && !ft_cpu_has_aes())
+		kind = sw_cpu_has_aes() ? FT_HASH_AES : FT_HASH_SIPHASH;
+	if (kind == FT_HASH_AES && !sw_cpu_has_aes())
 		return -ENOTSUP;
 
 	memset(ft, 0, sizeof(*ft));
 	ft->k0 = load_le64(hash_key);
 	ft->k1 = load_le64(hash_key + 8);
 	ft->hash_kind = (uint8_t)kind;
-#if FT_HAVE_AES
+#if SW_HAVE_AES
 	if (kind == FT_HASH_AES)
-		ft_aes_expand(ft, hash_key);
+		sw_aes128_expand(&ft->aes, hash_key);
 #endif
 	ft->capacity = capacity;
 	ft->n_buckets = n_buckets_for(capacity);
@@ -339,8 +339,8 @@ lookup_bulk(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned
 	return hits;
 }
 
-#if FT_HAVE_AES
-static FT_AES_TARGET __attribute__((noinline)) unsigned
+#if SW_HAVE_AES
+static SW_AES_TARGET __attribute__((noinline)) unsigned
 lookup_bulk_aes(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned n,
 	struct sw_flow *out[], uint64_t hashes[])
 {
@@ -352,7 +352,7 @@ unsigned
 sw_flowtab_lookup_bulk_hashed(struct sw_flowtab *ft, const struct sw_tuple *const keys[],
 	unsigned n, struct sw_flow *out[], uint64_t hashes[])
 {
-#if FT_HAVE_AES
+#if SW_HAVE_AES
 	if (likely(hash_is_aes(ft)))
 		return lookup_bulk_aes(ft, keys, n, out, hashes);
 #endif

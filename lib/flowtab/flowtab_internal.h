@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "sw_aes.h"
 #include "sw_flowtab.h"
 
 #define FT_BUCKET_SLOTS 10
@@ -43,14 +44,6 @@ enum ft_hash_kind {
 	FT_HASH_AUTO, /* init only: AES when the CPU has it, else SipHash */
 };
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FT_HAVE_AES 1 /* compiled in; used when the CPU has AES-NI */
-#else
-#define FT_HAVE_AES 0
-#endif
-
-#define FT_AES_ROUNDS 10 /* AES-128 */
-
 /*
  * Table header, at the start of the caller's memory. Lines 0..3 are read-only
  * after init and read on every operation; what the owner writes starts on the
@@ -67,7 +60,7 @@ struct sw_flowtab {
 	uint32_t capacity; /* entries in flows[] */
 	uint8_t hash_kind; /* enum ft_hash_kind: FT_HASH_SIPHASH or FT_HASH_AES */
 	/* AES-128 round keys expanded from hash_key (FT_HASH_AES only). */
-	uint64_t aes_rk[FT_AES_ROUNDS + 1][2] __rte_aligned(16);
+	struct sw_aes128 aes;
 
 	/* Owner state. */
 	uint32_t hwm __rte_cache_aligned; /* dp: rw, cp: ro (acquire): flows[0, hwm) initialised */
@@ -179,26 +172,13 @@ tuple_hash_siphash(const struct sw_flowtab *ft, const struct sw_tuple *t)
 /* Internal, for tests: init with a given hash; -ENOTSUP when AES is asked for but absent. */
 int ft_init_hash(void *mem, uint32_t capacity, const uint8_t hash_key[16], enum ft_hash_kind kind);
 
-/* Whether the CPU has AES-NI (always false where FT_HAVE_AES is 0); flowtab_aes.c. */
-bool ft_cpu_has_aes(void);
-
-/* Internal, for tests: out = AES-128 encryption of in under ft's key (FT_HASH_AES tables). */
-void ft_aes_block(const struct sw_flowtab *ft, const uint8_t in[16], uint8_t out[16]);
-
-#if FT_HAVE_AES
-#include <wmmintrin.h>
-
+#if SW_HAVE_AES
 /*
- * AES-NI code is compiled for the "aes" target whatever the build's -march
- * and run only on tables whose init found AES-NI on the CPU. The hot
- * functions are instantiated twice from one always-inline body (lookup_group
- * with aes = true inside an "aes" target function, and aes = false), so the
- * AES rounds inline into the bulk lookup.
+ * AES-NI code runs only on tables whose init found AES-NI on the CPU. The
+ * hot functions are instantiated twice from one always-inline body
+ * (lookup_group with aes = true inside an SW_AES_TARGET function, and
+ * aes = false), so the AES rounds inline into the bulk lookup.
  */
-#define FT_AES_TARGET __attribute__((target("aes")))
-
-/* Expand hash_key into ft->aes_rk (AES-128 key schedule, FIPS-197 section 5.2). */
-void ft_aes_expand(struct sw_flowtab *ft, const uint8_t key[16]);
 
 /* AES hash of any tuple, out of line (see "Hash" in flowtab.c); FT_HASH_AES tables only. */
 uint64_t ft_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t);
@@ -206,31 +186,12 @@ uint64_t ft_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t);
 /* AES hash of a non-IPv4 tuple: CBC-MAC over three blocks (33 rounds, out of line). */
 uint64_t ft_hash_aes_v6(const struct sw_flowtab *ft, const struct sw_tuple *t);
 
-/* AES-128 encryption of one block under the table's round keys. */
-static inline FT_AES_TARGET __m128i
-ft_aes_enc(const struct sw_flowtab *ft, __m128i x)
-{
-	const __m128i *rk = (const __m128i *)(const void *)ft->aes_rk;
-
-	x = _mm_xor_si128(x, _mm_load_si128(&rk[0]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[1]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[2]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[3]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[4]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[5]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[6]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[7]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[8]));
-	x = _mm_aesenc_si128(x, _mm_load_si128(&rk[9]));
-	return _mm_aesenclast_si128(x, _mm_load_si128(&rk[10]));
-}
-
 /*
  * The AES hash of a tuple: an IPv4 tuple's src[0..3] dst[0..3] and last
  * word (sport dport family pad[0..2]) as one block, encrypted; other
  * families out of line. The low 64 bits of the result.
  */
-static inline FT_AES_TARGET uint64_t
+static inline SW_AES_TARGET uint64_t
 tuple_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t)
 {
 	__m128i tail, addr;
@@ -240,7 +201,7 @@ tuple_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t)
 	tail = _mm_loadl_epi64((const __m128i *)(const void *)&t->sport);
 	addr = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)load_le32(t->src)),
 		_mm_cvtsi32_si128((int)load_le32(t->dst)));
-	return (uint64_t)_mm_cvtsi128_si64(ft_aes_enc(ft, _mm_unpacklo_epi64(addr, tail)));
+	return (uint64_t)_mm_cvtsi128_si64(sw_aes128_enc(&ft->aes, _mm_unpacklo_epi64(addr, tail)));
 }
 #endif
 
