@@ -8,6 +8,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_common.h>
 
 #include "sw_cookie.h"
 #include "cookie_internal.h"
@@ -79,23 +80,65 @@ load_le32(const void *p)
 }
 
 /*
- * SipHash-2-4 of the 44-byte message of sw_cookie.h: five full words, then
- * family, mode, data and the VLAN ids in the final word with the length. Out
- * of line, so that the IPv4 path needs no stack frame.
+ * The hash of sw_cookie.h in two halves: begin takes the tuple and client ISN
+ * (the first 16 bytes of m4, the first 40 of m6) into *pre, finish the rest
+ * (family, mode, data, VLAN ids). For IPv4 the 23-byte message (two full
+ * SipHash words, then seven bytes and the length in the final word) or its
+ * two AES blocks (aes: k->v4_aes, and the caller has the "aes" target); the
+ * 44-byte message otherwise. Under the keys of parity.
  */
-static __attribute__((noinline)) uint64_t
-cookie_hash_m6(const struct sw_cookie_key *key, const struct sw_tuple *t, uint64_t ports_isn,
-	uint32_t mode, uint32_t data)
+
+/* The ports as stored (network order) read little-endian, then the ISN. */
+static inline uint64_t
+ports_isn_word(const struct sw_tuple *t, uint32_t client_isn)
+{
+	return (uint64_t)rte_le_to_cpu_16(t->sport) | ((uint64_t)rte_le_to_cpu_16(t->dport) << 16) |
+		((uint64_t)client_isn << 32);
+}
+
+static inline void
+pre_store(struct sw_cookie_pre *pre, const struct sip_state *s)
+{
+	pre->v[0] = s->v0;
+	pre->v[1] = s->v1;
+	pre->v[2] = s->v2;
+	pre->v[3] = s->v3;
+}
+
+static inline void
+pre_load(const struct sw_cookie_pre *pre, struct sip_state *s)
+{
+	s->v0 = pre->v[0];
+	s->v1 = pre->v[1];
+	s->v2 = pre->v[2];
+	s->v3 = pre->v[3];
+}
+
+/* m6: five full words (out of line, so that the IPv4 path needs no stack frame). */
+static __attribute__((noinline)) void
+hash_begin_m6(const struct sw_cookie_key *key, const struct sw_tuple *t, uint32_t client_isn,
+	struct sw_cookie_pre *pre)
 {
 	struct sip_state s;
-	uint64_t last;
 
 	sip_init(&s, key->k0, key->k1);
 	sip_compress(&s, sip_load_le64(&t->src[0]));
 	sip_compress(&s, sip_load_le64(&t->src[8]));
 	sip_compress(&s, sip_load_le64(&t->dst[0]));
 	sip_compress(&s, sip_load_le64(&t->dst[8]));
-	sip_compress(&s, ports_isn);
+	sip_compress(&s, ports_isn_word(t, client_isn));
+	pre_store(pre, &s);
+}
+
+/* m6: family, mode, data and the VLAN ids in the final word with the length. */
+static __attribute__((noinline)) uint64_t
+hash_finish_m6(
+	const struct sw_tuple *t, const struct sw_cookie_pre *pre, uint32_t mode, uint32_t data)
+{
+	struct sip_state s;
+	uint64_t last;
+
+	pre_load(pre, &s);
 	/* Bytes 44..46 of the message: the VLAN ids of the tuple (zero when untagged). */
 	last = ((uint64_t)COOKIE_MSG_LEN << 56) | (uint64_t)t->family | ((uint64_t)mode << 8) |
 		((uint64_t)data << 16) |
@@ -104,32 +147,77 @@ cookie_hash_m6(const struct sw_cookie_key *key, const struct sw_tuple *t, uint64
 	return sip_finish(&s, last);
 }
 
-/*
- * SipHash-2-4 of the message of sw_cookie.h for this tuple: the 23-byte IPv4
- * message (two full words, then seven bytes and the length in the final
- * word), or the 44-byte one.
- */
-static inline uint64_t
-cookie_hash(const struct sw_cookie_key *key, const struct sw_tuple *t, uint32_t client_isn,
-	uint32_t mode, uint32_t data)
+#if SW_HAVE_AES
+/* AES: b1 = words w0 w1, encrypted; the result in pre->v[0..1]. */
+static inline SW_AES_TARGET void
+hash_begin_aes(const struct sw_aes128 *a, uint64_t w0, uint64_t w1, struct sw_cookie_pre *pre)
+{
+	_mm_storeu_si128((__m128i *)(void *)pre->v,
+		sw_aes128_enc(a, _mm_set_epi64x((long long)w1, (long long)w0)));
+}
+
+/* AES: the encrypted b1 xor b2 (the word tail), encrypted: the low 64 bits. */
+static inline SW_AES_TARGET uint64_t
+hash_finish_aes(const struct sw_aes128 *a, const struct sw_cookie_pre *pre, uint64_t tail)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)pre->v);
+
+	x = sw_aes128_enc(a, _mm_xor_si128(x, _mm_cvtsi64_si128((long long)tail)));
+	return (uint64_t)_mm_cvtsi128_si64(x);
+}
+#endif
+
+static __rte_always_inline void
+hash_begin(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tuple *t,
+	uint32_t client_isn, struct sw_cookie_pre *pre, bool aes)
+{
+	const struct sw_cookie_key *key = &k->key[parity];
+	struct sip_state s;
+	uint64_t addrs;
+
+	pre->v4 = is_v4_tuple(t);
+	if (unlikely(!pre->v4)) {
+		hash_begin_m6(key, t, client_isn, pre);
+		return;
+	}
+	/* Bytes 0..7: both addresses; 8..15: ports and ISN. */
+	addrs = (uint64_t)load_le32(t->src) | ((uint64_t)load_le32(t->dst) << 32);
+#if SW_HAVE_AES
+	if (aes) {
+		hash_begin_aes(&k->aes[parity], addrs, ports_isn_word(t, client_isn), pre);
+		return;
+	}
+#else
+	RTE_SET_USED(aes);
+#endif
+	sip_init(&s, key->k0, key->k1);
+	sip_compress(&s, addrs);
+	sip_compress(&s, ports_isn_word(t, client_isn));
+	pre_store(pre, &s);
+}
+
+static __rte_always_inline uint64_t
+hash_finish(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tuple *t,
+	const struct sw_cookie_pre *pre, uint32_t mode, uint32_t data, bool aes)
 {
 	struct sip_state s;
-	uint64_t ports_isn;
-	uint64_t last;
+	uint64_t tail;
 
-	/* The ports as stored (network order) read little-endian, then the ISN. */
-	ports_isn = (uint64_t)rte_le_to_cpu_16(t->sport) |
-		((uint64_t)rte_le_to_cpu_16(t->dport) << 16) | ((uint64_t)client_isn << 32);
-	if (unlikely(!is_v4_tuple(t)))
-		return cookie_hash_m6(key, t, ports_isn, mode, data);
-	/* Bytes 0..7: both addresses; 8..15: ports and ISN; 16..22 and the length. */
-	sip_init(&s, key->k0, key->k1);
-	sip_compress(&s, (uint64_t)load_le32(t->src) | ((uint64_t)load_le32(t->dst) << 32));
-	sip_compress(&s, ports_isn);
-	last = ((uint64_t)COOKIE_MSG_LEN_V4 << 56) | 4u | ((uint64_t)mode << 8) |
-		((uint64_t)data << 16) | ((uint64_t)t->pad[0] << 32) | ((uint64_t)t->pad[1] << 40) |
-		((uint64_t)t->pad[2] << 48);
-	return sip_finish(&s, last);
+	if (unlikely(!pre->v4))
+		return hash_finish_m6(t, pre, mode, data);
+	/* Bytes 16..22 of m4 (b2 for AES). */
+	tail = 4u | ((uint64_t)mode << 8) | ((uint64_t)data << 16) | ((uint64_t)t->pad[0] << 32) |
+		((uint64_t)t->pad[1] << 40) | ((uint64_t)t->pad[2] << 48);
+#if SW_HAVE_AES
+	if (aes)
+		return hash_finish_aes(&k->aes[parity], pre, tail);
+#else
+	RTE_SET_USED(aes);
+	RTE_SET_USED(k);
+	RTE_SET_USED(parity);
+#endif
+	pre_load(pre, &s);
+	return sip_finish(&s, tail | ((uint64_t)COOKIE_MSG_LEN_V4 << 56));
 }
 
 int
@@ -162,10 +250,10 @@ sw_cookie_master_set(struct sw_cookie_master *m, const uint8_t key[SW_COOKIE_KEY
 	memcpy(m->key, key, sizeof(m->key));
 }
 
-void
-sw_cookie_key_derive(const struct sw_cookie_master *m, uint32_t epoch, struct sw_cookie_key *out)
+/* SipHash-2-4(master, "synwall-epoch" || le32(epoch) || domain) */
+static uint64_t
+epoch_prf(const struct sw_cookie_master *m, uint32_t epoch, uint8_t domain)
 {
-	/* "synwall-epoch" || le32(epoch) || domain byte (0: k0, 1: k1) */
 	uint8_t msg[EPOCH_LABEL_LEN + 4 + 1];
 
 	memcpy(msg, EPOCH_LABEL, EPOCH_LABEL_LEN);
@@ -173,19 +261,67 @@ sw_cookie_key_derive(const struct sw_cookie_master *m, uint32_t epoch, struct sw
 	msg[EPOCH_LABEL_LEN + 1] = (uint8_t)(epoch >> 8);
 	msg[EPOCH_LABEL_LEN + 2] = (uint8_t)(epoch >> 16);
 	msg[EPOCH_LABEL_LEN + 3] = (uint8_t)(epoch >> 24);
-	msg[EPOCH_LABEL_LEN + 4] = 0;
-	out->k0 = sw_cookie_siphash24(m->key, msg, sizeof(msg));
-	msg[EPOCH_LABEL_LEN + 4] = 1;
-	out->k1 = sw_cookie_siphash24(m->key, msg, sizeof(msg));
+	msg[EPOCH_LABEL_LEN + 4] = domain;
+	return sw_cookie_siphash24(m->key, msg, sizeof(msg));
+}
+
+void
+sw_cookie_key_derive(const struct sw_cookie_master *m, uint32_t epoch, struct sw_cookie_key *out)
+{
+	out->k0 = epoch_prf(m, epoch, 0);
+	out->k1 = epoch_prf(m, epoch, 1);
+}
+
+void
+sw_cookie_aes_key_derive(
+	const struct sw_cookie_master *m, uint32_t epoch, uint8_t out[SW_COOKIE_KEY_LEN])
+{
+	for (unsigned half = 0; half < 2; half++) {
+		uint64_t h = epoch_prf(m, epoch, (uint8_t)(2 + half));
+
+		for (unsigned i = 0; i < 8; i++)
+			out[8 * half + i] = (uint8_t)(h >> (8 * i));
+	}
+}
+
+/* The keys of epoch into the slot of its parity. */
+static void
+slot_derive(struct sw_cookie_keys *k, const struct sw_cookie_master *m, uint32_t epoch)
+{
+	sw_cookie_key_derive(m, epoch, &k->key[epoch & 1]);
+	if (k->v4_aes) {
+		uint8_t key[SW_COOKIE_KEY_LEN];
+
+		sw_cookie_aes_key_derive(m, epoch, key);
+		sw_aes128_expand(&k->aes[epoch & 1], key);
+		explicit_bzero(key, sizeof(key));
+	}
+}
+
+int
+sw_cookie_keys_init_as(struct sw_cookie_keys *k, const struct sw_cookie_master *m, uint32_t epoch,
+	enum sw_cookie_hash kind)
+{
+	bool has_aes = sw_cpu_has_aes();
+
+	if (kind == SW_COOKIE_HASH_AES && !has_aes)
+		return -ENOTSUP;
+	if (kind != SW_COOKIE_HASH_AUTO && kind != SW_COOKIE_HASH_AES &&
+		kind != SW_COOKIE_HASH_SIPHASH)
+		return -EINVAL;
+	memset(k->aes, 0, sizeof(k->aes));
+	k->v4_aes = kind == SW_COOKIE_HASH_AES || (kind == SW_COOKIE_HASH_AUTO && has_aes);
+	slot_derive(k, m, epoch);
+	slot_derive(k, m, epoch - 1);
+	k->epoch = epoch;
+	k->is_init = true;
+	return 0;
 }
 
 void
 sw_cookie_keys_init(struct sw_cookie_keys *k, const struct sw_cookie_master *m, uint32_t epoch)
 {
-	sw_cookie_key_derive(m, epoch, &k->key[epoch & 1]);
-	sw_cookie_key_derive(m, epoch - 1, &k->key[(epoch - 1) & 1]);
-	k->epoch = epoch;
-	k->is_init = true;
+	(void)sw_cookie_keys_init_as(k, m, epoch, SW_COOKIE_HASH_AUTO);
 }
 
 void
@@ -194,17 +330,23 @@ sw_cookie_keys_update(struct sw_cookie_keys *k, const struct sw_cookie_master *m
 	if (likely(k->is_init && k->epoch == epoch))
 		return;
 	if (k->is_init && epoch == k->epoch + 1) {
-		/* Slot of parity epoch & 1 held key(epoch - 2), now out of the window. */
-		sw_cookie_key_derive(m, epoch, &k->key[epoch & 1]);
+		/* Slot of parity epoch & 1 held the keys of epoch - 2, now out of the window. */
+		slot_derive(k, m, epoch);
 		k->epoch = epoch;
 		return;
 	}
-	sw_cookie_keys_init(k, m, epoch);
+	if (k->is_init)
+		(void)sw_cookie_keys_init_as(
+			k, m, epoch, k->v4_aes ? SW_COOKIE_HASH_AES : SW_COOKIE_HASH_SIPHASH);
+	else
+		sw_cookie_keys_init(k, m, epoch);
 }
 
-uint32_t
-sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
-	const struct sw_cookie_opts *o, uint32_t *tsval_low6)
+/* The second half of make: the options encoded, hashed after *pre (made in k->epoch). */
+static __rte_always_inline uint32_t
+cookie_finish(const struct sw_cookie_keys *k, const struct sw_tuple *t,
+	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6,
+	bool aes)
 {
 	uint32_t parity = k->epoch & 1;
 	uint32_t mss_idx = mss_quantise(fam_idx(t->family), o->mss);
@@ -237,18 +379,29 @@ sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_
 		data = cookie;
 		shift = SW_COOKIE_NOTS_HASH_SHIFT;
 	}
-	h = cookie_hash(&k->key[parity], t, client_isn, o->has_ts, data);
+	h = hash_finish(k, parity, t, pre, o->has_ts, data, aes);
 	/* The low 32 - shift bits of the hash fill the cookie above the data bits. */
 	return cookie | ((uint32_t)h << shift);
 }
 
-int
-sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
-	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
+static __rte_always_inline uint32_t
+cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	const struct sw_cookie_opts *o, uint32_t *tsval_low6, bool aes)
+{
+	struct sw_cookie_pre pre;
+
+	hash_begin(k, k->epoch & 1, t, client_isn, &pre, aes);
+	return cookie_finish(k, t, &pre, o, tsval_low6, aes);
+}
+
+static __rte_always_inline int
+cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out, bool aes)
 {
 	uint32_t low6 = tsecr & SW_COOKIE_TSVAL_MASK;
 	unsigned int shift = has_ts ? SW_COOKIE_TS_HASH_SHIFT : SW_COOKIE_NOTS_HASH_SHIFT;
 	uint32_t data_mask = (UINT32_C(1) << shift) - 1;
+	struct sw_cookie_pre pre;
 	uint32_t parity;
 	uint32_t data;
 	uint32_t ws;
@@ -259,7 +412,8 @@ sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32
 	data = has_ts ? (cookie & data_mask) | (low6 << SW_COOKIE_TS_HASH_SHIFT)
 		      : cookie & data_mask;
 	/* One hash, under the key of the epoch the parity bit names (e or e - 1). */
-	h = cookie_hash(&k->key[parity], t, client_isn, has_ts, data);
+	hash_begin(k, parity, t, client_isn, &pre, aes);
+	h = hash_finish(k, parity, t, &pre, has_ts, data, aes);
 	if (((cookie ^ ((uint32_t)h << shift)) & ~data_mask) != 0)
 		return -EINVAL;
 
@@ -278,6 +432,93 @@ sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32
 	out->ecn = has_ts && ((low6 >> SW_COOKIE_TSVAL_ECN_SHIFT) & 1) != 0;
 	out->has_ts = has_ts;
 	return 0;
+}
+
+/*
+ * Both instantiated twice: with the AES rounds inlined (an "aes" target
+ * function) and without. The public functions only pick one: no clone with
+ * the arguments unpacked, so that the pick is a plain tail call.
+ */
+#if defined(__clang__)
+#define COOKIE_NOCLONE __attribute__((noinline))
+#else
+#define COOKIE_NOCLONE __attribute__((noinline, noclone))
+#endif
+
+#if SW_HAVE_AES
+static SW_AES_TARGET COOKIE_NOCLONE uint32_t
+cookie_make_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	const struct sw_cookie_opts *o, uint32_t *tsval_low6)
+{
+	return cookie_make(k, t, client_isn, o, tsval_low6, true);
+}
+
+static SW_AES_TARGET COOKIE_NOCLONE void
+cookie_begin_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	struct sw_cookie_pre *pre)
+{
+	hash_begin(k, k->epoch & 1, t, client_isn, pre, true);
+}
+
+static SW_AES_TARGET COOKIE_NOCLONE uint32_t
+cookie_finish_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t,
+	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6)
+{
+	return cookie_finish(k, t, pre, o, tsval_low6, true);
+}
+
+static SW_AES_TARGET COOKIE_NOCLONE int
+cookie_check_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
+{
+	return cookie_check(k, t, client_isn, cookie, has_ts, tsecr, out, true);
+}
+#endif
+
+uint32_t
+sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	const struct sw_cookie_opts *o, uint32_t *tsval_low6)
+{
+#if SW_HAVE_AES
+	if (likely(k->v4_aes))
+		return cookie_make_aes(k, t, client_isn, o, tsval_low6);
+#endif
+	return cookie_make(k, t, client_isn, o, tsval_low6, false);
+}
+
+void
+sw_cookie_begin(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	struct sw_cookie_pre *pre)
+{
+#if SW_HAVE_AES
+	if (likely(k->v4_aes)) {
+		cookie_begin_aes(k, t, client_isn, pre);
+		return;
+	}
+#endif
+	hash_begin(k, k->epoch & 1, t, client_isn, pre, false);
+}
+
+uint32_t
+sw_cookie_finish(const struct sw_cookie_keys *k, const struct sw_tuple *t,
+	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6)
+{
+#if SW_HAVE_AES
+	if (likely(k->v4_aes))
+		return cookie_finish_aes(k, t, pre, o, tsval_low6);
+#endif
+	return cookie_finish(k, t, pre, o, tsval_low6, false);
+}
+
+int
+sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
+{
+#if SW_HAVE_AES
+	if (likely(k->v4_aes))
+		return cookie_check_aes(k, t, client_isn, cookie, has_ts, tsecr, out);
+#endif
+	return cookie_check(k, t, client_isn, cookie, has_ts, tsecr, out, false);
 }
 
 uint16_t

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/cookie: SipHash vectors, reference model, round trips, tampering, forgeries. */
+/*
+ * Unit tests of lib/cookie: SipHash vectors, reference model, round trips,
+ * tampering, forgeries; all of them once with each IPv4 hash (SipHash, AES).
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -91,6 +94,17 @@ tuple_make(struct sw_tuple *t, int family, uint64_t seed)
 	t->dport = rte_cpu_to_be_16(443);
 }
 
+/* The IPv4 hash of the group being run (set by the group's setup). */
+static enum sw_cookie_hash test_kind = SW_COOKIE_HASH_AUTO;
+
+/* True when IPv4 cookies of keys_at() caches are AES CBC-MACs. */
+static bool
+kind_is_aes(void)
+{
+	return test_kind == SW_COOKIE_HASH_AES ||
+		(test_kind == SW_COOKIE_HASH_AUTO && sw_cpu_has_aes());
+}
+
 static void
 keys_at(struct sw_cookie_keys *k, uint32_t epoch)
 {
@@ -98,7 +112,8 @@ keys_at(struct sw_cookie_keys *k, uint32_t epoch)
 
 	sw_cookie_master_set(&m, test_master_key);
 	memset(k, 0, sizeof(*k));
-	sw_cookie_keys_update(k, &m, epoch);
+	assert_int_equal(sw_cookie_keys_init_as(k, &m, epoch, test_kind), 0);
+	assert_int_equal(k->v4_aes, kind_is_aes());
 }
 
 /* Reference model, written from the specification in sw_cookie.h with the generic SipHash. */
@@ -119,6 +134,48 @@ ref_epoch_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
 		for (i = 0; i < 8; i++)
 			key[8 * half + i] = (uint8_t)(h >> (8 * i));
 	}
+}
+
+/* The epoch's AES key: SipHash-2-4 of the label, epoch and domain bytes 2 and 3. */
+static void
+ref_aes_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
+{
+	uint8_t msg[18];
+	uint64_t h;
+	unsigned int half, i;
+
+	memcpy(msg, "synwall-epoch", 13);
+	for (i = 0; i < 4; i++)
+		msg[13 + i] = (uint8_t)(epoch >> (8 * i));
+	for (half = 0; half < 2; half++) {
+		msg[17] = (uint8_t)(2 + half);
+		h = sw_cookie_siphash24(test_master_key, msg, sizeof(msg));
+		for (i = 0; i < 8; i++)
+			key[8 * half + i] = (uint8_t)(h >> (8 * i));
+	}
+}
+
+/*
+ * The IPv4 AES CBC-MAC over the two blocks of sw_cookie.h, with lib/crypto's
+ * block cipher (tested against FIPS-197 in test_flowtab).
+ */
+static uint64_t
+ref_aes_mac(uint32_t epoch, const uint8_t b1[16], const uint8_t b2[16])
+{
+	uint8_t key[SW_COOKIE_KEY_LEN], x[16];
+	struct sw_aes128 a;
+	uint64_t h = 0;
+	unsigned int i;
+
+	ref_aes_key(epoch, key);
+	sw_aes128_expand(&a, key);
+	sw_aes128_block(&a, b1, x);
+	for (i = 0; i < 16; i++)
+		x[i] ^= b2[i];
+	sw_aes128_block(&a, x, x);
+	for (i = 0; i < 8; i++)
+		h |= (uint64_t)x[i] << (8 * i);
+	return h;
 }
 
 /* Encoded fields of a cookie, as the layout drawings name them. */
@@ -180,7 +237,14 @@ ref_cookie(uint32_t epoch, const struct sw_tuple *t, uint32_t isn, bool has_ts,
 		msg[18] = (uint8_t)data;
 		msg[19] = (uint8_t)(data >> 8);
 		memcpy(msg + 20, t->pad, 3);
-		h = sw_cookie_siphash24(key, msg, 23);
+		if (kind_is_aes()) {
+			uint8_t b2[16] = {0};
+
+			memcpy(b2, msg + 16, 7);
+			h = ref_aes_mac(epoch, msg, b2);
+		} else {
+			h = sw_cookie_siphash24(key, msg, 23);
+		}
 	} else {
 		/* The 44-byte message; the generic SipHash cannot add VLAN bits past its end. */
 		assert_true(t->pad[0] == 0 && t->pad[1] == 0 && t->pad[2] == 0);
@@ -365,6 +429,15 @@ test_make_matches_reference(void **state)
 		keys_at(&k, epoch);
 		c = sw_cookie_make(&k, &t, isn, &o, &low6);
 		assert_int_equal(c, ref_cookie(epoch, &t, isn, o.has_ts, &f, &ref_low6));
+		/* The same cookie in two halves. */
+		{
+			struct sw_cookie_pre pre;
+			uint32_t low6b = 0xdead;
+
+			sw_cookie_begin(&k, &t, isn, &pre);
+			assert_int_equal(sw_cookie_finish(&k, &t, &pre, &o, &low6b), c);
+			assert_int_equal(low6b, o.has_ts ? ref_low6 : 0xdead);
+		}
 		if (o.has_ts)
 			assert_int_equal(low6, ref_low6);
 		else
@@ -407,6 +480,16 @@ test_make_matches_reference(void **state)
  *       else: h = sip(ekey(e), m + bytes([fam, ts]) + struct.pack("<H", d),
  *                     int.from_bytes(vlan, "big") << 32)
  *       return c | (h & (2**nb - 1)) << (32 - nb), l6
+ *
+ * cookie_aes, the IPv4 cookie where the cache uses AES: the same c and d,
+ * and with AES-128 (ECB, one block at a time) of the Python "cryptography"
+ * package:
+ *
+ *   akey = struct.pack("<QQ", sip(MASTER, m + b"\2"), sip(MASTER, m + b"\3"))
+ *   b1 = src + dst + struct.pack(">HH", sport, dport) + struct.pack("<I", isn)
+ *   b2 = bytes([4, ts]) + struct.pack("<H", d) + vlan + bytes(9)
+ *   x = aes(akey, bytes(a ^ b for a, b in zip(aes(akey, b1), b2)))
+ *   h = int.from_bytes(x[:8], "little")
  */
 struct kat {
 	uint32_t epoch;
@@ -421,6 +504,7 @@ struct kat {
 	bool sack, ecn;
 	uint32_t cookie;
 	uint32_t low6;
+	uint32_t cookie_aes; /* IPv4 with AES: the cookie of aes_kat.py; 0 for IPv6 (as cookie) */
 };
 
 #define KAT_V4A \
@@ -442,13 +526,13 @@ struct kat {
 
 static const struct kat kats[] = {
 	{1000, 4, KAT_V4A, KAT_V4B, 40000, 443, 0x12345678, {0, 0, 0}, false, 1460, 7, true, false,
-		0x5cb0683e, 0},
+		0x5cb0683e, 0, 0x4ac8603e},
 	{1001, 4, KAT_V4A, KAT_V4B, 40000, 443, 0x12345678, {0, 0, 0}, true, 1460, 7, true, true,
-		0xcfb42a36, 31},
+		0xcfb42a36, 31, 0x449fc42e},
 	{7, 4, KAT_V4B, KAT_V4A, 1, 65535, 0xffffffff, {0, 0, 0x0a}, false, 0, 15, false, false,
-		0x2086eff8, 0},
+		0x2086eff8, 0, 0x51a862f8},
 	{0xffffffff, 4, KAT_V4A, KAT_V4B, 12345, 80, 0, {0x06, 0x40, 0x07}, true, 9000, 14, false,
-		true, 0x17e98637, 57},
+		true, 0x17e98637, 57, 0xe64c4737},
 	{1000, 6, KAT_V6A, KAT_V6B, 40000, 443, 0x12345678, {0, 0, 0}, false, 1360, 9, true, false,
 		0x7260dd4d, 0},
 	{1001, 6, KAT_V6A, KAT_V6B, 40000, 443, 0x12345678, {0, 0, 0x0a}, true, 8940, 0, true, true,
@@ -481,10 +565,12 @@ test_known_answers(void **state)
 		t.sport = rte_cpu_to_be_16(a->sport);
 		t.dport = rte_cpu_to_be_16(a->dport);
 		memcpy(t.pad, a->vlan, sizeof(t.pad));
+		uint32_t want = a->family == 4 && kind_is_aes() ? a->cookie_aes : a->cookie;
+
 		keys_at(&k, a->epoch);
-		assert_int_equal(sw_cookie_make(&k, &t, a->isn, &o, &low6), a->cookie);
+		assert_int_equal(sw_cookie_make(&k, &t, a->isn, &o, &low6), want);
 		assert_int_equal(low6, a->low6);
-		assert_int_equal(sw_cookie_check(&k, &t, a->isn, a->cookie, a->has_ts,
+		assert_int_equal(sw_cookie_check(&k, &t, a->isn, want, a->has_ts,
 					 sw_cookie_tsval(0x12345600, a->low6), &d),
 			0);
 	}
@@ -868,7 +954,25 @@ test_keys_update(void **state)
 	sw_cookie_keys_update(&k, &m, 0);
 	sw_cookie_keys_init(&ref, &m, 0);
 	assert_memory_equal(k.key, ref.key, sizeof(k.key));
+	assert_memory_equal(k.aes, ref.aes, sizeof(k.aes));
 	assert_true(k.key[0].k0 != k.key[1].k0);
+	assert_int_equal(k.v4_aes, sw_cpu_has_aes());
+
+	/* An initialised cache keeps its IPv4 hash through steps and jumps. */
+	for (unsigned kind = SW_COOKIE_HASH_SIPHASH; kind <= SW_COOKIE_HASH_AES; kind++) {
+		if (kind == SW_COOKIE_HASH_AES && !sw_cpu_has_aes()) {
+			assert_int_equal(sw_cookie_keys_init_as(&k, &m, 5, kind), -ENOTSUP);
+			continue;
+		}
+		assert_int_equal(sw_cookie_keys_init_as(&k, &m, 5, kind), 0);
+		sw_cookie_keys_update(&k, &m, 6);
+		sw_cookie_keys_update(&k, &m, 60);
+		assert_int_equal(k.v4_aes, kind == SW_COOKIE_HASH_AES);
+		assert_int_equal(sw_cookie_keys_init_as(&ref, &m, 60, kind), 0);
+		assert_memory_equal(k.key, ref.key, sizeof(k.key));
+		assert_memory_equal(k.aes, ref.aes, sizeof(k.aes));
+	}
+	assert_int_equal(sw_cookie_keys_init_as(&k, &m, 5, (enum sw_cookie_hash)7), -EINVAL);
 }
 
 /* Forgery counts */
@@ -1071,7 +1175,7 @@ main(int argc, char **argv)
 	};
 	const char *env = getenv("SW_COOKIE_FULL");
 	bool run_full = env != NULL && strcmp(env, "1") == 0;
-	int i;
+	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--full") == 0) {
@@ -1086,5 +1190,13 @@ main(int argc, char **argv)
 	}
 	if (run_full)
 		return cmocka_run_group_tests_name("cookie_full", full, NULL, NULL);
-	return cmocka_run_group_tests_name("cookie", unit, NULL, NULL);
+	/* Every test under each IPv4 hash: SipHash, then AES where the CPU has AES-NI. */
+	test_kind = SW_COOKIE_HASH_SIPHASH;
+	rc = cmocka_run_group_tests_name("cookie_siphash", unit, NULL, NULL);
+	if (!sw_cpu_has_aes()) {
+		print_message("no AES-NI on this CPU: AES cookies not tested\n");
+		return rc;
+	}
+	test_kind = SW_COOKIE_HASH_AES;
+	return rc | cmocka_run_group_tests_name("cookie_aes", unit, NULL, NULL);
 }
