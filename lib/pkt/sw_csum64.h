@@ -9,6 +9,7 @@
 #ifndef SW_CSUM64_H
 #define SW_CSUM64_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -92,6 +93,21 @@ static inline uint16_t
 sw_csum_fold64_16(uint64_t s)
 {
 	return sw_csum_fold32(sw_csum_fold64(s));
+}
+
+/*
+ * sw_csum_fold64_16(s) == 0xffff (a sum that verifies) in one multiply.
+ * Folding keeps s modulo 0xffff (2^16 = 1) and gives 0 only for s == 0, so
+ * the test is s != 0 && s % 0xffff == 0, for s any value congruent to the
+ * sum modulo 0xffff and zero exactly when the sum is. 0xffff is odd: times
+ * its inverse modulo 2^64, multiples of it map to their quotient, at most
+ * (2^64 - 1) / 0xffff, and every other value maps above; minus 1 moves
+ * s == 0 to the top as well.
+ */
+static inline bool
+sw_csum_verifies64(uint64_t s)
+{
+	return s * 0xfffefffefffeffffULL - 1 < 0x1000100010001ULL;
 }
 
 /*

@@ -230,9 +230,10 @@ rte_be16_t sw_csum_l4(const uint8_t *frame, const struct sw_pkt_view *v, uint16_
 bool sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v);
 /*
  * sw_csum_verify_tcp() that also stores in *addr_sum (may be NULL) the
- * unfolded 64-bit ones' complement sum of the pseudo header's two addresses
- * (the final destination for IPv6), for a caller that builds a reply between
- * the same two addresses and sums its own checksum (sw_csum64.h).
+ * ones' complement sum of the pseudo header's two addresses (the final
+ * destination for IPv6), below 2^33 (not folded to 16 bits), for a caller
+ * that builds a reply between the same two addresses and sums its own
+ * checksum with plain 64-bit adds (sw_csum64.h).
  */
 bool sw_csum_verify_tcp_addrs(
 	const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *addr_sum);

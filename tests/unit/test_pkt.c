@@ -1413,6 +1413,179 @@ test_csum_random(void **state)
 	assert_true(n_tcp > 10000 && n_ok == n_tcp);
 }
 
+/* sw_csum_verifies64() is sw_csum_fold64_16() == 0xffff, near multiples of 0xffff and at random. */
+static void
+test_csum_verifies64(void **state)
+{
+	static const uint64_t edges[] = {0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe, 0xfffeffff,
+		0xffffffff, 0xffff0000ffffULL, 0x1000100010001ULL, 0xfffffffffffeULL,
+		0xfffefffefffeffffULL, 0xfffffffffffefffeULL, 0xffffffffffff0000ULL,
+		0xfffffffffffffffeULL, ~0ULL};
+	uint64_t s;
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(edges); i++)
+		for (int d = -2; d <= 2; d++) {
+			s = edges[i] + (uint64_t)(int64_t)d;
+			assert_int_equal(sw_csum_verifies64(s), sw_csum_fold64_16(s) == 0xffff);
+		}
+	for (unsigned i = 0; i < 1000000; i++) {
+		s = (uint64_t)rnd() << 32 | rnd();
+		if (i & 1) /* a multiple of 0xffff, give or take a little */
+			s = (s >> (rnd() % 17)) / 0xffff * 0xffff + (rnd() % 3) - 1;
+		assert_int_equal(sw_csum_verifies64(s), sw_csum_fold64_16(s) == 0xffff);
+	}
+}
+
+/*
+ * A random TCP frame at f, checksums right per ref_csum(): 0-2 VLAN tags;
+ * IPv4 (IHL 5-15) or IPv6; data offset 5-15; a payload of 0-99 bytes (odd
+ * lengths too), often none or a few words so the whole segment is at most
+ * 60 bytes (the fast path). Returns the frame length.
+ */
+static uint32_t
+build_tcp_random(uint8_t *f, bool is_v6)
+{
+	uint8_t seg[40 + 60 + 100];
+	uint32_t off = 12, l3, l4, ihl = 20, doff, pay, l4_total, n, i;
+	unsigned n_vlan = rnd() % 3;
+
+	for (i = 0; i < 12; i++)
+		f[i] = (uint8_t)rnd();
+	for (i = 0; i < n_vlan; i++, off += 4) {
+		sw_wr16(f + off, 0x8100);
+		sw_wr16(f + off + 2, (uint16_t)(rnd() & 0xfff));
+	}
+	sw_wr16(f + off, is_v6 ? 0x86dd : 0x0800);
+	l3 = off + 2;
+	doff = rnd() % 2 ? 5 + rnd() % 11 : 5;
+	switch (rnd() % 4) {
+	case 0:
+		pay = 0;
+		break;
+	case 1:
+		pay = 4 * (rnd() % 11);
+		break;
+	default:
+		pay = rnd() % 100;
+		break;
+	}
+	l4_total = 4 * doff + pay;
+	if (!is_v6) {
+		if (rnd() % 4 == 0)
+			ihl = 4 * (6 + rnd() % 10);
+		f[l3] = (uint8_t)(0x40 | ihl / 4);
+		f[l3 + 1] = (uint8_t)rnd();
+		sw_wr16(f + l3 + 2, (uint16_t)(ihl + l4_total));
+		sw_wr32(f + l3 + 4, (rnd() << 16) | (rnd() % 2 ? 0x4000 : 0)); /* id, DF */
+		f[l3 + 8] = (uint8_t)rnd();
+		f[l3 + 9] = SW_IPPROTO_TCP;
+		sw_wr16(f + l3 + 10, 0);
+		sw_wr32(f + l3 + 12, 0xc6120000 | (rnd() & 0x1ffff));
+		sw_wr32(f + l3 + 16, rnd() % 8 ? 0xc6120000 | (rnd() & 0x1ffff) : rnd());
+		memset(f + l3 + 20, 1, ihl - 20); /* NOP options */
+		sw_wr16(f + l3 + 10, (uint16_t)~ref_csum(f + l3, ihl));
+		memcpy(seg, f + l3 + 12, 8);
+		seg[8] = 0;
+		seg[9] = SW_IPPROTO_TCP;
+		sw_wr16(seg + 10, (uint16_t)l4_total);
+		n = 12;
+	} else {
+		ihl = 40;
+		sw_wr32(f + l3, 0x60000000 | (rnd() & 0xfffff));
+		sw_wr16(f + l3 + 4, (uint16_t)l4_total);
+		f[l3 + 6] = SW_IPPROTO_TCP;
+		f[l3 + 7] = (uint8_t)rnd();
+		for (i = 8; i < 40; i++)
+			f[l3 + i] = (uint8_t)(rnd() % 4 ? rnd() : 0xff); /* many carries */
+		memcpy(f + l3 + 8, "\x20\x01\x00\x02", 4);
+		memcpy(seg, f + l3 + 8, 32);
+		sw_wr32(seg + 32, l4_total);
+		seg[36] = seg[37] = seg[38] = 0;
+		seg[39] = SW_IPPROTO_TCP;
+		n = 40;
+	}
+	l4 = l3 + ihl;
+	for (i = 0; i < l4_total; i++)
+		f[l4 + i] = (uint8_t)(rnd() % 8 ? rnd() : 0xff);
+	f[l4 + 12] = (uint8_t)(doff << 4 | (f[l4 + 12] & 0x0f));
+	sw_wr16(f + l4 + SW_TCP_OFF_CSUM, 0);
+	memcpy(seg + n, f + l4, l4_total);
+	sw_wr16(f + l4 + SW_TCP_OFF_CSUM, (uint16_t)~ref_csum(seg, n + l4_total));
+	return l4 + l4_total;
+}
+
+/*
+ * sw_csum_verify_tcp() and _addrs() on random frames of every shape, with
+ * their fast path (IPv4, IHL 5, segment a multiple of 4 up to 60 bytes) and
+ * general code: right checksums verify, the addresses' sum is RFC 1071's
+ * (and small enough for plain adds), and any damage gives ref_verify_tcp()'s
+ * verdict; at every alignment.
+ */
+static void
+test_csum_verify_shapes(void **state)
+{
+	static uint8_t buf[8 + 14 + 8 + 60 + 60 + 100];
+	unsigned n_fast = 0;
+
+	(void)state;
+	for (unsigned iter = 0; iter < 200000; iter++) {
+		uint8_t *f = buf + rnd() % 8;
+		bool is_v6 = rnd() % 3 == 0;
+		uint32_t len = build_tcp_random(f, is_v6), alen = is_v6 ? 16 : 4, bit;
+		struct sw_pkt_view v;
+		uint64_t as = 0;
+		uint8_t ab[32];
+
+		assert_int_equal(sw_pkt_parse(f, len, &v), SW_PKT_OK);
+		assert_true(v.has_l4 && v.l4_proto == SW_IPPROTO_TCP && !v.is_fragment);
+		assert_int_equal(v.l4_off + v.l4_len + v.payload_len, len);
+		n_fast += !is_v6 && v.l4_off - v.l3_off == 20 && v.l4_len + v.payload_len <= 60 &&
+			(v.payload_len & 3) == 0;
+		assert_true(ref_verify_tcp(f, &v));
+		assert_true(sw_csum_verify_tcp(f, &v));
+		assert_true(sw_csum_verify_tcp_addrs(f, &v, &as));
+		assert_true(sw_csum_verify_tcp_addrs(f, &v, NULL));
+		memcpy(ab, f + v.l3_off + (is_v6 ? 8 : 12), alen);
+		memcpy(ab + alen, sw_pkt_dst(f, &v), alen);
+		assert_int_equal(rte_be_to_cpu_16(sw_csum_fold64_16(as)), ref_csum(ab, 2 * alen));
+		assert_true(as <= (is_v6 ? 0xffffffffULL : 0x1fffffffeULL));
+
+		/* One bit flipped in the IP packet, or the whole checksum field negated. */
+		if (iter % 8 == 0) {
+			uint8_t *c = f + v.l4_off + SW_TCP_OFF_CSUM;
+
+			/* 0x0000 and 0xffff are the same ones' complement number. */
+			if (sw_rd16(c) == 0 || sw_rd16(c) == 0xffff)
+				sw_wr16(c, (uint16_t)~sw_rd16(c));
+			else
+				c[rnd() % 2] ^= (uint8_t)(1u << rnd() % 8);
+		} else {
+			bit = rnd() % (8 * (len - v.l3_off));
+			f[v.l3_off + bit / 8] ^= (uint8_t)(1u << bit % 8);
+		}
+		assert_int_equal(sw_csum_verify_tcp(f, &v), ref_verify_tcp(f, &v));
+		assert_int_equal(sw_csum_verify_tcp_addrs(f, &v, &as), ref_verify_tcp(f, &v));
+	}
+	assert_true(n_fast > 20000);
+
+	/* A hand-filled view over zeros: the IPv4 header sums to 0, not 0xffff. */
+	{
+		struct sw_pkt_view v;
+
+		memset(&v, 0, sizeof(v));
+		v.l3_off = 14;
+		v.l4_off = 34;
+		v.l4_len = 20;
+		v.family = 4;
+		v.l4_proto = SW_IPPROTO_TCP;
+		v.has_l4 = true;
+		memset(buf, 0, sizeof(buf));
+		assert_false(ref_verify_tcp(buf, &v));
+		assert_false(sw_csum_verify_tcp(buf, &v));
+	}
+}
+
 int
 main(void)
 {
@@ -1439,6 +1612,8 @@ main(void)
 		cmocka_unit_test(test_parse_fast_vs_general),
 		cmocka_unit_test(test_tuple_random),
 		cmocka_unit_test(test_csum_random),
+		cmocka_unit_test(test_csum_verifies64),
+		cmocka_unit_test(test_csum_verify_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
