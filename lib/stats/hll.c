@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* HyperLogLog sketch: add, merge, clear, Ertl's improved estimate and the XXH64 address hash. */
+/* HyperLogLog sketch: merge, clear, Ertl's improved estimate, the XXH64 hash (add: sw_hll.h). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -41,20 +41,6 @@ sw_hll_init(void *mem, unsigned p)
 	h->m = 1u << p;
 	memset(h->reg, 0, h->m);
 	return 0;
-}
-
-void
-sw_hll_add_hash(struct sw_hll *h, uint64_t hash)
-{
-	const uint32_t idx = (uint32_t)(hash >> h->q);
-	const uint64_t w = hash << h->p; /* the q rank bits, left-aligned, p zeros below */
-	const uint8_t rank = w == 0 ? (uint8_t)(h->q + 1) : (uint8_t)(__builtin_clzll(w) + 1);
-
-	/* Single writer: load + conditional store, no read-modify-write atomics needed. */
-	if (rank > reg_load(&h->reg[idx])) {
-		reg_store(&h->reg[idx], rank);
-		h->is_dirty = 1;
-	}
 }
 
 int
@@ -153,11 +139,11 @@ sw_hll_estimate(const struct sw_hll *h)
 }
 
 /* XXH64 (public domain algorithm by Yann Collet), specification v0.8. */
-#define XXH_P1 0x9E3779B185EBCA87ULL
-#define XXH_P2 0xC2B2AE3D27D4EB4FULL
-#define XXH_P3 0x165667B19E3779F9ULL
-#define XXH_P4 0x85EBCA77C2B2AE63ULL
-#define XXH_P5 0x27D4EB2F165667C5ULL
+#define XXH_P1 SW_HLL_XXH_P1
+#define XXH_P2 SW_HLL_XXH_P2
+#define XXH_P3 SW_HLL_XXH_P3
+#define XXH_P4 SW_HLL_XXH_P4
+#define XXH_P5 SW_HLL_XXH_P5
 
 static inline uint64_t
 rotl64(uint64_t x, unsigned r)
@@ -216,19 +202,12 @@ xxh_avalanche(uint64_t h)
 }
 
 uint64_t
-sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
+sw_hll_hash_bytes(const uint8_t *addr, unsigned len, uint64_t seed)
 {
 	const uint8_t *p = addr;
 	const uint8_t *const end = addr + len;
 	uint64_t h;
 
-	if (len == 4) {
-		/* An IPv4 address: the general code below with len 4 constant-folded. */
-		h = seed + XXH_P5 + 4;
-		h ^= (uint64_t)read32_le(p) * XXH_P1;
-		h = rotl64(h, 23) * XXH_P2 + XXH_P3;
-		return xxh_avalanche(h);
-	}
 	if (len >= 32) {
 		uint64_t v1 = seed + XXH_P1 + XXH_P2;
 		uint64_t v2 = seed + XXH_P2;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,8 +74,31 @@ size_t sw_hll_memsize(unsigned p);
  */
 int sw_hll_init(void *mem, unsigned p);
 
-/* Count one element by its 64-bit hash. Constant time, no allocation. */
-void sw_hll_add_hash(struct sw_hll *h, uint64_t hash);
+/*
+ * Count one element by its 64-bit hash. Constant time, no allocation; inline,
+ * as the data path adds one hash per SYN.
+ */
+static inline void
+sw_hll_add_hash(struct sw_hll *h, uint64_t hash)
+{
+	const uint32_t idx = (uint32_t)(hash >> h->q);
+	/*
+	 * The q rank bits, left-aligned, with a 1 just below them (bit p - 1, in
+	 * place of the p index bits shifted out): the leading zero count is that
+	 * of the rank bits, or q when they are all zero, so rank is 1..q+1.
+	 */
+	const uint64_t w = (hash << 1 | 1) << (h->p - 1);
+	const uint8_t rank = (uint8_t)(__builtin_clzll(w) + 1);
+
+	/*
+	 * Single writer: load + conditional store, no read-modify-write atomics
+	 * needed; relaxed, as other threads read the registers (plain movs).
+	 */
+	if (rank > __atomic_load_n(&h->reg[idx], __ATOMIC_RELAXED)) {
+		__atomic_store_n(&h->reg[idx], rank, __ATOMIC_RELAXED);
+		h->is_dirty = 1;
+	}
+}
 
 /*
  * dst = dst UNION src (register-wise max). src may be written concurrently by
@@ -95,14 +119,49 @@ void sw_hll_clear(struct sw_hll *h);
 /* Design relative standard error 1.04 / sqrt(2^p) (0 when p is out of range). */
 double sw_hll_std_error(unsigned p);
 
+/* XXH64's primes (public domain algorithm by Yann Collet, specification v0.8). */
+#define SW_HLL_XXH_P1 0x9E3779B185EBCA87ULL
+#define SW_HLL_XXH_P2 0xC2B2AE3D27D4EB4FULL
+#define SW_HLL_XXH_P3 0x165667B19E3779F9ULL
+#define SW_HLL_XXH_P4 0x85EBCA77C2B2AE63ULL
+#define SW_HLL_XXH_P5 0x27D4EB2F165667C5ULL
+
+/* sw_hll_hash_addr() for any length, out of line; use that one. */
+uint64_t sw_hll_hash_bytes(const uint8_t *addr, unsigned len, uint64_t seed);
+
 /*
  * Keyed 64-bit hash of a byte string (an IPv4 or IPv6 source address). This
  * is XXH64 (bit-exact with xxhsum -H1), good enough for HLL register spread
  * at a few ns per address. The seed must be random per process (not known to
  * senders): with a known seed, an attacker can pick addresses that land in
  * few registers, or in high ranks, and skew the estimate.
+ *
+ * The 4-byte case (IPv4, one per SYN) is inline: XXH64 with len 4
+ * constant-folded, without a call or the general code's register spills.
  */
-uint64_t sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed);
+static inline uint64_t
+sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
+{
+	uint32_t x;
+	uint64_t h;
+
+	if (len != 4)
+		return sw_hll_hash_bytes(addr, len, seed);
+	memcpy(&x, addr, sizeof(x));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap32(x); /* XXH64 reads little-endian */
+#endif
+	h = seed + SW_HLL_XXH_P5 + 4;
+	h ^= (uint64_t)x * SW_HLL_XXH_P1;
+	h = (h << 23 | h >> 41) * SW_HLL_XXH_P2 + SW_HLL_XXH_P3;
+	/* XXH64's avalanche */
+	h ^= h >> 33;
+	h *= SW_HLL_XXH_P2;
+	h ^= h >> 29;
+	h *= SW_HLL_XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
 
 #ifdef __cplusplus
 }

@@ -208,6 +208,57 @@ test_hll_hash_short_ref(void **state)
 		if (len == 31)
 			len = 4; /* IPv4 more often */
 		assert_true(sw_hll_hash_addr(a, len, seed) == ref_xxh64_short(a, len, seed));
+		/* The out-of-line general code, which the inline 4-byte case bypasses. */
+		assert_true(sw_hll_hash_bytes(a, len, seed) == ref_xxh64_short(a, len, seed));
+	}
+}
+
+/*
+ * sw_hll_add_hash() puts each hash in the register and at the rank of the
+ * definition in sw_hll.h (rank = leading zeros of the q low bits + 1, q + 1
+ * when they are all 0), for every precision, at the edges of the rank range
+ * and at random.
+ */
+static void
+test_hll_add_rank(void **state)
+{
+	uint64_t x = 0x243f6a8885a308d3ULL;
+
+	(void)state;
+	for (unsigned p = SW_HLL_P_MIN; p <= SW_HLL_P_MAX; p++) {
+		const unsigned q = 64 - p;
+		struct sw_hll *h = hll_new(p);
+
+		for (unsigned iter = 0; iter < 3000; iter++) {
+			uint64_t hash, w;
+			uint32_t idx;
+			unsigned rank;
+
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			hash = x ^ x >> 31;
+			if (iter < 2 * (q + 1)) {
+				/* Every rank, with a zero and an all-ones index. */
+				hash = iter / 2 < q ? (uint64_t)1 << (q - 1 - iter / 2) : 0;
+				if (iter & 1)
+					hash |= ~(uint64_t)0 << q;
+			} else if (iter % 4 == 0) {
+				hash >>= x % 64; /* high ranks */
+			}
+			idx = (uint32_t)(hash >> q);
+			w = hash & (((uint64_t)1 << q) - 1);
+			rank = w == 0 ? q + 1 : (unsigned)__builtin_clzll(w) - p + 1;
+
+			sw_hll_clear(h);
+			sw_hll_add_hash(h, hash);
+			assert_int_equal(h->reg[idx], rank);
+			for (uint32_t i = 0; i < h->m; i++)
+				if (i != idx)
+					assert_int_equal(h->reg[i], 0);
+			/* A lower or equal rank leaves the register alone. */
+			sw_hll_add_hash(h, hash | (uint64_t)1 << (q - 1));
+			assert_int_equal(h->reg[idx], rank);
+		}
+		free(h);
 	}
 }
 
@@ -1228,6 +1279,7 @@ main(void)
 		cmocka_unit_test(test_hll_init),
 		cmocka_unit_test(test_hll_hash),
 		cmocka_unit_test(test_hll_hash_short_ref),
+		cmocka_unit_test(test_hll_add_rank),
 		cmocka_unit_test(test_hll_accuracy),
 		cmocka_unit_test(test_hll_bias),
 		cmocka_unit_test(test_hll_duplicates),
