@@ -111,15 +111,49 @@ dp_generated(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
 	dp_tx(w, out, m);
 }
 
+/*
+ * What a SYN to one service needs from the configuration, derived once per
+ * runtime (runtime.c) so that the SYN path reads one small entry instead of
+ * the service and [general] sections. Written by cp before the runtime is
+ * published; dp: ro.
+ */
+struct dp_svc_syn {
+	uint16_t mss_cfg; /* configured MSS, or SW_CONFIG_MSS_LEARN: the backend's learned one */
+	uint16_t mss_unlearned[2]; /* MSS offered while no backend is learned: [0] IPv4, [1] IPv6 */
+	uint8_t wscale; /* configured shift, or SW_CONFIG_WSCALE_LEARN (dp_adv_wscale_at) */
+	/*
+	 * SACK-permitted and timestamps offered (DP_ADV_* bits): the learned
+	 * backend's & opts_keep | opts_set; opts_unlearned while none is learned.
+	 */
+	uint8_t opts_keep, opts_set, opts_unlearned;
+	uint8_t ecn_mask; /* SW_TCP_ECE | SW_TCP_CWR with ecn = on, else 0 (never ECN-setup) */
+	bool is_rate_limited; /* [general] src_syn_rate or the service's syn_rate is set */
+};
+#define DP_ADV_SACK 1u /* dp_svc_syn.opts_*: SACK-permitted (RFC 2018) */
+#define DP_ADV_TS 2u /* timestamps (RFC 7323) */
+
+/* What sw_runtime_build() allocates: the public runtime, then the data path's own tables. */
+struct dp_runtime {
+	struct sw_runtime rt; /* returned to the caller */
+	struct dp_svc_syn syn[SW_CONFIG_SERVICES_MAX + 1]; /* per service id (zero: none) */
+};
+
+static inline const struct dp_svc_syn *
+dp_svc_syn(const struct sw_runtime *rt, uint16_t service_id)
+{
+	return &container_of(rt, const struct dp_runtime, rt)->syn[service_id];
+}
+
 /* SYN rate limits (ratelimit.c): false = over a limit, drop as rate_limit. */
 int dp_ratelimit_init(struct sw_worker *w, uint32_t slots, int socket);
 void dp_ratelimit_free(struct sw_worker *w);
 bool dp_ratelimit_syn_limited(struct sw_worker *w, const struct dp_pkt *p);
+/* ss = dp_svc_syn(w->rt, p->service_id). */
 static inline bool
-dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p)
+dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p, const struct dp_svc_syn *ss)
 {
 	/* Neither limit configured (the default): nothing to count. */
-	if (w->rt->cfg->general.src_syn_rate == 0 && w->rt->svc[p->service_id]->syn_rate == 0)
+	if (likely(!ss->is_rate_limited))
 		return true;
 	return dp_ratelimit_syn_limited(w, p);
 }

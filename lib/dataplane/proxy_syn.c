@@ -7,12 +7,9 @@
 #include "dp_internal.h"
 #include "sw_csum64.h"
 
-/* Default options advertised before a backend has been learned (Linux defaults). */
-#define ADV_MSS_V4_DEFAULT 1460
-#define ADV_MSS_V6_DEFAULT 1440
-
 /* Most option bytes sw_tcpopt_syn_build() writes: MSS, SACK-permitted + TS, NOP + WS. */
 #define SYNACK_OPT_MAX 20
+static_assert(SYNACK_OPT_MAX == 4 * SW_TCPOPT_SYN_WORDS_MAX, "SYN-ACK options are whole words");
 
 /*
  * Sources and destinations a SYN proxy must never answer (RFC 4987 section
@@ -20,29 +17,28 @@
  * loopback, multicast, limited broadcast and class E; a multicast Ethernet source.
  */
 /* IPv4 first octets 0, 127 and 224-255 (0/8, 127/8, multicast, class E, broadcast). */
-static const uint32_t martian_v4[8] = {[0] = 1u, [3] = 1u << 31, [7] = UINT32_MAX};
+static const bool martian_v4[256] = {[0] = true, [127] = true, [224 ... 255] = true};
 
-static inline bool
-martian_octet(uint8_t x)
+/* IPv6 unspecified, loopback and multicast, source or (final) destination. */
+static bool
+is_martian_v6(const uint8_t *frame, const struct sw_pkt_view *v)
 {
-	return (martian_v4[x >> 5] >> (x & 31)) & 1;
+	static const uint8_t zero[16], loop[16] = {[15] = 1};
+	/* The final destination when a routing header is in transit (the reply's source). */
+	const uint8_t *s6 = frame + v->l3_off + 8, *d6 = sw_pkt_dst(frame, v);
+
+	return s6[0] == 0xff || d6[0] == 0xff || memcmp(s6, zero, 16) == 0 ||
+		memcmp(s6, loop, 16) == 0 || memcmp(d6, zero, 16) == 0 || memcmp(d6, loop, 16) == 0;
 }
 
-static bool
+static inline bool
 is_martian(const uint8_t *frame, const struct sw_pkt_view *v)
 {
 	const uint8_t *ip = frame + v->l3_off;
 
-	if (frame[6] & 1)
-		return true;
 	if (v->family == 4)
-		return martian_octet(ip[12]) || martian_octet(ip[16]);
-	static const uint8_t zero[16], loop[16] = {[15] = 1};
-	/* The final destination when a routing header is in transit (the reply's source). */
-	const uint8_t *s6 = ip + 8, *d6 = sw_pkt_dst(frame, v);
-
-	return s6[0] == 0xff || d6[0] == 0xff || memcmp(s6, zero, 16) == 0 ||
-		memcmp(s6, loop, 16) == 0 || memcmp(d6, zero, 16) == 0 || memcmp(d6, loop, 16) == 0;
+		return (frame[6] & 1) | martian_v4[ip[12]] | martian_v4[ip[16]];
+	return (frame[6] & 1) || is_martian_v6(frame, v);
 }
 
 /*
@@ -60,37 +56,45 @@ static inline bool
 is_plain(const struct dp_pkt *p)
 {
 	const struct rte_mbuf *m = p->m;
-	unsigned l3_len = (unsigned)(p->v.l4_off - p->v.l3_off);
+	uint32_t l3_len = (uint32_t)(p->v.l4_off - p->v.l3_off);
+	uint32_t l3_min = (uint32_t)p->v.family * 10 - 20; /* 20 for IPv4, 40 for IPv6 */
 
-	return m->next == NULL && l3_len == (p->v.family == 4 ? 20u : 40u) &&
-		(uint32_t)p->v.l4_off + SW_TCP_HDR_MIN + SYNACK_OPT_MAX <=
-		(uint32_t)m->buf_len - m->data_off;
+	/* Bitwise: one branch on the result. */
+	return (m->next == NULL) & (l3_len == l3_min) &
+		((uint32_t)p->v.l4_off + SW_TCP_HDR_MIN + SYNACK_OPT_MAX <=
+			(uint32_t)m->buf_len - m->data_off);
 }
 
 /*
  * Rewrite a plain SYN into its SYN-ACK in one pass: the bytes that
  * sw_tcpopt_syn_build(), dp_swap_l2_l3_l4() and dp_make_tcp() (window 0)
  * produce, with the checksums summed from the values written. addr_sum is
- * sw_csum_verify_tcp_addrs()'s.
+ * sw_csum_verify_tcp_addrs()'s. The view is left describing the SYN: nothing
+ * reads it once the reply is queued.
  */
 static inline void
-synack_plain(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ack, uint8_t flags,
-	const struct sw_tcpopt_syn *so, uint64_t addr_sum)
+synack_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint32_t ack,
+	uint8_t flags, const struct sw_tcpopt_syn *so, uint64_t addr_sum)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = frame + v->l3_off;
 	uint8_t *tcph = frame + v->l4_off;
 	uint8_t *o = tcph + SW_TCP_HDR_MIN;
-	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX];
+	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX] = {0};
 	uint64_t sum, a;
 	uint16_t l4_len;
 	uint32_t x;
 	unsigned n;
 
-	/* Options first, straight into the frame and summed as written: their length is the header's. */
+	/*
+	 * Options first, straight into the frame and summed as written: their
+	 * length is the header's. All SW_TCPOPT_SYN_WORDS_MAX words are stored
+	 * (is_plain() made room), those past n are zeros beyond the reply's end
+	 * and add nothing to the sum: no loop on n.
+	 */
 	n = sw_tcpopt_syn_words(so, w);
 	sum = 0;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < SW_TCPOPT_SYN_WORDS_MAX; i++) {
 		x = rte_cpu_to_be_32(w[i]);
 		sw_st32(o + 4 * i, x);
 		sum += x;
@@ -129,9 +133,8 @@ synack_plain(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t a
 	sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
 
 	/* IP: addresses swapped (the same sum), length, DF, TTL or hop limit 64. */
-	v->ip_len = (uint16_t)(v->l4_off - v->l3_off + l4_len);
 	if (v->family == 4) {
-		uint16_t len = rte_cpu_to_be_16(v->ip_len);
+		uint16_t len = rte_cpu_to_be_16((uint16_t)(v->l4_off - v->l3_off + l4_len));
 		uint16_t frag = rte_cpu_to_be_16(0x4000); /* DF, no fragment offset */
 		uint16_t ttl_proto = rte_cpu_to_be_16(64 << 8 | SW_IPPROTO_TCP);
 
@@ -152,143 +155,155 @@ synack_plain(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t a
 		sw_wr16(ip + 4, l4_len);
 		ip[7] = 64; /* hop limit */
 	}
-	v->l4_len = l4_len;
-	v->payload_len = 0;
-	v->tcp_flags = flags;
+}
+
+/* The SYN-ACK of a SYN that is not plain, by the generic builders. Returns 0 or -ENOSPC. */
+static __rte_noinline int
+synack_generic(
+	struct dp_pkt *p, uint32_t seq, uint32_t ack, uint8_t flags, const struct sw_tcpopt_syn *so)
+{
+	uint8_t opt[SW_TCP_OPT_MAX];
+	uint16_t opt_len = sw_tcpopt_syn_build(opt, so);
+
+	dp_swap_l2_l3_l4(p->frame, &p->v);
+	return dp_make_tcp(p->m, &p->v, seq, ack, flags, 0, opt, opt_len);
 }
 
 /* Options the proxy advertises to a service's clients in its SYN-ACK. */
 struct dp_adv {
 	uint16_t mss;
 	uint8_t wscale;
-	bool sack, ts, ecn;
+	uint8_t opts; /* DP_ADV_SACK | DP_ADV_TS */
 };
 
 /* Options the proxy offers clients of this service: config overrides, else learned. */
-static inline void
-adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, struct dp_adv *adv)
+static inline struct dp_adv
+adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn *ss)
 {
-	const struct sw_config_service *svc = w->rt->svc[service_id];
 	unsigned slot = dp_learned_slot(t);
 	const struct sw_learned *l = dp_learned_at(w, slot, t);
+	struct dp_adv adv;
 
 	if (l != NULL) {
-		adv->mss = l->mss;
-		adv->sack = l->sack;
-		adv->ts = l->ts;
+		adv.mss = ss->mss_cfg != SW_CONFIG_MSS_LEARN ? ss->mss_cfg : l->mss;
+		adv.opts = (uint8_t)((((unsigned)l->sack * DP_ADV_SACK) |
+					     ((unsigned)l->ts * DP_ADV_TS)) &
+				   ss->opts_keep) |
+			ss->opts_set;
 	} else {
-		adv->mss = t->family == 4 ? ADV_MSS_V4_DEFAULT : ADV_MSS_V6_DEFAULT;
-		/* Jumbo MTU: until a backend is learned, offer what the MTU allows. */
-		if (w->rt->cfg->general.mtu > 1500)
-			adv->mss = (uint16_t)(w->rt->cfg->general.mtu - (t->family == 4 ? 40 : 60));
-		adv->sack = true;
-		adv->ts = true;
+		adv.mss = ss->mss_unlearned[t->family != 4];
+		adv.opts = ss->opts_unlearned;
 	}
-	if (svc->mss != SW_CONFIG_MSS_LEARN)
-		adv->mss = svc->mss;
 	/*
 	 * The window scale must be known again when the third ACK arrives:
 	 * configured, or learned but frozen per cookie epoch (dp_adv_wscale).
 	 * The translation rescales the backend's windows to it (sw_conn_xlate).
 	 */
-	adv->wscale = svc->wscale != SW_CONFIG_WSCALE_LEARN
-		? svc->wscale
+	adv.wscale = ss->wscale != SW_CONFIG_WSCALE_LEARN
+		? ss->wscale
 		: dp_adv_wscale_at(w, slot, l, w->keys.epoch);
-	if (svc->sack != SW_CONFIG_OPT_LEARN)
-		adv->sack = svc->sack == SW_CONFIG_OPT_ON;
-	if (svc->timestamps != SW_CONFIG_OPT_LEARN)
-		adv->ts = svc->timestamps == SW_CONFIG_OPT_ON;
-	adv->ecn = svc->ecn == SW_CONFIG_OPT_ON;
+	return adv;
+}
+
+/*
+ * Answer a SYN that passed every check with its cookie SYN-ACK; o is its
+ * parsed options. Consumes p->m.
+ */
+static __rte_always_inline void
+syn_answer(struct sw_worker *w, struct dp_pkt *p, const struct dp_svc_syn *ss,
+	const struct sw_tcpopt *o, uint64_t addr_sum, bool plain)
+{
+	const uint8_t flags = p->v.tcp_flags;
+	const struct dp_adv adv = adv_opts(w, p->t, ss);
+	struct sw_cookie_opts co;
+	struct sw_tcpopt_syn so;
+	uint32_t isn, cookie, low6 = 0;
+	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1); ecn_mask 0: never. */
+	const uint8_t ece = (flags & ss->ecn_mask) == (SW_TCP_ECE | SW_TCP_CWR) ? SW_TCP_ECE : 0;
+
+	isn = sw_rd32(dp_tcph(p) + SW_TCP_OFF_SEQ);
+	co.mss = o->has_mss ? o->mss : 0;
+	co.wscale = o->wscale;
+	co.has_wscale = o->has_wscale;
+	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
+	co.sack_perm = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);
+	co.ecn = ece != 0;
+	co.has_ts = o->has_ts & !!(adv.opts & DP_ADV_TS);
+	cookie = sw_cookie_make(&w->keys, p->t, isn, &co, &low6);
+
+	so.mss = adv.mss;
+	/* RFC 7323 2.2: only in reply to a SYN that had it; none when the backend declines WS. */
+	so.has_wscale = o->has_wscale & (adv.wscale != SW_ADV_WS_NONE);
+	so.wscale = adv.wscale;
+	so.has_sack_perm = co.sack_perm;
+	so.has_ts = co.has_ts;
+	so.tsval = sw_cookie_tsval(w->now_ms + w->ts_clock, low6);
+	so.tsecr = o->tsval;
+
+	/* Zero window until the backend is connected (see README, "handshake"). */
+	if (likely(plain)) {
+		synack_plain(
+			p->m, &p->v, cookie, isn + 1, SW_TCP_SYN | SW_TCP_ACK | ece, &so, addr_sum);
+	} else if (synack_generic(p, cookie, isn + 1, SW_TCP_SYN | SW_TCP_ACK | ece, &so) != 0) {
+		dp_drop(w, p, SW_DROP_no_mbuf);
+		return;
+	}
+	w->stats.ev[SW_EV_synack_sent]++;
+	w->svc[p->service_id].synack++;
+	dp_answer(w, p);
 }
 
 void
 dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 {
-	struct sw_pkt_view *v = &p->v;
-	uint8_t *tcph = dp_tcph(p);
-	const uint8_t *ip = p->frame + v->l3_off;
-	uint8_t flags = v->tcp_flags;
-	unsigned bank = w->hll_sec & 1;
+	const uint16_t sid = p->service_id;
+	const uint8_t flags = p->v.tcp_flags;
+	const unsigned bank = w->hll_sec & 1;
+	const uint8_t *frame = p->frame;
+	const uint8_t *ip = frame + p->v.l3_off;
 	/* The common case, answered by the one-pass builder; the rest by the generic one. */
-	bool plain = is_plain(p);
+	const bool plain = is_plain(p);
+	const struct dp_svc_syn *ss;
 	struct sw_tcpopt o;
-	struct sw_cookie_opts co;
-	struct sw_tcpopt_syn so;
-	struct dp_adv adv;
-	uint32_t isn, cookie, low6 = 0;
+	enum sw_drop_cause cause;
 	uint64_t addr_sum = 0;
-	uint8_t reply_flags;
 
 	w->stats.ev[SW_EV_syn_rcvd]++;
-	w->svc[p->service_id].syn++;
-	w->syn_bank[bank][p->service_id]++;
-	sw_hll_add_hash(sw_dp_hll(w, bank, p->service_id),
-		sw_hll_hash_addr(v->family == 4 ? ip + 12 : ip + 8, v->family == 4 ? 4 : 16,
+	w->svc[sid].syn++;
+	w->syn_bank[bank][sid]++;
+	sw_hll_add_hash(sw_dp_hll(w, bank, sid),
+		sw_hll_hash_addr(p->v.family == 4 ? ip + 12 : ip + 8, p->v.family == 4 ? 4 : 16,
 			w->sh->hll_seed));
 	/* RFC 9293 3.10.7.2: SYN with RST is not a connection request; FIN/URG: scans. */
-	if (flags & (SW_TCP_FIN | SW_TCP_RST | SW_TCP_URG)) {
-		dp_drop(w, p, SW_DROP_syn_bad_flags);
-		return;
+	if (unlikely(flags & (SW_TCP_FIN | SW_TCP_RST | SW_TCP_URG))) {
+		cause = SW_DROP_syn_bad_flags;
+		goto drop;
 	}
-	if (v->is_fragment) {
-		dp_drop(w, p, SW_DROP_syn_fragment);
-		return;
+	if (unlikely(p->v.is_fragment)) {
+		cause = SW_DROP_syn_fragment;
+		goto drop;
 	}
-	if (is_martian(p->frame, v)) {
-		dp_drop(w, p, SW_DROP_martian_src);
-		return;
+	if (unlikely(is_martian(frame, &p->v))) {
+		cause = SW_DROP_martian_src;
+		goto drop;
 	}
-	if (!sw_csum_verify_tcp_addrs(p->frame, v, &addr_sum)) {
-		dp_drop(w, p, SW_DROP_bad_csum);
-		return;
+	if (unlikely(!sw_csum_verify_tcp_addrs(frame, &p->v, &addr_sum))) {
+		cause = SW_DROP_bad_csum;
+		goto drop;
 	}
-	if (!dp_ratelimit_syn(w, p)) {
-		w->svc[p->service_id].dropped++;
-		dp_drop(w, p, SW_DROP_rate_limit);
-		return;
+	ss = dp_svc_syn(w->rt, sid);
+	if (unlikely(!dp_ratelimit_syn(w, p, ss))) {
+		w->svc[sid].dropped++;
+		cause = SW_DROP_rate_limit;
+		goto drop;
 	}
-	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) !=
-		0) {
-		dp_drop(w, p, SW_DROP_bad_tcpopt);
-		return;
+	if (unlikely(sw_tcpopt_parse(dp_tcph(p) + SW_TCP_HDR_MIN,
+			     (uint16_t)(p->v.l4_len - SW_TCP_HDR_MIN), &o) != 0)) {
+		cause = SW_DROP_bad_tcpopt;
+		goto drop;
 	}
-	adv_opts(w, p->t, p->service_id, &adv);
-
-	isn = sw_rd32(tcph + SW_TCP_OFF_SEQ);
-	co.mss = o.has_mss ? o.mss : 0;
-	co.wscale = o.wscale;
-	co.has_wscale = o.has_wscale;
-	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
-	co.sack_perm = o.has_sack_perm && adv.sack;
-	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1). */
-	co.ecn = adv.ecn && (flags & (SW_TCP_ECE | SW_TCP_CWR)) == (SW_TCP_ECE | SW_TCP_CWR);
-	co.has_ts = o.has_ts && adv.ts;
-	cookie = sw_cookie_make(&w->keys, p->t, isn, &co, &low6);
-
-	so.mss = adv.mss;
-	/* RFC 7323 2.2: only in reply to a SYN that had it; none when the backend declines WS. */
-	so.has_wscale = o.has_wscale && adv.wscale != SW_ADV_WS_NONE;
-	so.wscale = adv.wscale;
-	so.has_sack_perm = co.sack_perm;
-	so.has_ts = co.has_ts;
-	so.tsval = sw_cookie_tsval(w->now_ms + w->ts_clock, low6);
-	so.tsecr = o.tsval;
-
-	/* Zero window until the backend is connected (see README, "handshake"). */
-	reply_flags = SW_TCP_SYN | SW_TCP_ACK | (co.ecn ? SW_TCP_ECE : 0);
-	if (plain) {
-		synack_plain(p->m, v, cookie, isn + 1, reply_flags, &so, addr_sum);
-	} else {
-		uint8_t opt[SW_TCP_OPT_MAX];
-		uint16_t opt_len = sw_tcpopt_syn_build(opt, &so);
-
-		dp_swap_l2_l3_l4(p->frame, v);
-		if (dp_make_tcp(p->m, v, cookie, isn + 1, reply_flags, 0, opt, opt_len) != 0) {
-			dp_drop(w, p, SW_DROP_no_mbuf);
-			return;
-		}
-	}
-	w->stats.ev[SW_EV_synack_sent]++;
-	w->svc[p->service_id].synack++;
-	dp_answer(w, p);
+	syn_answer(w, p, ss, &o, addr_sum, plain);
+	return;
+drop:
+	dp_drop(w, p, cause);
 }

@@ -6,7 +6,11 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-#include "sw_dataplane.h"
+#include "dp_internal.h"
+
+/* Default MSS advertised before a backend has been learned (Linux defaults). */
+#define ADV_MSS_V4_DEFAULT 1460
+#define ADV_MSS_V6_DEFAULT 1440
 
 /*
  * Service ids are identities that flows keep: a service keeps its id across
@@ -57,25 +61,63 @@ assign_ids(struct sw_config *cfg, const struct sw_runtime *prev)
 	return 0;
 }
 
+/* SACK or timestamps (bit) offered: as learned (true while unlearned), or as configured. */
+static void
+opt_bits(struct dp_svc_syn *ss, enum sw_config_opt opt, uint8_t bit)
+{
+	if (opt == SW_CONFIG_OPT_LEARN)
+		ss->opts_keep |= bit;
+	if (opt != SW_CONFIG_OPT_OFF)
+		ss->opts_unlearned |= bit;
+	if (opt == SW_CONFIG_OPT_ON)
+		ss->opts_set |= bit;
+}
+
+/* The SYN path's view of service s (struct dp_svc_syn). */
+static void
+svc_syn_init(struct dp_svc_syn *ss, const struct sw_config *cfg, const struct sw_config_service *s)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->mss_cfg = s->mss;
+	ss->mss_unlearned[0] = ADV_MSS_V4_DEFAULT;
+	ss->mss_unlearned[1] = ADV_MSS_V6_DEFAULT;
+	/* Jumbo MTU: until a backend is learned, offer what the MTU allows. */
+	if (cfg->general.mtu > 1500) {
+		ss->mss_unlearned[0] = (uint16_t)(cfg->general.mtu - 40);
+		ss->mss_unlearned[1] = (uint16_t)(cfg->general.mtu - 60);
+	}
+	if (s->mss != SW_CONFIG_MSS_LEARN) {
+		ss->mss_unlearned[0] = s->mss;
+		ss->mss_unlearned[1] = s->mss;
+	}
+	ss->wscale = s->wscale;
+	opt_bits(ss, s->sack, DP_ADV_SACK);
+	opt_bits(ss, s->timestamps, DP_ADV_TS);
+	ss->ecn_mask = s->ecn == SW_CONFIG_OPT_ON ? SW_TCP_ECE | SW_TCP_CWR : 0;
+	ss->is_rate_limited = cfg->general.src_syn_rate != 0 || s->syn_rate != 0;
+}
+
 struct sw_runtime *
 sw_runtime_build(struct sw_config *cfg, const struct sw_runtime *prev)
 {
+	struct dp_runtime *drt;
 	struct sw_runtime *rt;
 
 	if (assign_ids(cfg, prev) != 0) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}
-	rt = rte_zmalloc("sw_runtime", sizeof(*rt), RTE_CACHE_LINE_SIZE);
-	if (rt == NULL) {
+	drt = rte_zmalloc("sw_runtime", sizeof(*drt), RTE_CACHE_LINE_SIZE);
+	if (drt == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	rt = &drt->rt;
 	rt->cl = sw_classifier_build(cfg, SOCKET_ID_ANY);
 	if (rt->cl == NULL) {
 		int err = rte_errno;
 
-		rte_free(rt);
+		rte_free(drt);
 		rte_errno = err;
 		return NULL;
 	}
@@ -93,6 +135,7 @@ sw_runtime_build(struct sw_config *cfg, const struct sw_runtime *prev)
 		memcpy(rt->tmo[s->id].ms, s->timeouts.ms, sizeof(rt->tmo[0].ms));
 		rt->svc[s->id] = s;
 		rt->retired[s->id] = false;
+		svc_syn_init(&drt->syn[s->id], cfg, s);
 	}
 	rt->cfg = cfg;
 	rt->n_services = cfg->n_services;
@@ -106,5 +149,5 @@ sw_runtime_free(struct sw_runtime *rt)
 		return;
 	sw_classifier_free(rt->cl);
 	sw_config_free(rt->cfg);
-	rte_free(rt);
+	rte_free(container_of(rt, struct dp_runtime, rt));
 }

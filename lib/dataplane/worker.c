@@ -193,14 +193,17 @@ steer_hash(const struct dp_pkt *p)
 /* Frames ahead whose first line is prefetched while parsing (PMD-written, cold). */
 #define DP_PREFETCH 4
 
-/* A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK to proxy. */
+/*
+ * A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK
+ * to proxy. port and action are p->port and p->action, as the caller has them.
+ */
 static __rte_always_inline void
-no_flow(struct sw_worker *w, struct dp_pkt *p)
+no_flow(struct sw_worker *w, struct dp_pkt *p, unsigned port, uint8_t action)
 {
 	uint8_t flags = p->v.tcp_flags;
 
 	/* The proxy's own packets first: a client SYN or ACK for a protected service. */
-	if (likely(p->action == SW_CLASS_PROXY && p->port == SW_PORT_OUTSIDE)) {
+	if (likely(action == SW_CLASS_PROXY && port == SW_PORT_OUTSIDE)) {
 		if ((flags & (SW_TCP_SYN | SW_TCP_ACK)) == SW_TCP_SYN)
 			dp_proxy_syn(w, p);
 		else if ((flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_ACK)
@@ -209,7 +212,7 @@ no_flow(struct sw_worker *w, struct dp_pkt *p)
 			dp_drop(w, p, SW_DROP_no_flow);
 		return;
 	}
-	switch (p->action) {
+	switch (action) {
 	case SW_CLASS_PROXY:
 		/* A server packet for a protected service without a flow. */
 		dp_drop(w, p, SW_DROP_no_flow);
@@ -235,7 +238,7 @@ no_flow(struct sw_worker *w, struct dp_pkt *p)
 void
 dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
 {
-	no_flow(w, p);
+	no_flow(w, p, p->port, p->action);
 }
 
 /*
@@ -394,7 +397,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 			/* Its flow went away earlier in this burst: classify it alone. */
 			sw_classify_tuples(w->rt->cl, &p->t, 1, &p->action, &p->service_id);
 		}
-		no_flow(w, p);
+		no_flow(w, p, port, p->action);
 	}
 }
 

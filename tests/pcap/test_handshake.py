@@ -133,6 +133,17 @@ def test_learned_backend_options(h):
     assert flows(h) == (2, {"ESTABLISHED": 2})
 
 
+def test_service_options_on_override_learned(start):
+    """sack = on, timestamps = on, mss = 1200: offered even after the backend declined them."""
+    h = start(make_config(service="sack = on\ntimestamps = on\nmss = 1200\n"))
+    first = Flow(h, b_sack=False, b_ts=False, b_mss=1300, adv_mss=1200).open()
+    f = Flow(h, srv=first.srv, adv_mss=1200)
+    f.syn()
+    f.ack3()
+    f.synack()
+    assert flows(h) == (2, {"ESTABLISHED": 2})
+
+
 def test_third_ack_with_data_opens_backend(h):
     """Data on the third ACK is not relayed (the SYN can't carry it); the client retransmits."""
     f = Flow(h)
