@@ -159,7 +159,10 @@ dp_ratelimit_syn(struct sw_worker *w, const struct dp_pkt *p, const struct dp_sv
 }
 
 /* Stage entry points (one file each). All consume p->m. */
+/* A client SYN for a protected service: dropped, or queued for its SYN-ACK at dp_syn_flush. */
 void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
+/* Answer the SYNs dp_proxy_syn queued in this burst (before the burst's packets go away). */
+void dp_syn_flush(struct sw_worker *w);
 void dp_no_flow(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);

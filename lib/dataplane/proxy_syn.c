@@ -206,51 +206,77 @@ adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn 
 }
 
 /*
- * Answer a SYN that passed every check with its cookie SYN-ACK; o is its
- * parsed options. Consumes p->m.
+ * Queue a SYN that passed every check for its cookie SYN-ACK at the end of
+ * the burst (dp_syn_flush): q is the next free entry, its pre and addr_sum
+ * filled; o is the SYN's parsed options.
  */
 static __rte_always_inline void
-syn_answer(struct sw_worker *w, struct dp_pkt *p, const struct dp_svc_syn *ss,
-	const struct sw_tcpopt *o, uint64_t addr_sum, bool plain)
+syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
+	const struct dp_svc_syn *ss, const struct sw_tcpopt *o, bool plain, uint32_t isn)
 {
 	const uint8_t flags = p->v.tcp_flags;
 	const struct dp_adv adv = adv_opts(w, p->t, ss);
-	struct sw_cookie_opts co;
-	struct sw_tcpopt_syn so;
-	uint32_t isn, cookie, low6 = 0;
+	struct sw_cookie_opts *co = &q->co;
+	struct sw_tcpopt_syn *so = &q->so;
 	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1); ecn_mask 0: never. */
 	const uint8_t ece = (flags & ss->ecn_mask) == (SW_TCP_ECE | SW_TCP_CWR) ? SW_TCP_ECE : 0;
 
-	isn = sw_rd32(dp_tcph(p) + SW_TCP_OFF_SEQ);
-	co.mss = o->has_mss ? o->mss : 0;
-	co.wscale = o->wscale;
-	co.has_wscale = o->has_wscale;
+	RTE_ASSERT(q == &w->syn_q[w->syn_n] && w->syn_n < SW_BURST);
+	w->syn_n++;
+	co->mss = o->has_mss ? o->mss : 0;
+	co->wscale = o->wscale;
+	co->has_wscale = o->has_wscale;
 	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
-	co.sack_perm = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);
-	co.ecn = ece != 0;
-	co.has_ts = o->has_ts & !!(adv.opts & DP_ADV_TS);
-	cookie = sw_cookie_make(&w->keys, p->t, isn, &co, &low6);
-
-	so.mss = adv.mss;
+	co->sack_perm = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);
+	co->ecn = ece != 0;
+	co->has_ts = o->has_ts & !!(adv.opts & DP_ADV_TS);
+	so->mss = adv.mss;
 	/* RFC 7323 2.2: only in reply to a SYN that had it; none when the backend declines WS. */
-	so.has_wscale = o->has_wscale & (adv.wscale != SW_ADV_WS_NONE);
-	so.wscale = adv.wscale;
-	so.has_sack_perm = co.sack_perm;
-	so.has_ts = co.has_ts;
-	so.tsval = sw_cookie_tsval(w->now_ms + w->ts_clock, low6);
-	so.tsecr = o->tsval;
+	so->has_wscale = o->has_wscale & (adv.wscale != SW_ADV_WS_NONE);
+	so->wscale = adv.wscale;
+	so->has_sack_perm = co->sack_perm;
+	so->has_ts = co->has_ts;
+	so->tsval = 0; /* the clock and the cookie's bits: dp_syn_flush */
+	so->tsecr = o->tsval;
 
-	/* Zero window until the backend is connected (see README, "handshake"). */
-	if (likely(plain)) {
-		synack_plain(
-			p->m, &p->v, cookie, isn + 1, SW_TCP_SYN | SW_TCP_ACK | ece, &so, addr_sum);
-	} else if (synack_generic(p, cookie, isn + 1, SW_TCP_SYN | SW_TCP_ACK | ece, &so) != 0) {
-		dp_drop(w, p, SW_DROP_no_mbuf);
-		return;
+	q->p = p;
+	q->isn = isn;
+	q->flags = SW_TCP_SYN | SW_TCP_ACK | ece;
+	q->plain = plain;
+}
+
+void
+dp_syn_flush(struct sw_worker *w)
+{
+	const unsigned n = w->syn_n;
+	const uint32_t clock = w->now_ms + w->ts_clock;
+	uint32_t cookie[SW_BURST], low6[SW_BURST];
+
+	/* All the burst's cookies first: independent hashes, so their latencies overlap. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct sw_syn_pending *q = &w->syn_q[i];
+
+		low6[i] = 0;
+		cookie[i] = sw_cookie_finish(&w->keys, q->p->t, &q->pre, &q->co, &low6[i]);
 	}
-	w->stats.ev[SW_EV_synack_sent]++;
-	w->svc[p->service_id].synack++;
-	dp_answer(w, p);
+	for (unsigned i = 0; i < n; i++) {
+		struct sw_syn_pending *q = &w->syn_q[i];
+		struct dp_pkt *p = q->p;
+
+		q->so.tsval = sw_cookie_tsval(clock, low6[i]);
+		/* Zero window until the backend is connected (see README, "handshake"). */
+		if (likely(q->plain)) {
+			synack_plain(
+				p->m, &p->v, cookie[i], q->isn + 1, q->flags, &q->so, q->addr_sum);
+		} else if (synack_generic(p, cookie[i], q->isn + 1, q->flags, &q->so) != 0) {
+			dp_drop(w, p, SW_DROP_no_mbuf);
+			continue;
+		}
+		w->stats.ev[SW_EV_synack_sent]++;
+		w->svc[p->service_id].synack++;
+		dp_answer(w, p);
+	}
+	w->syn_n = 0;
 }
 
 void
@@ -263,11 +289,18 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	const uint8_t *ip = frame + p->v.l3_off;
 	/* The common case, answered by the one-pass builder; the rest by the generic one. */
 	const bool plain = is_plain(p);
+	const uint32_t isn = sw_rd32(dp_tcph(p) + SW_TCP_OFF_SEQ);
+	/* Filled in place; taken (syn_n++) only when the SYN is answered. */
+	struct sw_syn_pending *q = &w->syn_q[w->syn_n];
 	const struct dp_svc_syn *ss;
 	struct sw_tcpopt o;
 	enum sw_drop_cause cause;
-	uint64_t addr_sum = 0;
 
+	/*
+	 * The cookie's first half needs only the tuple and the ISN: started now,
+	 * its hash (AES: ~30 cycles of latency) runs while the SYN is checked.
+	 */
+	sw_cookie_begin(&w->keys, p->t, isn, &q->pre);
 	w->stats.ev[SW_EV_syn_rcvd]++;
 	w->svc[sid].syn++;
 	w->syn_bank[bank][sid]++;
@@ -287,7 +320,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		cause = SW_DROP_martian_src;
 		goto drop;
 	}
-	if (unlikely(!sw_csum_verify_tcp_addrs(frame, &p->v, &addr_sum))) {
+	if (unlikely(!sw_csum_verify_tcp_addrs(frame, &p->v, &q->addr_sum))) {
 		cause = SW_DROP_bad_csum;
 		goto drop;
 	}
@@ -302,7 +335,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		cause = SW_DROP_bad_tcpopt;
 		goto drop;
 	}
-	syn_answer(w, p, ss, &o, addr_sum, plain);
+	syn_queue(w, q, p, ss, &o, plain, isn);
 	return;
 drop:
 	dp_drop(w, p, cause);

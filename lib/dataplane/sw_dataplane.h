@@ -19,6 +19,7 @@
 #include "sw_hll.h"
 #include "sw_rules.h"
 #include "sw_stats.h"
+#include "sw_tcpopt.h"
 
 #define SW_BURST 32
 #define SW_TX_BUF 128 /* per worker and port: a burst may emit up to 2 packets per input */
@@ -117,6 +118,22 @@ struct sw_ws_snap {
  * One worker lcore. Allocated on its NUMA socket; every field is written only
  * by the owning lcore (dp: rw) unless noted.
  */
+/*
+ * A SYN answered in this burst whose cookie is still to be finished: the
+ * burst finishes all of them together, so that their hashes overlap
+ * (dp_syn_flush, proxy_syn.c).
+ */
+struct sw_syn_pending {
+	struct dp_pkt *p; /* in the burst's array */
+	struct sw_cookie_pre pre; /* sw_cookie_begin's */
+	struct sw_cookie_opts co; /* what the cookie encodes */
+	struct sw_tcpopt_syn so; /* the SYN-ACK's options but the TSval */
+	uint64_t addr_sum; /* sw_csum_verify_tcp_addrs's */
+	uint32_t isn; /* the client's */
+	uint8_t flags; /* the SYN-ACK's */
+	bool plain; /* one-pass builder */
+};
+
 struct sw_worker {
 	unsigned lcore_id;
 	uint16_t idx; /* 0..nb_workers-1 */
@@ -171,6 +188,10 @@ struct sw_worker {
 	uint32_t src_mask; /* slots - 1 */
 	struct dp_svc_bucket svc_bucket[SW_CONFIG_SERVICES_MAX + 1];
 	struct sw_stats stats; /* cp: ro */
+
+	/* SYNs of the burst being processed, answered at its end (dp: rw only). */
+	uint16_t syn_n;
+	struct sw_syn_pending syn_q[SW_BURST];
 } __rte_cache_aligned;
 
 /*

@@ -399,6 +399,8 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		}
 		no_flow(w, p, port, p->action);
 	}
+	if (w->syn_n != 0)
+		dp_syn_flush(w);
 }
 
 static void
