@@ -190,17 +190,6 @@ xxh_merge_round(uint64_t acc, uint64_t val)
 	return acc * XXH_P1 + XXH_P4;
 }
 
-static inline uint64_t
-xxh_avalanche(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= XXH_P2;
-	h ^= h >> 29;
-	h *= XXH_P3;
-	h ^= h >> 32;
-	return h;
-}
-
 uint64_t
 sw_hll_hash_bytes(const uint8_t *addr, unsigned len, uint64_t seed)
 {
@@ -245,5 +234,5 @@ sw_hll_hash_bytes(const uint8_t *addr, unsigned len, uint64_t seed)
 		h = rotl64(h, 11) * XXH_P1;
 	}
 
-	return xxh_avalanche(h);
+	return sw_hll_xxh_avalanche(h);
 }

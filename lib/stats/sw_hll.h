@@ -126,6 +126,18 @@ double sw_hll_std_error(unsigned p);
 #define SW_HLL_XXH_P4 0x85EBCA77C2B2AE63ULL
 #define SW_HLL_XXH_P5 0x27D4EB2F165667C5ULL
 
+/* XXH64's final avalanche. */
+static inline uint64_t
+sw_hll_xxh_avalanche(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= SW_HLL_XXH_P2;
+	h ^= h >> 29;
+	h *= SW_HLL_XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
 /* sw_hll_hash_addr() for any length, out of line; use that one. */
 uint64_t sw_hll_hash_bytes(const uint8_t *addr, unsigned len, uint64_t seed);
 
@@ -154,13 +166,7 @@ sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
 	h = seed + SW_HLL_XXH_P5 + 4;
 	h ^= (uint64_t)x * SW_HLL_XXH_P1;
 	h = (h << 23 | h >> 41) * SW_HLL_XXH_P2 + SW_HLL_XXH_P3;
-	/* XXH64's avalanche */
-	h ^= h >> 33;
-	h *= SW_HLL_XXH_P2;
-	h ^= h >> 29;
-	h *= SW_HLL_XXH_P3;
-	h ^= h >> 32;
-	return h;
+	return sw_hll_xxh_avalanche(h);
 }
 
 #ifdef __cplusplus

@@ -118,8 +118,12 @@ keys_at(struct sw_cookie_keys *k, uint32_t epoch)
 
 /* Reference model, written from the specification in sw_cookie.h with the generic SipHash. */
 
+/*
+ * 16 key bytes: le64(SipHash-2-4(master, "synwall-epoch" || le32(epoch) || d))
+ * for d = domain, domain + 1 (the SipHash key: 0; the AES key: 2).
+ */
 static void
-ref_epoch_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
+ref_epoch_derive(uint32_t epoch, uint8_t domain, uint8_t key[SW_COOKIE_KEY_LEN])
 {
 	uint8_t msg[18];
 	uint64_t h;
@@ -129,30 +133,17 @@ ref_epoch_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
 	for (i = 0; i < 4; i++)
 		msg[13 + i] = (uint8_t)(epoch >> (8 * i));
 	for (half = 0; half < 2; half++) {
-		msg[17] = (uint8_t)half;
+		msg[17] = (uint8_t)(domain + half);
 		h = sw_cookie_siphash24(test_master_key, msg, sizeof(msg));
 		for (i = 0; i < 8; i++)
 			key[8 * half + i] = (uint8_t)(h >> (8 * i));
 	}
 }
 
-/* The epoch's AES key: SipHash-2-4 of the label, epoch and domain bytes 2 and 3. */
 static void
-ref_aes_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
+ref_epoch_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
 {
-	uint8_t msg[18];
-	uint64_t h;
-	unsigned int half, i;
-
-	memcpy(msg, "synwall-epoch", 13);
-	for (i = 0; i < 4; i++)
-		msg[13 + i] = (uint8_t)(epoch >> (8 * i));
-	for (half = 0; half < 2; half++) {
-		msg[17] = (uint8_t)(2 + half);
-		h = sw_cookie_siphash24(test_master_key, msg, sizeof(msg));
-		for (i = 0; i < 8; i++)
-			key[8 * half + i] = (uint8_t)(h >> (8 * i));
-	}
+	ref_epoch_derive(epoch, 0, key);
 }
 
 /*
@@ -167,7 +158,7 @@ ref_aes_mac(uint32_t epoch, const uint8_t b1[16], const uint8_t b2[16])
 	uint64_t h = 0;
 	unsigned int i;
 
-	ref_aes_key(epoch, key);
+	ref_epoch_derive(epoch, 2, key);
 	sw_aes128_expand(&a, key);
 	sw_aes128_block(&a, b1, x);
 	for (i = 0; i < 16; i++)
