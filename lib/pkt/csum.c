@@ -41,8 +41,13 @@ sum_addrs(const uint8_t *frame, const struct sw_pkt_view *v)
 
 	if (v->family == 4)
 		return (uint64_t)sw_ld32(l3 + 12) + sw_ld32(d);
-	/* IPv6: the two 16-byte addresses. */
-	return sw_csum_sum_bytes(d, 16, sw_csum_sum_bytes(l3 + 8, 16, 0));
+	/*
+	 * IPv6: the two 16-byte addresses, folded below 2^32, so that callers
+	 * can add the length and protocol (and more) with plain adds: the
+	 * unfolded sum reaches 2^64 - 1 (all-ones addresses), and a plain add
+	 * to it would lose the carry.
+	 */
+	return sw_csum_fold64(sw_csum_sum_bytes(d, 16, sw_csum_sum_bytes(l3 + 8, 16, 0)));
 }
 
 static inline uint64_t
@@ -166,8 +171,7 @@ verify_tcp_general(const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *
 		is_ok = sw_csum_verifies64(
 			sw_csum_sum_bytes(ip, (uint16_t)(v->l4_off - v->l3_off), 0));
 	} else {
-		/* Folded, so that the caller's plain adds to it cannot carry out of bit 63. */
-		a = sw_csum_fold64(sum_addrs(frame, v));
+		a = sum_addrs(frame, v);
 	}
 	if (addr_sum != NULL)
 		*addr_sum = a;

@@ -1413,6 +1413,38 @@ test_csum_random(void **state)
 	assert_true(n_tcp > 10000 && n_ok == n_tcp);
 }
 
+/*
+ * IPv6 addresses whose 64-bit sum is 2^64 - 1 or near it (all ones; found by
+ * fuzz_pkt): a checksum computed and stored verifies, by the book too.
+ */
+static void
+test_csum_ipv6_high_addrs(void **state)
+{
+	static const uint8_t fills[] = {0xff, 0xfe, 0x7f, 0x80, 0x00};
+	unsigned int gi, fi, n = 0;
+
+	(void)state;
+	for (gi = 0; gi < ARRAY_LEN(goldens); gi++) {
+		for (fi = 0; fi < ARRAY_LEN(fills); fi++) {
+			uint8_t f[160];
+			struct sw_pkt_view v;
+
+			memcpy(f, goldens[gi].frame, goldens[gi].len);
+			if (sw_pkt_parse(f, goldens[gi].len, &v) != SW_PKT_OK || v.family != 6 ||
+				!v.has_l4 || v.l4_proto != SW_IPPROTO_TCP || v.is_fragment)
+				continue;
+			memset(f + v.l3_off + 8, fills[fi], 32);
+			if (sw_pkt_parse(f, goldens[gi].len, &v) != SW_PKT_OK)
+				continue;
+			sw_csum_set_tcp(f, &v);
+			assert_true(ref_verify_tcp(f, &v));
+			assert_true(sw_csum_verify_tcp(f, &v));
+			n++;
+		}
+	}
+	assert_true(n > 0);
+}
+
 /* sw_csum_verifies64() is sw_csum_fold64_16() == 0xffff, near multiples of 0xffff and at random. */
 static void
 test_csum_verifies64(void **state)
@@ -1613,6 +1645,7 @@ main(void)
 		cmocka_unit_test(test_tuple_random),
 		cmocka_unit_test(test_csum_random),
 		cmocka_unit_test(test_csum_verifies64),
+		cmocka_unit_test(test_csum_ipv6_high_addrs),
 		cmocka_unit_test(test_csum_verify_shapes),
 	};
 
