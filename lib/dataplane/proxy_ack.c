@@ -42,6 +42,35 @@ adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, u
 	return dp_adv_wscale(w, t, sw_cookie_epoch(&w->keys, cookie, ts_mode));
 }
 
+/* A zero-window probe comes after the client's probe timer, at least its RTO: 200 ms on Linux. */
+#define PROBE_MIN_MS 100
+
+/*
+ * Whether an ACK that failed the cookie check may be a zero-window probe:
+ * the SYN-ACK's window is 0, so when a client's third ACK is lost the client
+ * has nothing to send but probes, and Linux's carry seq = snd_una - 1, the
+ * client's ISN itself (RFC 9293 3.8.6.1). Without this, such a connection
+ * hangs. A probe has no payload, and with timestamps it echoes the TSval of
+ * our SYN-ACK, sent between PROBE_MIN_MS and two cookie epochs ago: a random
+ * TSecr passes with a chance of about 2 * epoch / 2^32, so a forged-ACK flood
+ * pays the second cookie check only without timestamps, or with a TSecr
+ * fitted to our clock and at least PROBE_MIN_MS old.
+ */
+static inline bool
+is_probe(const struct sw_worker *w, const struct sw_pkt_view *v, const struct sw_tcpopt *o)
+{
+	uint32_t epoch_ms = __atomic_load_n(&w->sh->cookie_epoch_ms, __ATOMIC_RELAXED);
+	uint32_t age;
+
+	if (v->payload_len != 0 || (v->tcp_flags & (SW_TCP_SYN | SW_TCP_FIN | SW_TCP_RST)) != 0)
+		return false;
+	if (!o->has_ts)
+		return true;
+	/* Our TSvals carry the clock with its low 6 bits replaced: up to 63 ms ahead of it. */
+	age = w->now_ms + w->ts_clock - o->tsecr + SW_COOKIE_TSVAL_MASK;
+	return age >= PROBE_MIN_MS && age <= 2 * epoch_ms + SW_COOKIE_TSVAL_MASK;
+}
+
 void
 dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 {
@@ -68,9 +97,15 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	cookie = sw_rd32(tcph + SW_TCP_OFF_ACK) - 1;
 	/* Forged or expired: drop silently, never reflect a RST (RFC 4987 3.6). */
 	if (sw_cookie_check(&w->keys, t, isn, cookie, o.has_ts, o.tsecr, &co) != 0) {
-		w->svc[p->service_id].cookie_invalid++;
-		dp_drop(w, p, SW_DROP_cookie_invalid);
-		return;
+		if (!is_probe(w, v, &o) ||
+			sw_cookie_check(&w->keys, t, isn + 1, cookie, o.has_ts, o.tsecr, &co) !=
+				0) {
+			w->svc[p->service_id].cookie_invalid++;
+			dp_drop(w, p, SW_DROP_cookie_invalid);
+			return;
+		}
+		isn++;
+		w->stats.ev[SW_EV_third_ack_probe]++;
 	}
 	if (!sw_csum_verify_tcp(p->frame, v)) {
 		dp_drop(w, p, SW_DROP_bad_csum);

@@ -65,6 +65,7 @@ extern "C" {
 	X(backend_timeout, "backends that never answered: client reset") \
 	X(backend_refused, "backends that answered the SYN with RST") \
 	X(third_ack_rtx, "retransmitted third ACKs absorbed") \
+	X(third_ack_probe, "zero-window probes taken as the lost third ACK") \
 	X(synack_rtx, "retransmitted backend SYN-ACKs re-acknowledged") \
 	X(conn_established, "connections spliced to a backend") \
 	X(conn_closed, "connections that finished the FIN teardown") \

@@ -173,3 +173,44 @@ def test_backend_synack_invalid(h, what):
     assert flows(h) == (1, {"SYN_SENT": 1})
     assert h.drops() == {cause: 1}
     f.synack()
+
+
+@pytest.mark.parametrize("ts", [True, False])
+def test_third_ack_lost_probe_opens(start, ts):
+    """The third ACK is lost: the client, held by the SYN-ACK's zero window, sends only
+    zero-window probes, seq = snd_una - 1 = its ISN (Linux). The first probe is taken as
+    the third ACK: the backend SYN carries the client's ISN, and the connection opens."""
+    h = start(None)
+    f = Flow(h, ts=ts)
+    f.syn()
+    # Linux probes after its RTO (200 ms at least) with the SYN-ACK's TSval as TSecr.
+    h.advance(300)
+    f.tc += 300
+    probe = f.ack3_packet(seq=f.isn)
+    bs = one(h.send("o", probe), "i")
+    assert str(bs[TCP].flags) == "S" and bs[TCP].seq == f.isn
+    c = h.counters()
+    assert c["cookie_valid"] == 1 and c["third_ack_probe"] == 1 and c["backend_syn_sent"] == 1
+    f.ack3_frame, f.backend_syn, f.ts_recent_s = probe, bs, f.tc
+    f.synack()
+    f.c2s(b"after the probe", flags="PA")
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+
+
+@pytest.mark.fresh
+def test_probe_form_needs_a_bare_ack(h):
+    """The probe form (seq = ISN) is not accepted sooner than a probe timer, with payload,
+    or with a TSecr far from our clock; a right third ACK still opens the connection."""
+    f = Flow(h)
+    f.syn()
+    f.tc += 5
+    # Too soon after the SYN-ACK for a probe timer.
+    assert h.send("o", f.ack3_packet(seq=f.isn)) == []
+    h.advance(300)
+    f.tc += 300
+    assert h.send("o", f.ack3_packet(seq=f.isn, payload=b"x")) == []
+    assert h.send("o", f.ack3_packet(seq=f.isn, tsecr=u32(f.P + 0x40000000))) == []
+    c = h.counters()
+    assert c["cookie_valid"] == 0 and c["third_ack_probe"] == 0
+    assert h.drops() == {"cookie_invalid": 3}
+    f.ack3()
