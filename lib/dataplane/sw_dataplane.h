@@ -115,10 +115,6 @@ struct sw_ws_snap {
 };
 
 /*
- * One worker lcore. Allocated on its NUMA socket; every field is written only
- * by the owning lcore (dp: rw) unless noted.
- */
-/*
  * A SYN answered in this burst whose cookie is still to be finished: the
  * burst finishes all of them together, so that their hashes overlap
  * (dp_syn_flush, proxy_syn.c).
@@ -134,6 +130,10 @@ struct sw_syn_pending {
 	bool plain; /* one-pass builder */
 };
 
+/*
+ * One worker lcore. Allocated on its NUMA socket; every field is written only
+ * by the owning lcore (dp: rw) unless noted.
+ */
 struct sw_worker {
 	unsigned lcore_id;
 	uint16_t idx; /* 0..nb_workers-1 */
