@@ -89,8 +89,9 @@ e2e_summary_port()
 }
 
 # e2e_transfer up|down PORT MIB [SERVER_ADDR] [TIMEOUT_S]: move MIB MiB of random bytes
-# client->server (up) or server->client (down) over TCP with nc, and check the sha256 on
-# both ends. The server side listens on SERVER_ADDR:PORT (default the lab server).
+# client->server (up, nc) or server->client (down: nc serves, tcpxfer.py reads) over TCP,
+# and check the sha256 on both ends. The server listens on SERVER_ADDR:PORT (default the
+# lab server).
 e2e_transfer()
 {
 	local way=$1 port=$2 mib=$3 addr=${4:-$LAB_SRV_IP} limit=${5:-60}
@@ -106,15 +107,28 @@ e2e_transfer()
 	else
 		lab_bg srv "$name" sh -c 'exec nc -l -N "$0" "$1" <"$2"' "$addr" "$port" "$src"
 		lab_wait_tcp srv "$port" 10
-		lab_cli timeout "$limit" nc -d -w 10 "$addr" "$port" >"$dst" || rc=$?
+		# The client speaks first (one byte, write side held open until the server's
+		# EOF), as most protocols do: a client that sends nothing cannot recover from
+		# a lost third ACK through a SYN-cookie proxy (no retransmission, nothing
+		# else carries the cookie until its FIN), and the lab's veths do lose one
+		# now and then under parallel bulk transfers.
+		lab_cli timeout "$limit" "$LAB_PYTHON" "$LAB_LIB_DIR/tcpxfer.py" send "$addr" \
+			"$port" --send-bytes 1 --hold --timeout 10 >"$dst.rep" || rc=$?
 	fi
-	((rc == 0)) || fail "client nc exited $rc"
+	((rc == 0)) || fail "client exited $rc"
 	lab_bg_wait "$name" 15 || fail "server nc exited $?"
 	echo "transfer $way ${mib} MiB port $port: $(awk -v s="$t0" -v e="$(date +%s.%N)" \
 		'BEGIN { printf "%.2f s", e - s }')"
-	assert_eq "$(stat -c %s "$dst")" "$(stat -c %s "$src")" "received size"
-	assert_eq "$(e2e_sha256 "$dst")" "$(e2e_sha256 "$src")" "sha256 of received data"
-	rm -f "$src" "$dst"
+	if [[ "$way" == up ]]; then
+		assert_eq "$(stat -c %s "$dst")" "$(stat -c %s "$src")" "received size"
+		assert_eq "$(e2e_sha256 "$dst")" "$(e2e_sha256 "$src")" "sha256 of received data"
+	else
+		assert_eq "$(sed -n 's/.* rcvd=\([0-9]*\) .*/\1/p' "$dst.rep")" \
+			"$(stat -c %s "$src")" "received size"
+		assert_eq "$(sed -n 's/.* rcvd_sha=\([0-9a-f]*\) .*/\1/p' "$dst.rep")" \
+			"$(e2e_sha256 "$src")" "sha256 of received data"
+	fi
+	rm -f "$src" "$dst" "$dst.rep"
 }
 
 # e2e_udp_echo PORT SIZE [SERVER_ADDR]: one UDP datagram client->server->client.

@@ -2,12 +2,14 @@
 """TCP bulk transfer with sha256 on both ends, for the synwall lab (tests/e2e/test_proxy*.sh).
 
   tcpxfer.py serve ADDR PORT [--conns N] [--send-mib M] [--rcvbuf B] [--timeout S]
-  tcpxfer.py send  ADDR PORT [--send-mib M] [--timeout S]
+  tcpxfer.py send  ADDR PORT [--send-mib M | --send-bytes N] [--hold] [--timeout S]
 
 Each side sends --send-mib MiB of random bytes and, at the same time, reads whatever the
 peer sends until EOF (so both directions run concurrently when both sizes are non-zero).
 A side half-closes (shutdown SHUT_WR) once its bytes are out, and closes once it has
-read EOF. The client times from connect() until EOF from the server, which comes only
+read EOF. --hold keeps the write side open until the peer's EOF instead: a client that
+sends one byte and holds reads a server-speaks-first stream (`nc -l -N <file`) to its end
+without ever half-closing it, and its first byte carries the cookie's ack. The client times from connect() until EOF from the server, which comes only
 after the server has read all of the client's bytes: that is the transfer time.
 
 One result line per connection on stdout, for the shell to compare across processes:
@@ -37,8 +39,9 @@ def payload(mib):
     return os.urandom(int(mib * 1024 * 1024))
 
 
-def exchange(sock, data, timeout_s):
-    """Send data and read until EOF concurrently; return (rcvd_len, rcvd_sha)."""
+def exchange(sock, data, timeout_s, hold=False):
+    """Send data and read until EOF concurrently; return (rcvd_len, rcvd_sha).
+    With hold, half-close only after the peer's EOF."""
     sock.settimeout(timeout_s)
     err = []
 
@@ -47,7 +50,8 @@ def exchange(sock, data, timeout_s):
             view = memoryview(data)
             for off in range(0, len(view), CHUNK):
                 sock.sendall(view[off:off + CHUNK])
-            sock.shutdown(socket.SHUT_WR)
+            if not hold:
+                sock.shutdown(socket.SHUT_WR)
         except OSError as exc:  # reported by the main thread
             err.append(exc)
 
@@ -96,11 +100,11 @@ def serve(args):
 
 
 def send(args):
-    data = payload(args.send_mib)
+    data = os.urandom(args.send_bytes) if args.send_bytes >= 0 else payload(args.send_mib)
     t0 = time.monotonic()
     with socket.create_connection((args.addr, args.port), timeout=args.timeout) as sock:
         cport = sock.getsockname()[1]
-        rcvd, rcvd_sha = exchange(sock, data, args.timeout)
+        rcvd, rcvd_sha = exchange(sock, data, args.timeout, args.hold)
     report("client", cport, data, rcvd, rcvd_sha, time.monotonic() - t0)
     return 0
 
@@ -112,6 +116,9 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--conns", type=int, default=1, help="serve: connections to accept")
     ap.add_argument("--send-mib", type=float, default=0.0, help="MiB to send on each connection")
+    ap.add_argument("--send-bytes", type=int, default=-1, help="send: bytes to send (not MiB)")
+    ap.add_argument("--hold", action="store_true",
+                    help="send: half-close only after the peer's EOF")
     ap.add_argument("--rcvbuf", type=int, default=0, help="serve: SO_RCVBUF of the listener")
     ap.add_argument("--timeout", type=float, default=30.0, help="per socket operation, seconds")
     args = ap.parse_args()
