@@ -14,7 +14,8 @@
 # results.json, bench.png (matplotlib) and every raw log. About 3 minutes on 2 idle cores
 # (--quick: about 2, smaller counts, for checking the script itself).
 #
-#   micro   tests/perf/bench_dp with 10^4 (table in cache), 10^6 and 10^7 distinct 4-tuples
+#   micro   tests/perf/bench_dp with 10^4 (table in cache), 10^6 (SYN and forged ACK also
+#           with a 20,000-slot table, in cache) and 10^7 distinct 4-tuples
 #           (best of BENCH_RUNS_SMALL / BENCH_RUNS_1E6 runs, one run at 10^7, skipped when
 #           MemAvailable is short), tests/perf/callgrind.sh, tests/perf/bench_flowtab
 #   macro   tests/perf/macro_memif.sh
@@ -160,6 +161,8 @@ micro()
 		bench_dp "$res/micro/bench_dp-1e4-$i.log" 10000 || rc=1
 	done
 	for ((i = 1; i <= BENCH_RUNS_1E6; i++)); do
+		# The stateless paths over 10^6 tuples with a table that stays in cache.
+		bench_dp "$res/micro/bench_dp-1e6c-$i.log" 1000000 20000 || rc=1
 		bench_dp "$res/micro/bench_dp-1e6-$i.log" 1000000 || rc=1
 	done
 	if ((BENCH_1E7)); then
