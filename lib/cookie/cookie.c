@@ -96,8 +96,14 @@ ports_isn_word(const struct sw_tuple *t, uint32_t client_isn)
 		((uint64_t)client_isn << 32);
 }
 
+/* A cookie's hash state after the tuple and the client ISN (hash_begin), for hash_finish. */
+struct cookie_pre {
+	uint64_t v[4]; /* SipHash's v0..v3; AES: the encrypted first block in v[0..1] */
+	bool v4; /* the 23-byte message (IPv4), else the 44-byte one */
+};
+
 static inline void
-pre_store(struct sw_cookie_pre *pre, const struct sip_state *s)
+pre_store(struct cookie_pre *pre, const struct sip_state *s)
 {
 	pre->v[0] = s->v0;
 	pre->v[1] = s->v1;
@@ -106,7 +112,7 @@ pre_store(struct sw_cookie_pre *pre, const struct sip_state *s)
 }
 
 static inline void
-pre_load(const struct sw_cookie_pre *pre, struct sip_state *s)
+pre_load(const struct cookie_pre *pre, struct sip_state *s)
 {
 	s->v0 = pre->v[0];
 	s->v1 = pre->v[1];
@@ -117,7 +123,7 @@ pre_load(const struct sw_cookie_pre *pre, struct sip_state *s)
 /* m6: five full words (out of line, so that the IPv4 path needs no stack frame). */
 static __attribute__((noinline)) void
 hash_begin_m6(const struct sw_cookie_key *key, const struct sw_tuple *t, uint32_t client_isn,
-	struct sw_cookie_pre *pre)
+	struct cookie_pre *pre)
 {
 	struct sip_state s;
 
@@ -132,8 +138,7 @@ hash_begin_m6(const struct sw_cookie_key *key, const struct sw_tuple *t, uint32_
 
 /* m6: family, mode, data and the VLAN ids in the final word with the length. */
 static __attribute__((noinline)) uint64_t
-hash_finish_m6(
-	const struct sw_tuple *t, const struct sw_cookie_pre *pre, uint32_t mode, uint32_t data)
+hash_finish_m6(const struct sw_tuple *t, const struct cookie_pre *pre, uint32_t mode, uint32_t data)
 {
 	struct sip_state s;
 	uint64_t last;
@@ -150,7 +155,7 @@ hash_finish_m6(
 #if SW_HAVE_AES
 /* AES: b1 = words w0 w1, encrypted; the result in pre->v[0..1]. */
 static inline SW_AES_TARGET void
-hash_begin_aes(const struct sw_aes128 *a, uint64_t w0, uint64_t w1, struct sw_cookie_pre *pre)
+hash_begin_aes(const struct sw_aes128 *a, uint64_t w0, uint64_t w1, struct cookie_pre *pre)
 {
 	_mm_storeu_si128((__m128i *)(void *)pre->v,
 		sw_aes128_enc(a, _mm_set_epi64x((long long)w1, (long long)w0)));
@@ -158,7 +163,7 @@ hash_begin_aes(const struct sw_aes128 *a, uint64_t w0, uint64_t w1, struct sw_co
 
 /* AES: the encrypted b1 xor b2 (the word tail), encrypted: the low 64 bits. */
 static inline SW_AES_TARGET uint64_t
-hash_finish_aes(const struct sw_aes128 *a, const struct sw_cookie_pre *pre, uint64_t tail)
+hash_finish_aes(const struct sw_aes128 *a, const struct cookie_pre *pre, uint64_t tail)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)pre->v);
 
@@ -169,7 +174,7 @@ hash_finish_aes(const struct sw_aes128 *a, const struct sw_cookie_pre *pre, uint
 
 static __rte_always_inline void
 hash_begin(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tuple *t,
-	uint32_t client_isn, struct sw_cookie_pre *pre, bool aes)
+	uint32_t client_isn, struct cookie_pre *pre, bool aes)
 {
 	const struct sw_cookie_key *key = &k->key[parity];
 	struct sip_state s;
@@ -198,7 +203,7 @@ hash_begin(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tupl
 
 static __rte_always_inline uint64_t
 hash_finish(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tuple *t,
-	const struct sw_cookie_pre *pre, uint32_t mode, uint32_t data, bool aes)
+	const struct cookie_pre *pre, uint32_t mode, uint32_t data, bool aes)
 {
 	struct sip_state s;
 	uint64_t tail;
@@ -345,7 +350,7 @@ sw_cookie_keys_update(struct sw_cookie_keys *k, const struct sw_cookie_master *m
 /* The second half of make: the options encoded, hashed after *pre (made in k->epoch). */
 static __rte_always_inline uint32_t
 cookie_finish(const struct sw_cookie_keys *k, const struct sw_tuple *t,
-	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6,
+	const struct cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6,
 	bool aes)
 {
 	uint32_t parity = k->epoch & 1;
@@ -388,7 +393,7 @@ static __rte_always_inline uint32_t
 cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
 	const struct sw_cookie_opts *o, uint32_t *tsval_low6, bool aes)
 {
-	struct sw_cookie_pre pre;
+	struct cookie_pre pre;
 
 	hash_begin(k, k->epoch & 1, t, client_isn, &pre, aes);
 	return cookie_finish(k, t, &pre, o, tsval_low6, aes);
@@ -401,7 +406,7 @@ cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t 
 	uint32_t low6 = tsecr & SW_COOKIE_TSVAL_MASK;
 	unsigned int shift = has_ts ? SW_COOKIE_TS_HASH_SHIFT : SW_COOKIE_NOTS_HASH_SHIFT;
 	uint32_t data_mask = (UINT32_C(1) << shift) - 1;
-	struct sw_cookie_pre pre;
+	struct cookie_pre pre;
 	uint32_t parity;
 	uint32_t data;
 	uint32_t ws;
@@ -453,18 +458,37 @@ cookie_make_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32
 	return cookie_make(k, t, client_isn, o, tsval_low6, true);
 }
 
-static SW_AES_TARGET COOKIE_NOCLONE void
-cookie_begin_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
-	struct sw_cookie_pre *pre)
+/* Requests per pass of make_bulk: its hash states live on the stack. */
+#define BULK_CHUNK 32
+
+/*
+ * Two passes over the requests: every first half, then every second half.
+ * Within a pass the hashes are independent, so the CPU overlaps them.
+ */
+static __rte_always_inline void
+make_bulk(const struct sw_cookie_keys *k, const struct sw_cookie_req *req, unsigned int n,
+	uint32_t *cookie, uint32_t *tsval_low6, bool aes)
 {
-	hash_begin(k, k->epoch & 1, t, client_isn, pre, true);
+	struct cookie_pre pre[BULK_CHUNK];
+	const uint32_t parity = k->epoch & 1;
+
+	for (unsigned int base = 0; base < n; base += BULK_CHUNK) {
+		unsigned int m = RTE_MIN(n - base, (unsigned int)BULK_CHUNK);
+		const struct sw_cookie_req *r = req + base;
+
+		for (unsigned int i = 0; i < m; i++)
+			hash_begin(k, parity, r[i].t, r[i].isn, &pre[i], aes);
+		for (unsigned int i = 0; i < m; i++)
+			cookie[base + i] = cookie_finish(
+				k, r[i].t, &pre[i], &r[i].o, &tsval_low6[base + i], aes);
+	}
 }
 
-static SW_AES_TARGET COOKIE_NOCLONE uint32_t
-cookie_finish_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t,
-	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6)
+static SW_AES_TARGET COOKIE_NOCLONE void
+make_bulk_aes(const struct sw_cookie_keys *k, const struct sw_cookie_req *req, unsigned int n,
+	uint32_t *cookie, uint32_t *tsval_low6)
 {
-	return cookie_finish(k, t, pre, o, tsval_low6, true);
+	make_bulk(k, req, n, cookie, tsval_low6, true);
 }
 
 static SW_AES_TARGET COOKIE_NOCLONE int
@@ -487,27 +511,16 @@ sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_
 }
 
 void
-sw_cookie_begin(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
-	struct sw_cookie_pre *pre)
+sw_cookie_make_bulk(const struct sw_cookie_keys *k, const struct sw_cookie_req *req, unsigned int n,
+	uint32_t *cookie, uint32_t *tsval_low6)
 {
 #if SW_HAVE_AES
 	if (likely(k->v4_aes)) {
-		cookie_begin_aes(k, t, client_isn, pre);
+		make_bulk_aes(k, req, n, cookie, tsval_low6);
 		return;
 	}
 #endif
-	hash_begin(k, k->epoch & 1, t, client_isn, pre, false);
-}
-
-uint32_t
-sw_cookie_finish(const struct sw_cookie_keys *k, const struct sw_tuple *t,
-	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6)
-{
-#if SW_HAVE_AES
-	if (likely(k->v4_aes))
-		return cookie_finish_aes(k, t, pre, o, tsval_low6);
-#endif
-	return cookie_finish(k, t, pre, o, tsval_low6, false);
+	make_bulk(k, req, n, cookie, tsval_low6, false);
 }
 
 int

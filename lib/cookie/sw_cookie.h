@@ -310,27 +310,23 @@ void sw_cookie_keys_update(
 uint32_t sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t,
 	uint32_t client_isn, const struct sw_cookie_opts *o, uint32_t *tsval_low6);
 
-/*
- * A cookie's hash state after the tuple and client ISN (contents private to
- * lib/cookie): sw_cookie_make in two calls, so that a caller can start the
- * hash as soon as the tuple is known and let it run while it does other work.
- */
-struct sw_cookie_pre {
-	uint64_t v[4];
-	bool v4;
+/* One SYN to answer, for sw_cookie_make_bulk. */
+struct sw_cookie_req {
+	const struct sw_tuple *t; /* client -> server */
+	uint32_t isn; /* the client's */
+	struct sw_cookie_opts o; /* what the cookie encodes */
 };
 
 /*
- * First half of sw_cookie_make(k, t, client_isn, o, tsval_low6): then
- * sw_cookie_finish(k, t, pre, o, tsval_low6) returns the same cookie. The
- * two calls must see the same k (no sw_cookie_keys_update in between) and t.
+ * sw_cookie_make for n requests, in the current epoch of k: cookie[i] and,
+ * in TS mode, tsval_low6[i] as sw_cookie_make(k, req[i].t, req[i].isn,
+ * &req[i].o, &tsval_low6[i]) gives them (tsval_low6[i] untouched otherwise).
+ * For a burst of SYNs: the hashes of different requests are independent, so
+ * one loop over them overlaps their latencies (AES: ~30 cycles each, which a
+ * single call leaves exposed), and a burst pays one call.
  */
-void sw_cookie_begin(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
-	struct sw_cookie_pre *pre);
-
-/* Second half of sw_cookie_make: see sw_cookie_begin. */
-uint32_t sw_cookie_finish(const struct sw_cookie_keys *k, const struct sw_tuple *t,
-	const struct sw_cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6);
+void sw_cookie_make_bulk(const struct sw_cookie_keys *k, const struct sw_cookie_req *req,
+	unsigned int n, uint32_t *cookie, uint32_t *tsval_low6);
 
 /*
  * Verify the third ACK on tuple t: client_isn = its seq - 1, cookie = its

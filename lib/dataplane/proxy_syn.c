@@ -207,8 +207,8 @@ adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn 
 
 /*
  * Queue a SYN that passed every check for its cookie SYN-ACK at the end of
- * the burst (dp_syn_flush): q is the next free entry, its pre and addr_sum
- * filled; o is the SYN's parsed options.
+ * the burst (dp_syn_flush): q is the next free entry, its addr_sum filled;
+ * o is the SYN's parsed options.
  */
 static __rte_always_inline void
 syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
@@ -216,7 +216,8 @@ syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
 {
 	const uint8_t flags = p->v.tcp_flags;
 	const struct dp_adv adv = adv_opts(w, p->t, ss);
-	struct sw_cookie_opts *co = &q->co;
+	struct sw_cookie_req *req = &w->syn_req[w->syn_n];
+	struct sw_cookie_opts *co = &req->o;
 	struct sw_tcpopt_syn *so = &q->so;
 	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1); ecn_mask 0: never. */
 	const uint8_t ece = (flags & ss->ecn_mask) == (SW_TCP_ECE | SW_TCP_CWR) ? SW_TCP_ECE : 0;
@@ -239,6 +240,8 @@ syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
 	so->tsval = 0; /* the clock and the cookie's bits: dp_syn_flush */
 	so->tsecr = o->tsval;
 
+	req->t = p->t;
+	req->isn = isn;
 	q->p = p;
 	q->isn = isn;
 	q->flags = SW_TCP_SYN | SW_TCP_ACK | ece;
@@ -253,12 +256,8 @@ dp_syn_flush(struct sw_worker *w)
 	uint32_t cookie[SW_BURST], low6[SW_BURST];
 
 	/* All the burst's cookies first: independent hashes, so their latencies overlap. */
-	for (unsigned i = 0; i < n; i++) {
-		const struct sw_syn_pending *q = &w->syn_q[i];
-
-		low6[i] = 0;
-		cookie[i] = sw_cookie_finish(&w->keys, q->p->t, &q->pre, &q->co, &low6[i]);
-	}
+	memset(low6, 0, n * sizeof(low6[0]));
+	sw_cookie_make_bulk(&w->keys, w->syn_req, n, cookie, low6);
 	for (unsigned i = 0; i < n; i++) {
 		struct sw_syn_pending *q = &w->syn_q[i];
 		struct dp_pkt *p = q->p;
@@ -296,11 +295,6 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	struct sw_tcpopt o;
 	enum sw_drop_cause cause;
 
-	/*
-	 * The cookie's first half needs only the tuple and the ISN: started now,
-	 * its hash (AES: ~30 cycles of latency) runs while the SYN is checked.
-	 */
-	sw_cookie_begin(&w->keys, p->t, isn, &q->pre);
 	w->stats.ev[SW_EV_syn_rcvd]++;
 	w->svc[sid].syn++;
 	w->syn_bank[bank][sid]++;

@@ -115,14 +115,13 @@ struct sw_ws_snap {
 };
 
 /*
- * A SYN answered in this burst whose cookie is still to be finished: the
- * burst finishes all of them together, so that their hashes overlap
- * (dp_syn_flush, proxy_syn.c).
+ * A SYN answered in this burst, its cookie still to be made: the burst makes
+ * all of them in one sw_cookie_make_bulk call, so that their hashes overlap
+ * (dp_syn_flush, proxy_syn.c). Its sw_cookie_req is the same index of
+ * sw_worker.syn_req.
  */
 struct sw_syn_pending {
 	struct dp_pkt *p; /* in the burst's array */
-	struct sw_cookie_pre pre; /* sw_cookie_begin's */
-	struct sw_cookie_opts co; /* what the cookie encodes */
 	struct sw_tcpopt_syn so; /* the SYN-ACK's options but the TSval */
 	uint64_t addr_sum; /* sw_csum_verify_tcp_addrs's */
 	uint32_t isn; /* the client's */
@@ -192,6 +191,7 @@ struct sw_worker {
 	/* SYNs of the burst being processed, answered at its end (dp: rw only). */
 	uint16_t syn_n;
 	struct sw_syn_pending syn_q[SW_BURST];
+	struct sw_cookie_req syn_req[SW_BURST]; /* their cookies' inputs */
 } __rte_cache_aligned;
 
 /*
