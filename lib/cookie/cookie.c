@@ -347,13 +347,12 @@ sw_cookie_keys_update(struct sw_cookie_keys *k, const struct sw_cookie_master *m
 		sw_cookie_keys_init(k, m, epoch);
 }
 
-/* The second half of make: the options encoded, hashed after *pre (made in k->epoch). */
+/* The second half of make: the options encoded, hashed after *pre (made in k->epoch, of parity). */
 static __rte_always_inline uint32_t
-cookie_finish(const struct sw_cookie_keys *k, const struct sw_tuple *t,
+cookie_finish(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tuple *t,
 	const struct cookie_pre *pre, const struct sw_cookie_opts *o, uint32_t *tsval_low6,
 	bool aes)
 {
-	uint32_t parity = k->epoch & 1;
 	uint32_t mss_idx = mss_quantise(fam_idx(t->family), o->mss);
 	uint32_t sack = o->sack_perm;
 	uint32_t ws;
@@ -396,7 +395,7 @@ cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t c
 	struct cookie_pre pre;
 
 	hash_begin(k, k->epoch & 1, t, client_isn, &pre, aes);
-	return cookie_finish(k, t, &pre, o, tsval_low6, aes);
+	return cookie_finish(k, k->epoch & 1, t, &pre, o, tsval_low6, aes);
 }
 
 static __rte_always_inline int
@@ -480,7 +479,7 @@ make_bulk(const struct sw_cookie_keys *k, const struct sw_cookie_req *req, unsig
 			hash_begin(k, parity, r[i].t, r[i].isn, &pre[i], aes);
 		for (unsigned int i = 0; i < m; i++)
 			cookie[base + i] = cookie_finish(
-				k, r[i].t, &pre[i], &r[i].o, &tsval_low6[base + i], aes);
+				k, parity, r[i].t, &pre[i], &r[i].o, &tsval_low6[base + i], aes);
 	}
 }
 
