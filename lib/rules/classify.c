@@ -29,7 +29,11 @@
  * so it has the same class the LPM would return (two prefixes of one length that both contain
  * an address are equal). A few masked compares cost less than building the lookup arrays and
  * calling rte_fib (~25 instructions) or rte_lpm6, and save the LPM's 16+ MiB. When neither
- * family needs an LPM, classification is one pass per packet with no intermediate arrays.
+ * family needs an LPM, classification is one pass per packet with no intermediate arrays, and
+ * each table entry carries what its class decides (struct small_hit): when that depends on the
+ * port alone, as it does for a prefix of one service without a vlan key, a packet costs a
+ * masked compare and one port bit, no class, chain or VLAN lookup; without source lists (the
+ * PATH_SMALL* paths) the source is not looked up at all.
  *
  * Services are numbered by their index in the snapshot inside the classifier (chains, set
  * bits); ids[] turns an index into the sw_config_service.id reported, which the runtime may
@@ -62,20 +66,52 @@ struct class_entry {
 	uint32_t set_off; /* first word in sets[]; the empty set is at 0 */
 };
 
-/* A family's prefixes when they are few, longest first: the first match is the longest. */
+/*
+ * What a small-table entry decides, worked out at build time from its class (small_finish)
+ * so that a packet usually needs neither classes[] nor chains[] nor the VLAN bitmap: with at
+ * most one service on the chain and that service in every VLAN, the verdict depends on the
+ * port alone, one bit picking res[0] or res[1]. Anything else (several services, a vlan key,
+ * a source in a list) takes the general verdict() from cls.
+ */
+struct small_hit {
+	const uint64_t *ports; /* port bitmap of the chain's service; any bitmap when none */
+	uint32_t res[2]; /* service id | action << 16, port not in / in ports (when is_one) */
+	uint32_t cls;
+	bool is_one; /* chain of no service, or of one service matching every VLAN */
+	bool is_no_src; /* empty source set: as a source, the address is in no list */
+};
+
+/*
+ * A family's prefixes when they are few, longest first: the first match is the longest.
+ * Entry n is the miss: class 0, and mask 0 and net 0, which every address matches, so the
+ * IPv4 scan stops on it with no bound check (a miss is one more compare). Addresses stay in
+ * network order (a masked compare holds in any byte order): the scan does not byte-swap.
+ * Each entry holds its small_hit, first, so a match is the address of what it decides.
+ */
 struct small4 {
 	uint32_t n;
-	uint32_t net[SMALL_MAX]; /* host order, host bits zero */
-	uint32_t mask[SMALL_MAX];
-	uint32_t cls[SMALL_MAX];
+	struct {
+		struct small_hit hit;
+		uint32_t net; /* network order, host bits zero */
+		uint32_t mask;
+	} e[SMALL_MAX + 1];
 };
 
 struct small6 {
 	uint32_t n;
-	uint32_t cls[SMALL_MAX];
-	uint64_t net[SMALL_MAX]
-		    [2]; /* the address bytes as two words (any byte order: masked alike) */
-	uint64_t mask[SMALL_MAX][2];
+	struct {
+		struct small_hit hit;
+		uint64_t net[2]; /* the address bytes as two words (masked alike) */
+		uint64_t mask[2];
+	} e[SMALL_MAX + 1];
+};
+
+/* How a call goes about its packets, chosen at build time (sw_classifier.path). */
+enum class_path {
+	PATH_LPM = 0, /* an LPM in either family: stage the addresses, look them up in bulk */
+	PATH_SMALL_SRC, /* linear tables, source lists: the source is matched too */
+	PATH_SMALL, /* linear tables, no source list */
+	PATH_SMALL_ONE, /* the same, every entry is_one: res[] is the verdict, nothing to test */
 };
 
 struct sw_classifier {
@@ -86,11 +122,12 @@ struct sw_classifier {
 	struct class_entry *classes; /* class 0: no chain, empty set (lookup miss) */
 	uint16_t *chains; /* service indexes (id - 1) */
 	uint64_t *sets; /* n_sets * set_words */
-	uint64_t (*ports)[SW_CONFIG_PORT_WORDS]; /* per service index */
+	uint64_t (*ports)[SW_CONFIG_PORT_WORDS]; /* per service index; bit: port as carried */
 	uint64_t (*vlans)[SW_CONFIG_VLAN_WORDS]; /* per service index; bit 0: untagged */
 	uint32_t set_words;
 	uint16_t n_services;
 	bool has_src_lists; /* any allow/deny prefix: src lookups needed */
+	uint8_t path; /* enum class_path */
 	uint8_t no_service; /* SW_CLASS_BRIDGE or SW_CLASS_DROP_DEFAULT */
 	uint8_t svc_verdict[SW_CONFIG_SERVICES_MAX]; /* per service index */
 	uint16_t ids[SW_CONFIG_SERVICES_MAX]; /* per service index: sw_config_service.id */
@@ -378,7 +415,10 @@ node_set(struct build *b, const struct item *it, size_t n, int64_t parent)
 	return intern_get(&b->sets, b->scratch, words);
 }
 
-/* Put a family's n_nodes prefixes, with their classes, into its small table, longest first. */
+/*
+ * Put a family's n_nodes prefixes, with their classes, into its small table, longest first.
+ * Entries past n stay zeroed (rte_zmalloc): entry n is the sentinel, mask 0 and class 0.
+ */
 static void
 small_fill(struct build *b, int f, const struct item *it, const size_t *first, size_t n_nodes,
 	const uint32_t *node_cls)
@@ -398,35 +438,30 @@ small_fill(struct build *b, int f, const struct item *it, const size_t *first, s
 			struct small4 *t = &cl->small4;
 			uint32_t a, m;
 
-			while (pos < t->n && (uint32_t)__builtin_popcount(t->mask[pos]) >= p->depth)
+			while (pos < t->n &&
+				(uint32_t)__builtin_popcount(t->e[pos].mask) >= p->depth)
 				pos++;
-			memmove(&t->net[pos + 1], &t->net[pos], (t->n - pos) * sizeof(t->net[0]));
-			memmove(&t->mask[pos + 1], &t->mask[pos],
-				(t->n - pos) * sizeof(t->mask[0]));
-			memmove(&t->cls[pos + 1], &t->cls[pos], (t->n - pos) * sizeof(t->cls[0]));
+			memmove(&t->e[pos + 1], &t->e[pos], (t->n - pos) * sizeof(t->e[0]));
 			memcpy(&a, p->addr, 4);
 			memcpy(&m, mask, 4);
-			t->net[pos] = rte_be_to_cpu_32(a & m);
-			t->mask[pos] = rte_be_to_cpu_32(m);
-			t->cls[pos] = node_cls[k];
+			t->e[pos].net = a & m;
+			t->e[pos].mask = m;
+			t->e[pos].hit.cls = node_cls[k];
 			t->n++;
 		} else {
 			struct small6 *t = &cl->small6;
 			uint8_t net[16];
 
 			while (pos < t->n &&
-				(uint32_t)(__builtin_popcountll(t->mask[pos][0]) +
-					__builtin_popcountll(t->mask[pos][1])) >= p->depth)
+				(uint32_t)(__builtin_popcountll(t->e[pos].mask[0]) +
+					__builtin_popcountll(t->e[pos].mask[1])) >= p->depth)
 				pos++;
-			memmove(&t->net[pos + 1], &t->net[pos], (t->n - pos) * sizeof(t->net[0]));
-			memmove(&t->mask[pos + 1], &t->mask[pos],
-				(t->n - pos) * sizeof(t->mask[0]));
-			memmove(&t->cls[pos + 1], &t->cls[pos], (t->n - pos) * sizeof(t->cls[0]));
+			memmove(&t->e[pos + 1], &t->e[pos], (t->n - pos) * sizeof(t->e[0]));
 			for (j = 0; j < 16; j++)
 				net[j] = p->addr[j] & mask[j];
-			memcpy(t->net[pos], net, 16);
-			memcpy(t->mask[pos], mask, 16);
-			t->cls[pos] = node_cls[k];
+			memcpy(t->e[pos].net, net, 16);
+			memcpy(t->e[pos].mask, mask, 16);
+			t->e[pos].hit.cls = node_cls[k];
 			t->n++;
 		}
 	}
@@ -586,6 +621,56 @@ flatten(struct build *b, int socket_id)
 	return 0;
 }
 
+/*
+ * sw_classifier.ports are indexed by the port as the packet carries it, network order read as
+ * a native integer: no byte swap per packet. dst starts zeroed; one step per port in src.
+ */
+static void
+ports_wire(uint64_t *dst, const uint64_t *src)
+{
+	uint32_t w;
+	uint64_t x;
+
+	for (w = 0; w < SW_CONFIG_PORT_WORDS; w++)
+		for (x = src[w]; x != 0; x &= x - 1) {
+			uint16_t p = rte_cpu_to_be_16((uint16_t)(w * 64 + __builtin_ctzll(x)));
+
+			dst[p / 64] |= 1ull << (p % 64);
+		}
+}
+
+static bool
+all_ones(const uint64_t *w, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (w[i] != UINT64_MAX)
+			return false;
+	return true;
+}
+
+/* Precompute what a small-table entry decides (its cls set), once the classes are flattened. */
+static void
+small_finish(const struct sw_classifier *cl, struct small_hit *h)
+{
+	const struct class_entry *e = &cl->classes[h->cls];
+
+	h->ports = cl->ports[0]; /* a row exists even with no service; res[0] == res[1] */
+	h->res[0] = (uint32_t)cl->no_service << 16;
+	h->res[1] = h->res[0];
+	h->is_one = e->chain_len == 0;
+	/* Sets are interned: the empty one is set 0 and no other set is empty. */
+	h->is_no_src = e->set_off == 0;
+	if (e->chain_len == 1) {
+		uint16_t s = cl->chains[e->chain_off];
+
+		h->ports = cl->ports[s];
+		h->res[1] = cl->ids[s] | (uint32_t)cl->svc_verdict[s] << 16;
+		h->is_one = all_ones(cl->vlans[s], SW_CONFIG_VLAN_WORDS);
+	}
+}
+
 void
 sw_classifier_free(struct sw_classifier *cl)
 {
@@ -618,6 +703,7 @@ sw_classifier_build_flags(const struct sw_config *c, int socket_id, unsigned int
 	struct build b = {.c = c, .flags = flags};
 	struct sw_classifier *cl;
 	uint32_t empty_pair[2] = {0, 0};
+	bool is_one;
 	uint16_t i;
 	int ret = -ENOMEM;
 
@@ -657,7 +743,7 @@ sw_classifier_build_flags(const struct sw_config *c, int socket_id, unsigned int
 	for (i = 0; i < c->n_services; i++) {
 		const struct sw_config_service *s = &c->services[i];
 
-		memcpy(cl->ports[i], s->ports, sizeof(cl->ports[i]));
+		ports_wire(cl->ports[i], s->ports);
 		memcpy(cl->vlans[i], s->vlans, sizeof(cl->vlans[i]));
 		cl->svc_verdict[i] = verdict[s->action];
 		cl->ids[i] = s->id;
@@ -676,6 +762,21 @@ sw_classifier_build_flags(const struct sw_config *c, int socket_id, unsigned int
 		ret = flatten(&b, socket_id);
 	if (ret < 0)
 		goto fail;
+	is_one = true;
+	for (i = 0; i <= cl->small4.n; i++) { /* with the sentinel */
+		small_finish(cl, &cl->small4.e[i].hit);
+		is_one &= cl->small4.e[i].hit.is_one;
+	}
+	for (i = 0; i <= cl->small6.n; i++) {
+		small_finish(cl, &cl->small6.e[i].hit);
+		is_one &= cl->small6.e[i].hit.is_one;
+	}
+	if (cl->fib4 != NULL || cl->lpm6 != NULL)
+		cl->path = PATH_LPM;
+	else if (cl->has_src_lists)
+		cl->path = PATH_SMALL_SRC;
+	else
+		cl->path = is_one ? PATH_SMALL_ONE : PATH_SMALL;
 	free(b.items[0]);
 	free(b.items[1]);
 	free(b.scratch);
@@ -714,7 +815,7 @@ vlan_bit(uint16_t vlan)
  * empty and scls is 0.
  */
 static __rte_always_inline void
-verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t port, uint16_t vid,
+verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint32_t port, uint16_t vid,
 	uint8_t *action, uint16_t *service, bool src_lists)
 {
 	const struct class_entry *d = &cl->classes[dcls];
@@ -744,32 +845,35 @@ verdict(const struct sw_classifier *cl, uint32_t dcls, uint32_t scls, uint16_t p
 	*action = svc != UINT32_MAX ? cl->svc_verdict[svc] : cl->no_service;
 }
 
-/* Class of an IPv4 address (network order) in the small table; 0 when nothing contains it. */
-static __rte_always_inline uint32_t
-small4_class(const struct small4 *t, const uint8_t *addr)
+/* Small-table entry of an IPv4 address (network order): the sentinel when nothing contains it. */
+static __rte_always_inline const struct small_hit *
+small4_hit(const struct small4 *t, const uint8_t *addr)
 {
-	uint32_t a, k;
+	const __typeof__(t->e[0]) *e = t->e;
+	uint32_t a;
 
 	memcpy(&a, addr, 4);
-	a = rte_be_to_cpu_32(a);
-	for (k = 0; k < t->n; k++)
-		if ((a & t->mask[k]) == t->net[k])
-			return t->cls[k];
-	return 0;
+	while ((a & e->mask) != e->net)
+		e++;
+	return &e->hit;
 }
 
-static __rte_always_inline uint32_t
-small6_class(const struct small6 *t, const uint8_t *addr)
+/*
+ * Bounded rather than stopped by the sentinel: the bound costs little next to a 16-byte
+ * compare, and IPv4-only configs (n = 0) skip the compare altogether.
+ */
+static __rte_always_inline const struct small_hit *
+small6_hit(const struct small6 *t, const uint8_t *addr)
 {
 	uint64_t a[2];
 	uint32_t k;
 
 	memcpy(a, addr, 16);
 	for (k = 0; k < t->n; k++)
-		if (((a[0] & t->mask[k][0]) ^ t->net[k][0]) == 0 &&
-			((a[1] & t->mask[k][1]) ^ t->net[k][1]) == 0)
-			return t->cls[k];
-	return 0;
+		if (((a[0] & t->e[k].mask[0]) ^ t->e[k].net[0]) == 0 &&
+			((a[1] & t->e[k].mask[1]) ^ t->e[k].net[1]) == 0)
+			break;
+	return &t->e[k].hit;
 }
 
 /*
@@ -805,10 +909,11 @@ in_dst(struct in in, unsigned int i, bool tuples)
 	return tuples ? in.t[i]->dst : in.q[i].dst;
 }
 
-static __rte_always_inline uint16_t
+/* Index of the destination port in sw_classifier.ports: as carried, see ports_wire(). */
+static __rte_always_inline uint32_t
 in_port(struct in in, unsigned int i, bool tuples)
 {
-	return rte_be_to_cpu_16(tuples ? in.t[i]->dport : in.q[i].dport);
+	return (uint32_t)(tuples ? in.t[i]->dport : in.q[i].dport);
 }
 
 _Static_assert(SW_CONFIG_VLAN_UNTAGGED == 0, "a tuple's VID 0 (untagged) is the untagged bit");
@@ -822,27 +927,41 @@ in_vlan_bit(struct in in, unsigned int i, bool tuples)
 	return vlan_bit(in.q[i].vlan);
 }
 
-/* No LPM at all (both families small or empty): one pass, nothing staged. */
+/*
+ * No LPM at all (both families small or empty): one pass, nothing staged. all_one: every
+ * entry is_one (PATH_SMALL_ONE), a constant like src_lists and tuples.
+ */
 static __rte_always_inline void
 classify_small(const struct sw_classifier *cl, struct in in, unsigned int n, uint8_t *action_out,
-	uint16_t *service_out, bool src_lists, bool tuples)
+	uint16_t *service_out, bool src_lists, bool all_one, bool tuples)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		uint32_t dcls = 0, scls = 0;
+		const struct small_hit *d, *s = NULL;
 
 		if (likely(in_is4(in, i, tuples))) {
-			dcls = small4_class(&cl->small4, in_dst(in, i, tuples));
+			d = small4_hit(&cl->small4, in_dst(in, i, tuples));
 			if (src_lists)
-				scls = small4_class(&cl->small4, in_src(in, i, tuples));
+				s = small4_hit(&cl->small4, in_src(in, i, tuples));
 		} else if (in_is6(in, i, tuples)) {
-			dcls = small6_class(&cl->small6, in_dst(in, i, tuples));
+			d = small6_hit(&cl->small6, in_dst(in, i, tuples));
 			if (src_lists)
-				scls = small6_class(&cl->small6, in_src(in, i, tuples));
+				s = small6_hit(&cl->small6, in_src(in, i, tuples));
+		} else {
+			d = &cl->small4.e[cl->small4.n].hit; /* the sentinel: class 0 */
+			s = d;
 		}
-		verdict(cl, dcls, scls, in_port(in, i, tuples), in_vlan_bit(in, i, tuples),
-			&action_out[i], &service_out[i], src_lists);
+		if (likely((all_one || d->is_one) && (!src_lists || s->is_no_src))) {
+			size_t p = in_port(in, i, tuples);
+			uint32_t r = d->res[(d->ports[p / 64] >> (p % 64)) & 1];
+
+			service_out[i] = (uint16_t)r;
+			action_out[i] = (uint8_t)(r >> 16);
+			continue;
+		}
+		verdict(cl, d->cls, src_lists ? s->cls : 0, in_port(in, i, tuples),
+			in_vlan_bit(in, i, tuples), &action_out[i], &service_out[i], src_lists);
 	}
 }
 
@@ -872,9 +991,9 @@ classify_lpm(const struct sw_classifier *cl, struct in in, unsigned int n, uint8
 			scls[i] = 0;
 			if (in_is4(in, base + i, tuples)) {
 				if (cl->fib4 == NULL) {
-					dcls[i] = small4_class(&cl->small4, dst);
+					dcls[i] = small4_hit(&cl->small4, dst)->cls;
 					if (src_lists)
-						scls[i] = small4_class(&cl->small4, src);
+						scls[i] = small4_hit(&cl->small4, src)->cls;
 					continue;
 				}
 				memcpy(&a, dst, 4);
@@ -884,9 +1003,9 @@ classify_lpm(const struct sw_classifier *cl, struct in in, unsigned int n, uint8
 				idx4[n4++] = (uint8_t)i;
 			} else if (in_is6(in, base + i, tuples)) {
 				if (cl->lpm6 == NULL) {
-					dcls[i] = small6_class(&cl->small6, dst);
+					dcls[i] = small6_hit(&cl->small6, dst)->cls;
 					if (src_lists)
-						scls[i] = small6_class(&cl->small6, src);
+						scls[i] = small6_hit(&cl->small6, src)->cls;
 					continue;
 				}
 				memcpy(ip6[n6], dst, RTE_LPM6_IPV6_ADDR_SIZE);
@@ -937,18 +1056,42 @@ classify_lpm_tuples(const struct sw_classifier *cl, struct in in, unsigned int n
 	classify_lpm(cl, in, n, action_out, service_out, true);
 }
 
+/*
+ * One function per small path and form, which the entry points tail-call: with every loop
+ * inlined into them, each call saved the six registers the LPM loop needs, whatever the path.
+ */
+#define SMALL_FN(name, src_lists, all_one, tuples) \
+	static __attribute__((noinline)) void name(const struct sw_classifier *cl, struct in in, \
+		unsigned int n, uint8_t *action_out, uint16_t *service_out) \
+	{ \
+		classify_small(cl, in, n, action_out, service_out, src_lists, all_one, tuples); \
+	}
+SMALL_FN(small_one_q, false, true, false)
+SMALL_FN(small_q, false, false, false)
+SMALL_FN(small_src_q, true, false, false)
+SMALL_FN(small_one_t, false, true, true)
+SMALL_FN(small_t, false, false, true)
+SMALL_FN(small_src_t, true, false, true)
+
 void
 sw_classify_bulk(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
 	uint8_t *action_out, uint16_t *service_out)
 {
 	struct in in = {.q = q};
 
-	if (cl->fib4 != NULL || cl->lpm6 != NULL)
+	switch (cl->path) {
+	case PATH_SMALL_ONE:
+		small_one_q(cl, in, n, action_out, service_out);
+		break;
+	case PATH_SMALL:
+		small_q(cl, in, n, action_out, service_out);
+		break;
+	case PATH_SMALL_SRC:
+		small_src_q(cl, in, n, action_out, service_out);
+		break;
+	default:
 		classify_lpm_queries(cl, in, n, action_out, service_out);
-	else if (cl->has_src_lists)
-		classify_small(cl, in, n, action_out, service_out, true, false);
-	else
-		classify_small(cl, in, n, action_out, service_out, false, false);
+	}
 }
 
 void
@@ -957,10 +1100,17 @@ sw_classify_tuples(const struct sw_classifier *cl, const struct sw_tuple *const 
 {
 	struct in in = {.t = t};
 
-	if (cl->fib4 != NULL || cl->lpm6 != NULL)
+	switch (cl->path) {
+	case PATH_SMALL_ONE:
+		small_one_t(cl, in, n, action_out, service_out);
+		break;
+	case PATH_SMALL:
+		small_t(cl, in, n, action_out, service_out);
+		break;
+	case PATH_SMALL_SRC:
+		small_src_t(cl, in, n, action_out, service_out);
+		break;
+	default:
 		classify_lpm_tuples(cl, in, n, action_out, service_out);
-	else if (cl->has_src_lists)
-		classify_small(cl, in, n, action_out, service_out, true, true);
-	else
-		classify_small(cl, in, n, action_out, service_out, false, true);
+	}
 }

@@ -527,7 +527,62 @@ make_query(struct sw_class_query *q, uint8_t (*buf)[16], const struct golden *g)
 	q->vlan = g->vlan;
 }
 
-/* Each case alone, then all of them in one bulk call (several bursts, families mixed). */
+/* The tuple sw_pkt_tuple() and sw_tuple_set_vlan() would make of a query's packet. */
+static void
+query_tuple(struct sw_tuple *t, const struct sw_class_query *q)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = q->family == AF_INET ? 4 : q->family == AF_INET6 ? 6 : 0;
+	if (t->family != 0) {
+		memcpy(t->src, q->src, t->family == 4 ? 4 : 16);
+		memcpy(t->dst, q->dst, t->family == 4 ? 4 : 16);
+	}
+	t->sport = htons(1234);
+	t->dport = q->dport;
+	if (q->vlan != SW_CLASS_VLAN_UNTAGGED) {
+		t->pad[1] = (uint8_t)((q->vlan & 0xfff) >> 8);
+		t->pad[2] = (uint8_t)q->vlan;
+	}
+}
+
+/* sw_classify_tuples() on the queries' packets must give act[] and svc[]: alone, then in bulk. */
+static unsigned int
+check_tuples(const struct sw_classifier *cl, const struct sw_class_query *q, unsigned int n,
+	const uint8_t *act, const uint16_t *svc)
+{
+	struct sw_tuple *t = calloc(n, sizeof(*t));
+	const struct sw_tuple **tp = calloc(n, sizeof(*tp));
+	uint8_t *a = calloc(n, 1);
+	uint16_t *s = calloc(n, sizeof(*s));
+	unsigned int i, fails = 0;
+
+	assert_non_null(t);
+	assert_non_null(tp);
+	assert_non_null(a);
+	assert_non_null(s);
+	for (i = 0; i < n; i++) {
+		query_tuple(&t[i], &q[i]);
+		tp[i] = &t[i];
+		sw_classify_tuples(cl, &tp[i], 1, &a[i], &s[i]);
+		fails += a[i] != act[i] || s[i] != svc[i];
+	}
+	memset(a, 0xff, n);
+	sw_classify_tuples(cl, tp, n, a, s);
+	for (i = 0; i < n; i++)
+		fails += a[i] != act[i] || s[i] != svc[i];
+	if (fails > 0)
+		fprintf(stderr, "tuples: %u results differ from the queries'\n", fails);
+	free(t);
+	free(tp);
+	free(a);
+	free(s);
+	return fails;
+}
+
+/*
+ * Each case alone, then all of them in one bulk call (several bursts, families mixed), then
+ * the same as tuples.
+ */
 static void
 check_golden(const struct sw_classifier *cl, const struct golden *g, unsigned int n)
 {
@@ -562,6 +617,7 @@ check_golden(const struct sw_classifier *cl, const struct golden *g, unsigned in
 			fails++;
 		}
 	}
+	fails += check_tuples(cl, q, n * 3, act, svc);
 	free(q);
 	free(buf);
 	free(act);
@@ -849,6 +905,114 @@ test_classify_reports_ids(void **state)
 	check_golden(cl, cases, RTE_DIM(cases));
 	sw_classifier_free(cl);
 	sw_config_free(c);
+}
+
+/*
+ * The shapes of small config classify_small() special-cases: with no source list the source
+ * is not looked up, and a prefix whose chain is one service in every VLAN decides by the port
+ * alone. Each shape next to the ones that must not take those shortcuts: a source list (a
+ * skipped source lookup would miss the deny and allow cases), two services on one prefix, a
+ * vlan key. Ports are also queried byte-swapped: the port bitmaps are indexed in wire order.
+ */
+static void
+test_classify_small_paths(void **state)
+{
+#define WEB "[service web]\ndst = 198.18.2.0/24, 2001:2:0:2::/64\nports = 80, 8080\n"
+	static const struct golden plain[] = {
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"198.19.0.1", "198.18.2.1", 8080, SW_CLASS_PROXY, 1},
+		{"198.19.0.1", "198.18.2.1", 0x5000, SW_CLASS_BRIDGE, 0}, /* 80 swapped */
+		{"198.19.0.1", "198.18.2.1", 0x901f, SW_CLASS_BRIDGE, 0}, /* 8080 swapped */
+		{"198.19.0.1", "198.18.2.1", 81, SW_CLASS_BRIDGE, 0},
+		{"198.19.0.1", "198.18.3.1", 80, SW_CLASS_BRIDGE, 0},
+		{"198.18.2.9", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"2001:2::1", "2001:2:0:2::1", 80, SW_CLASS_PROXY, 1},
+		{"2001:2::1", "2001:2:0:2::1", 0x5000, SW_CLASS_BRIDGE, 0},
+		{"2001:2::1", "2001:2:0:3::1", 80, SW_CLASS_BRIDGE, 0},
+	};
+	/* WEB with source lists: global ones, then the service's own. */
+	static const struct golden lists[] = {
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"198.19.0.1", "198.18.2.1", 0x5000, SW_CLASS_BRIDGE, 0},
+		{"198.19.0.1", "198.18.3.1", 80, SW_CLASS_BRIDGE, 0},
+		{"198.19.9.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"198.19.9.1", "198.18.3.1", 80, SW_CLASS_DROP_DENY, 0},
+		{"198.19.8.1", "198.18.2.1", 80, SW_CLASS_PASS, 1},
+		{"198.19.8.1", "198.18.2.1", 81, SW_CLASS_PASS, 0},
+		{"198.19.0.1", "198.19.9.1", 80, SW_CLASS_BRIDGE, 0}, /* a listed prefix as dst */
+		{"2001:2:0:d::1", "2001:2:0:2::1", 80, SW_CLASS_DROP_DENY, 1},
+		{"2001:2::1", "2001:2:0:2::1", 80, SW_CLASS_PROXY, 1},
+	};
+	static const struct golden svc_lists[] = {
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"198.19.9.1", "198.18.2.1", 80, SW_CLASS_DROP_DENY, 1},
+		{"198.19.9.1", "198.18.2.1", 81, SW_CLASS_BRIDGE, 0},
+		{"198.19.9.1", "198.18.3.1", 80, SW_CLASS_BRIDGE, 0},
+		{"198.19.8.1", "198.18.2.1", 8080, SW_CLASS_PASS, 1},
+	};
+	/* Two services on 198.18.2.0/24, one alone on 198.18.4.0/24, default drop. */
+	static const struct golden shared[] = {
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1},
+		{"198.19.0.1", "198.18.2.1", 22, SW_CLASS_PASS, 2},
+		{"198.19.0.1", "198.18.2.1", 443, SW_CLASS_DROP_DEFAULT, 0},
+		{"198.19.0.1", "198.18.4.1", 443, SW_CLASS_PROXY, 3},
+		{"198.19.0.1", "198.18.4.1", 22, SW_CLASS_DROP_DEFAULT, 0},
+		{"198.19.0.1", "198.18.5.1", 443, SW_CLASS_DROP_DEFAULT, 0},
+		{"2001:2::1", "2001:2:0:2::1", 80, SW_CLASS_DROP_DEFAULT, 0},
+	};
+	/* One service per prefix, narrowed to VLAN 10, or to all but the VLANs above 4000. */
+	static const struct golden vlan[] = {
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_PROXY, 1, 10},
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_BRIDGE, 0, SW_CLASS_VLAN_UNTAGGED},
+		{"198.19.0.1", "198.18.2.1", 80, SW_CLASS_BRIDGE, 0, 11},
+		{"198.19.0.1", "198.18.2.1", 81, SW_CLASS_BRIDGE, 0, 10},
+		{"198.19.0.1", "198.18.4.1", 80, SW_CLASS_PROXY, 2, SW_CLASS_VLAN_UNTAGGED},
+		{"198.19.0.1", "198.18.4.1", 80, SW_CLASS_PROXY, 2, 4000},
+		{"198.19.0.1", "198.18.4.1", 80, SW_CLASS_BRIDGE, 0, 4001},
+	};
+	static const struct {
+		const char *ini;
+		const struct golden *g;
+		unsigned int n;
+	} configs[] = {
+		{PORTS_HDR WEB, plain, RTE_DIM(plain)},
+		{PORTS_HDR "[general]\ndeny = 198.19.9.0/24, 2001:2:0:d::/64\n"
+			   "allow = 198.19.8.0/24\n" WEB,
+			lists, RTE_DIM(lists)},
+		{PORTS_HDR WEB "deny = 198.19.9.0/24\nallow = 198.19.8.0/24\n", svc_lists,
+			RTE_DIM(svc_lists)},
+		{PORTS_HDR "[general]\ndefault_action = drop\n"
+			   "[service web]\ndst = 198.18.2.0/24\nports = 80\n"
+			   "[service ssh]\ndst = 198.18.2.0/24\nports = 22\naction = pass\n"
+			   "[service tls]\ndst = 198.18.4.0/24\nports = 443\n",
+			shared, RTE_DIM(shared)},
+		{PORTS_HDR "[service web]\ndst = 198.18.2.0/24\nports = 80\nvlan = 10\n"
+			   "[service most]\ndst = 198.18.4.0/24\nports = 80\nvlan = none, 1-4000\n",
+			vlan, RTE_DIM(vlan)},
+	};
+	struct sw_class_query q = {.family = 0, .dport = htons(80)};
+	uint8_t act;
+	uint16_t svc;
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(configs); i++) {
+		char name[32];
+		struct sw_config *c;
+		struct sw_classifier *cl;
+
+		FMT(name, "small_paths_%u.ini", i);
+		c = load_text(name, configs[i].ini);
+		cl = build(c);
+		sw_config_free(c);
+		check_golden(cl, configs[i].g, configs[i].n);
+		/* Not IP: the miss (class 0) of every shape. */
+		sw_classify_bulk(cl, &q, 1, &act, &svc);
+		assert_int_equal(act, i == 3 ? SW_CLASS_DROP_DEFAULT : SW_CLASS_BRIDGE);
+		assert_int_equal(svc, 0);
+		assert_int_equal(check_tuples(cl, &q, 1, &act, &svc), 0);
+		sw_classifier_free(cl);
+	}
+#undef WEB
 }
 
 static double
@@ -1387,6 +1551,7 @@ main(void)
 		cmocka_unit_test(test_classify_default_route),
 		cmocka_unit_test(test_classify_vlan),
 		cmocka_unit_test(test_classify_reports_ids),
+		cmocka_unit_test(test_classify_small_paths),
 		cmocka_unit_test(test_classify_100k),
 		cmocka_unit_test(test_classify_scattered),
 		cmocka_unit_test(test_classify_small_vs_lpm),
