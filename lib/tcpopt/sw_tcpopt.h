@@ -95,33 +95,50 @@ uint16_t sw_tcpopt_syn_build(uint8_t *buf, const struct sw_tcpopt_syn *o);
 
 /*
  * The option block of sw_tcpopt_syn_build() as 32-bit words in host order
- * (w[i] goes on the wire big-endian at buf + 4 * i); returns their number. The
- * one definition of the layout: for code that writes the words itself and
- * sums them for a checksum as it goes.
+ * (w[i] goes on the wire big-endian at buf + 4 * i); returns their number n.
+ * All SW_TCPOPT_SYN_WORDS_MAX words are written, those from n on with 0, so
+ * that a caller may store and sum all of them without a loop on n. The one
+ * definition of the layout: for code that writes the words itself and sums
+ * them for a checksum as it goes.
+ *
+ * Every word goes to a constant index (no w[n++]): inlined, w then lives in
+ * registers instead of a stack array written at a variable index and read
+ * back. With timestamps, the usual case, there is a single branch.
  */
+/* Four option bytes as one host-order word, a first. */
+#define SW_TCPOPT_WORD(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
 static inline unsigned
 sw_tcpopt_syn_words(const struct sw_tcpopt_syn *o, uint32_t w[SW_TCPOPT_SYN_WORDS_MAX])
 {
-	unsigned n = 0;
+	/* RFC 7323 section 2.3: a shift above 14 is sent as 14. */
+	uint32_t shift = o->wscale > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : o->wscale;
+	/* NOP WS(3), or 0 when not sent. */
+	uint32_t ws = o->has_wscale
+		? SW_TCPOPT_WORD(SW_TCPOPT_NOP, SW_TCPOPT_WS, SW_TCPOPT_WS_LEN, 0) | shift
+		: 0;
 
-	w[n++] = (uint32_t)SW_TCPOPT_MSS << 24 | (uint32_t)SW_TCPOPT_MSS_LEN << 16 | o->mss;
+	w[0] = SW_TCPOPT_WORD(SW_TCPOPT_MSS, SW_TCPOPT_MSS_LEN, 0, 0) | o->mss;
 	if (o->has_ts) {
-		w[n++] = (o->has_sack_perm ? (uint32_t)SW_TCPOPT_SACK_PERM << 24 |
-						 (uint32_t)SW_TCPOPT_SACK_PERM_LEN << 16
-					   : (uint32_t)SW_TCPOPT_NOP << 24 |
-						 (uint32_t)SW_TCPOPT_NOP << 16) |
-			(uint32_t)SW_TCPOPT_TS << 8 | SW_TCPOPT_TS_LEN;
-		w[n++] = o->tsval;
-		w[n++] = o->tsecr;
-	} else if (o->has_sack_perm) {
-		w[n++] = (uint32_t)SW_TCPOPT_NOP << 24 | (uint32_t)SW_TCPOPT_NOP << 16 |
-			(uint32_t)SW_TCPOPT_SACK_PERM << 8 | SW_TCPOPT_SACK_PERM_LEN;
+		w[1] = o->has_sack_perm
+			? SW_TCPOPT_WORD(SW_TCPOPT_SACK_PERM, SW_TCPOPT_SACK_PERM_LEN, SW_TCPOPT_TS,
+				  SW_TCPOPT_TS_LEN)
+			: SW_TCPOPT_WORD(
+				  SW_TCPOPT_NOP, SW_TCPOPT_NOP, SW_TCPOPT_TS, SW_TCPOPT_TS_LEN);
+		w[2] = o->tsval;
+		w[3] = o->tsecr;
+		w[4] = ws;
+		return 4u + o->has_wscale;
 	}
-	if (o->has_wscale)
-		w[n++] = (uint32_t)SW_TCPOPT_NOP << 24 | (uint32_t)SW_TCPOPT_WS << 16 |
-			(uint32_t)SW_TCPOPT_WS_LEN << 8 |
-			(o->wscale > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : o->wscale);
-	return n;
+	/* NOP NOP SACK_PERM(2) then NOP WS(3), each word only when its option is sent. */
+	w[1] = o->has_sack_perm ? SW_TCPOPT_WORD(SW_TCPOPT_NOP, SW_TCPOPT_NOP, SW_TCPOPT_SACK_PERM,
+					  SW_TCPOPT_SACK_PERM_LEN)
+				: ws;
+	w[2] = o->has_sack_perm ? ws : 0;
+	w[3] = 0;
+	w[4] = 0;
+	return 1u + o->has_sack_perm + o->has_wscale;
 }
 
 /* 12: NOP NOP TS(10), the form every non-SYN segment uses. */

@@ -1,22 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* TCP options parse / size / build and checksum-preserving in-place rewrites. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "sw_csum64.h"
 #include "sw_tcpopt.h"
 #include "tcpopt_internal.h"
-
-/*
- * Kind and length bytes of the layouts the fast paths of sw_tcpopt_parse()
- * recognise, as big-endian words. Each layout is a complete, valid option
- * list, so the fast path fills *out exactly as the general loop would.
- */
-#define HDR_NOP_NOP_TS 0x0101080au /* NOP NOP TS(10): every segment with timestamps */
-#define HDR_MSS 0x0204u /* MSS(4) */
-#define HDR_SACKP_TS 0x0402080au /* SACK_PERM(2) TS(10) */
-#define HDR_NOP_WS 0x010303u /* NOP WS(3) */
-#define LEN_TS_ONLY 12 /* NOP NOP TS */
-#define LEN_LINUX_SYN 20 /* MSS SACK_PERM TS NOP WS */
 
 /* RFC 7323 section 2.3: a shift above 14 is used as 14. */
 static inline uint8_t
@@ -101,34 +91,168 @@ tcpopt_parse_general(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
 	return 0;
 }
 
+/*
+ * Kind and length bytes of the layouts the fast paths of sw_tcpopt_parse()
+ * recognise, as they lie in memory: compared with words loaded in native
+ * order (one cmp with a memory operand on x86), no byte swaps.
+ */
+#define BE_MSS RTE_BE16(SW_TCPOPT_MSS << 8 | SW_TCPOPT_MSS_LEN) /* MSS(4), kind and length */
+#define BE_NOP_NOP_TS RTE_BE32(0x0101080a) /* NOP NOP TS(10) */
+#define BE_SACKP_TS RTE_BE32(0x0402080a) /* SACK_PERM(2) TS(10) */
+#define BE_NOP_NOP_SACKP RTE_BE32(0x01010402) /* NOP NOP SACK_PERM(2) */
+#define BE_SACKP_EOL_EOL RTE_BE32(0x04020000) /* SACK_PERM(2) EOL EOL */
+#define BE_NOP_NOP_SACK(n) RTE_BE32(0x01010500 | (2 + 8 * (n))) /* NOP NOP SACK(2 + 8n) */
+#define BE_NOP_WS RTE_BE32(0x01030300) /* NOP WS(3), under BE_NOP_WS_MASK */
+#define BE_NOP_WS_MASK RTE_BE32(0xffffff00) /* all but the shift byte */
+
+/* What a recognised layout holds, for fast_fill(). */
+#define F_MSS 1u /* MSS at offset 0: every recognised layout with MSS starts with it */
+#define F_WS 2u
+#define F_SACKP 4u
+#define F_TS 8u
+
+/*
+ * TSval and TSecr from the TS option's value bytes v into *out with one
+ * 8-byte load and store: the big-endian pair read as one 64-bit number is
+ * TSval << 32 | TSecr, and tsecr follows tsval in the struct (asserted).
+ */
+static inline void
+fill_ts(struct sw_tcpopt *out, const uint8_t *v)
+{
+	uint64_t x = rte_be_to_cpu_64(sw_ld64(v));
+
+	_Static_assert(offsetof(struct sw_tcpopt, tsecr) ==
+			offsetof(struct sw_tcpopt, tsval) + sizeof(uint32_t),
+		"tsval, tsecr adjacent");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	x = x << 32 | x >> 32; /* tsval in the low half: the lower address */
+#endif
+	memcpy((uint8_t *)out + offsetof(struct sw_tcpopt, tsval), &x, sizeof(x));
+}
+
+/*
+ * *out as the general loop leaves it for a recognised layout: every field
+ * written, those of absent options 0 (it zeroes first). The flags and
+ * offsets are constants once inlined: field by field, with no memset before
+ * them, the constant bytes merge into one or two immediate stores.
+ */
+static inline __attribute__((always_inline)) int
+fast_fill(struct sw_tcpopt *out, const uint8_t *opt, unsigned int f, unsigned int ws_off,
+	unsigned int ts_off, unsigned int sack_off, unsigned int n_sack)
+{
+	if (f & F_TS) {
+		fill_ts(out, opt + ts_off + 2);
+	} else {
+		out->tsval = 0;
+		out->tsecr = 0;
+	}
+	out->mss = f & F_MSS ? sw_rd16(opt + 2) : 0;
+	out->wscale = f & F_WS ? ws_clamp(opt[ws_off + 2]) : 0;
+	out->n_sack = (uint8_t)n_sack;
+	out->ts_off = (uint8_t)ts_off;
+	out->sack_off = (uint8_t)sack_off;
+	out->ws_off = (uint8_t)ws_off;
+	out->mss_off = 0;
+	out->has_mss = f & F_MSS;
+	out->has_wscale = f & F_WS;
+	out->has_sack_perm = f & F_SACKP;
+	out->has_ts = f & F_TS;
+	return 0;
+}
+
+/* Bytes opt[off, off + 3) are NOP WS(3), whatever the shift byte after them. */
+static inline bool
+nop_ws_at(const uint8_t *opt, unsigned int off)
+{
+	return (sw_ld32(opt + off) & BE_NOP_WS_MASK) == BE_NOP_WS;
+}
+
+/*
+ * The layouts that real stacks send, each matched whole (every kind and
+ * length byte, and the exact area length), so that it is a complete and
+ * valid option list: no duplicates, nothing after it, and the general loop
+ * would find exactly these options at exactly these offsets. Values inside
+ * the options (MSS, shift, timestamps, SACK edges) are not checked, as the
+ * general loop does not check them either (the shift is clamped by both).
+ * Anything else, any single byte off, goes to the general loop.
+ *
+ *   12  NOP NOP TS                          every segment once TS is on
+ *       MSS NOP WS NOP NOP SACKP            Windows SYN
+ *       MSS NOP NOP SACKP NOP WS            Linux SYN without timestamps
+ *   20  MSS SACKP TS NOP WS                 Linux SYN and SYN-ACK,
+ *                                           sw_tcpopt_syn_build()'s
+ *       MSS NOP WS SACKP TS                 FreeBSD SYN (tcp_addoptions())
+ *   24  NOP NOP TS NOP NOP SACK(1 block)    ACK after a loss, Linux and BSD
+ *       MSS NOP WS NOP NOP TS SACKP EOL EOL macOS SYN
+ *       MSS NOP WS NOP NOP TS NOP NOP SACKP Windows SYN with timestamps
+ *   32  NOP NOP TS NOP NOP SACK(2 blocks)
+ *   40  NOP NOP TS NOP NOP SACK(3 blocks)
+ *
+ * Lengths 12 and 20 (nearly every ACK and SYN with options) and 0 are
+ * compared first in sw_tcpopt_parse() itself; the longer layouts are here,
+ * out of line: one switch over all the lengths compiles to a jump table,
+ * about 9 instructions of dispatch on every call instead of 2 to 6.
+ */
+static __attribute__((noinline)) int
+parse_rare(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
+{
+	switch (len) {
+	case 24:
+		if (sw_ld32(opt) == BE_NOP_NOP_TS) {
+			if (sw_ld32(opt + 12) == BE_NOP_NOP_SACK(1))
+				return fast_fill(out, opt, F_TS, 0, 2, 14, 1);
+			break;
+		}
+		if (sw_ld16(opt) != BE_MSS || !nop_ws_at(opt, 4) ||
+			sw_ld32(opt + 8) != BE_NOP_NOP_TS)
+			break;
+		if (sw_ld32(opt + 20) == BE_SACKP_EOL_EOL || sw_ld32(opt + 20) == BE_NOP_NOP_SACKP)
+			return fast_fill(out, opt, F_MSS | F_WS | F_SACKP | F_TS, 5, 10, 0, 0);
+		break;
+	case 32:
+		if (sw_ld32(opt) == BE_NOP_NOP_TS && sw_ld32(opt + 12) == BE_NOP_NOP_SACK(2))
+			return fast_fill(out, opt, F_TS, 0, 2, 14, 2);
+		break;
+	case 40:
+		if (sw_ld32(opt) == BE_NOP_NOP_TS && sw_ld32(opt + 12) == BE_NOP_NOP_SACK(3))
+			return fast_fill(out, opt, F_TS, 0, 2, 14, 3);
+		break;
+	default:
+		break;
+	}
+	return tcpopt_parse_general(opt, len, out);
+}
+
 int
 sw_tcpopt_parse(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
 {
-	/* NOP NOP TS: non-SYN segments of a connection with timestamps (RFC 7323 appendix A). */
-	if (len == LEN_TS_ONLY && sw_rd32(opt) == HDR_NOP_NOP_TS) {
+	if (len == 12) {
+		if (sw_ld32(opt) == BE_NOP_NOP_TS)
+			return fast_fill(out, opt, F_TS, 0, 2, 0, 0);
+		if (sw_ld16(opt) != BE_MSS)
+			return tcpopt_parse_general(opt, len, out);
+		if (nop_ws_at(opt, 4) && sw_ld32(opt + 8) == BE_NOP_NOP_SACKP)
+			return fast_fill(out, opt, F_MSS | F_WS | F_SACKP, 5, 0, 0, 0);
+		if (sw_ld32(opt + 4) == BE_NOP_NOP_SACKP && nop_ws_at(opt, 8))
+			return fast_fill(out, opt, F_MSS | F_WS | F_SACKP, 9, 0, 0, 0);
+		return tcpopt_parse_general(opt, len, out);
+	}
+	if (len == 20) {
+		if (sw_ld16(opt) != BE_MSS)
+			return tcpopt_parse_general(opt, len, out);
+		if (sw_ld32(opt + 4) == BE_SACKP_TS && nop_ws_at(opt, 16))
+			return fast_fill(out, opt, F_MSS | F_WS | F_SACKP | F_TS, 17, 6, 0, 0);
+		if (nop_ws_at(opt, 4) && sw_ld32(opt + 8) == BE_SACKP_TS)
+			return fast_fill(out, opt, F_MSS | F_WS | F_SACKP | F_TS, 5, 10, 0, 0);
+		return tcpopt_parse_general(opt, len, out);
+	}
+	/* No options: ACKs and data of a connection without timestamps. */
+	if (len == 0) {
 		memset(out, 0, sizeof(*out));
-		out->has_ts = true;
-		out->ts_off = 2;
-		out->tsval = sw_rd32(opt + 4);
-		out->tsecr = sw_rd32(opt + 8);
 		return 0;
 	}
-	/* MSS SACK_PERM TS NOP WS: the SYN and SYN-ACK of Linux. */
-	if (len == LEN_LINUX_SYN && sw_rd16(opt) == HDR_MSS && sw_rd32(opt + 4) == HDR_SACKP_TS &&
-		sw_rd32(opt + 16) >> 8 == HDR_NOP_WS) {
-		memset(out, 0, sizeof(*out));
-		out->has_mss = true;
-		out->mss = sw_rd16(opt + 2);
-		out->has_sack_perm = true;
-		out->has_ts = true;
-		out->ts_off = 6;
-		out->tsval = sw_rd32(opt + 8);
-		out->tsecr = sw_rd32(opt + 12);
-		out->has_wscale = true;
-		out->ws_off = 17;
-		out->wscale = ws_clamp(opt[19]);
-		return 0;
-	}
+	if (len >= 24)
+		return parse_rare(opt, len, out);
 	return tcpopt_parse_general(opt, len, out);
 }
 
@@ -162,8 +286,27 @@ sw_tcpopt_syn_build(uint8_t *buf, const struct sw_tcpopt_syn *o)
 	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX];
 	unsigned n = sw_tcpopt_syn_words(o, w);
 
-	for (unsigned i = 0; i < n; i++)
-		sw_wr32(buf + 4 * i, w[i]);
+	/*
+	 * Exactly n words, each from a constant index so that w stays in
+	 * registers (a loop on n would index a stack array).
+	 */
+	switch (n) {
+	case 5:
+		sw_wr32(buf + 16, w[4]);
+		/* fall through */
+	case 4:
+		sw_wr32(buf + 12, w[3]);
+		/* fall through */
+	case 3:
+		sw_wr32(buf + 8, w[2]);
+		/* fall through */
+	case 2:
+		sw_wr32(buf + 4, w[1]);
+		/* fall through */
+	default:
+		sw_wr32(buf, w[0]);
+		break;
+	}
 	return (uint16_t)(4 * n);
 }
 

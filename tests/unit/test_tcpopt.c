@@ -641,9 +641,7 @@ test_parse_random(void **state)
 
 /*
  * The fast paths of sw_tcpopt_parse() against the general loop: same return
- * value and, on success, the same struct byte for byte. Inputs are the
- * fast-path layouts with every single-byte change, random multi-byte
- * changes, other lengths around them, and random areas.
+ * value and, on success, the same struct byte for byte (it has no padding).
  */
 static void
 parse_both(const uint8_t *opt, uint16_t len)
@@ -666,75 +664,298 @@ parse_both(const uint8_t *opt, uint16_t len)
 		assert_memory_equal(&fast, &gen, sizeof(fast));
 }
 
+/*
+ * Every layout sw_tcpopt_parse() has a fast path for, as real stacks send
+ * it. vals marks the bytes that are option values (MSS, shift, timestamps,
+ * SACK edges): any value there keeps the layout; every other byte is a kind
+ * or length (or EOL padding) that the fast path must match exactly.
+ */
+#define B(i) (1ull << (i))
+#define BR(lo, hi) ((~0ull >> (63 - (hi))) & ~(B(lo) - 1)) /* bits lo..hi */
+
+static const struct layout {
+	const char *name;
+	uint8_t len;
+	uint8_t opt[SW_TCP_OPT_MAX];
+	uint64_t vals;
+} layouts[] = {
+	{"NOP NOP TS", 12, {1, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0},
+		BR(4, 11)},
+	{"Windows SYN", 12, {2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2}, BR(2, 3) | B(7)},
+	{"Linux SYN without TS", 12, {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7}, BR(2, 3) | B(11)},
+	{"Linux SYN", 20,
+		{2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0, 1, 3, 3, 7},
+		BR(2, 3) | BR(8, 15) | B(19)},
+	{"FreeBSD SYN", 20, {2, 4, 0x05, 0xb4, 1, 3, 3, 6, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0},
+		BR(2, 3) | B(7) | BR(12, 19)},
+	{"NOP NOP TS NOP NOP SACK(1)", 24,
+		{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 5, 10, 0, 0, 0x10, 0, 0, 0, 0x20, 0},
+		BR(4, 11) | BR(16, 23)},
+	{"macOS SYN", 24,
+		{2, 4, 0x05, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 5, 6, 7, 8, 0, 0, 0, 0, 4, 2, 0, 0},
+		BR(2, 3) | B(7) | BR(12, 19)},
+	{"Windows SYN with TS", 24,
+		{2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 8, 10, 5, 6, 7, 8, 0, 0, 0, 0, 1, 1, 4, 2},
+		BR(2, 3) | B(7) | BR(12, 19)},
+	{"NOP NOP TS NOP NOP SACK(2)", 32,
+		{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 5, 18, 0, 0, 0x10, 0, 0, 0, 0x20, 0, 0,
+			0, 0x30, 0, 0, 0, 0x40, 0},
+		BR(4, 11) | BR(16, 31)},
+	{"NOP NOP TS NOP NOP SACK(3)", 40,
+		{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 5, 26, 0, 0, 0x10, 0, 0, 0, 0x20, 0, 0,
+			0, 0x30, 0, 0, 0, 0x40, 0, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0x10},
+		BR(4, 11) | BR(16, 39)},
+};
+
+/* A layout with random option values, mostly uniform bytes, sometimes extremes. */
 static void
-test_parse_fast_vs_general(void **state)
+layout_random(const struct layout *l, uint8_t *buf)
 {
-	static const uint8_t nop_nop_ts[] = {
-		1, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0};
-	/* Linux SYN with the largest shift byte, clamped to 14. */
-	static const uint8_t linux_syn_ws255[] = {
-		2, 4, 0x23, 0x28, 4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 3, 3, 255};
-	static const struct {
-		const uint8_t *opt;
-		uint16_t len;
-	} tmpl[] = {
-		{linux_syn, sizeof(linux_syn)},
-		{linux_syn_ws255, sizeof(linux_syn_ws255)},
-		{nop_nop_ts, sizeof(nop_nop_ts)},
-		{windows_syn, sizeof(windows_syn)},
-		{ack_sack3, sizeof(ack_sack3)},
-	};
-	uint8_t buf[SW_TCP_OPT_MAX + 8];
-	unsigned int t, pos, val, iter;
+	uint32_t mode = rnd() % 4;
+	unsigned int i;
+
+	memcpy(buf, l->opt, l->len);
+	for (i = 0; i < l->len; i++) {
+		if (!(l->vals & B(i)))
+			continue;
+		buf[i] = mode == 0 ? 0 : mode == 1 ? 0xff : (uint8_t)rnd();
+		/* Shifts and MSS bytes around the clamp and the kinds' values. */
+		if (mode == 2 && (rnd() & 1))
+			buf[i] = (uint8_t)(rnd() % 16);
+	}
+}
+
+/* The layouts parse as what they are, through the fast path and the general loop alike. */
+static void
+test_parse_layouts(void **state)
+{
+	unsigned int t;
 
 	(void)state;
-	/* Every template as is, at every length from 0 to 8 bytes past it. */
-	for (t = 0; t < ARRAY_LEN(tmpl); t++) {
-		memset(buf, 1, sizeof(buf));
-		memcpy(buf, tmpl[t].opt, tmpl[t].len);
-		for (val = 0; val <= 8; val++)
-			for (pos = 0; pos <= tmpl[t].len + val && pos <= SW_TCP_OPT_MAX + 2; pos++)
-				parse_both(buf, (uint16_t)pos);
+	for (t = 0; t < ARRAY_LEN(layouts); t++) {
+		const struct layout *l = &layouts[t];
+		struct sw_tcpopt o;
+		bool syn = l->opt[0] == SW_TCPOPT_MSS;
+
+		print_message("  %s\n", l->name);
+		assert_int_equal(parse_exact(l->opt, l->len, &o), 0);
+		assert_int_equal(o.has_mss, syn);
+		assert_int_equal(o.has_wscale, syn);
+		assert_int_equal(o.has_sack_perm, syn);
+		assert_int_equal(o.has_ts, l->len != 12 || !syn);
+		assert_int_equal(o.n_sack, syn ? 0 : (l->len - 16) / 8);
+		parse_both(l->opt, l->len);
 	}
-	/* Every single-byte value at every position of each template. */
-	for (t = 0; t < ARRAY_LEN(tmpl); t++) {
-		for (pos = 0; pos < tmpl[t].len; pos++) {
-			for (val = 0; val < 256; val++) {
-				memcpy(buf, tmpl[t].opt, tmpl[t].len);
-				buf[pos] = (uint8_t)val;
-				parse_both(buf, tmpl[t].len);
+}
+
+/* (a) Every layout with random values in its value bytes. */
+static void
+test_fast_random_values(void **state)
+{
+	uint8_t buf[SW_TCP_OPT_MAX];
+	unsigned int t, iter;
+
+	(void)state;
+	for (t = 0; t < ARRAY_LEN(layouts); t++) {
+		for (iter = 0; iter < 20000; iter++) {
+			struct sw_tcpopt o;
+
+			layout_random(&layouts[t], buf);
+			assert_int_equal(parse_exact(buf, layouts[t].len, &o), 0);
+			parse_both(buf, layouts[t].len);
+		}
+	}
+}
+
+/* (b) Every single-byte value at every position of each layout, over two sets of values. */
+static void
+test_fast_mutations(void **state)
+{
+	uint8_t base[SW_TCP_OPT_MAX], buf[SW_TCP_OPT_MAX];
+	unsigned int t, rep, pos, val;
+
+	(void)state;
+	for (t = 0; t < ARRAY_LEN(layouts); t++) {
+		for (rep = 0; rep < 2; rep++) {
+			if (rep == 0)
+				memcpy(base, layouts[t].opt, layouts[t].len);
+			else
+				layout_random(&layouts[t], base);
+			for (pos = 0; pos < layouts[t].len; pos++) {
+				for (val = 0; val < 256; val++) {
+					memcpy(buf, base, layouts[t].len);
+					buf[pos] = (uint8_t)val;
+					parse_both(buf, layouts[t].len);
+				}
 			}
 		}
 	}
-	/* Random changes of 1..4 bytes, mostly to small values, sometimes a length change. */
-	for (iter = 0; iter < 200000; iter++) {
-		uint32_t r = rnd();
-		uint16_t len;
-		unsigned int n, k;
+}
 
-		t = r % ARRAY_LEN(tmpl);
-		memcpy(buf, tmpl[t].opt, tmpl[t].len);
-		len = tmpl[t].len;
-		n = 1 + (r >> 8) % 4;
+/*
+ * (c) Each layout cut to every shorter length, and followed by 1 to 8 more
+ * bytes (NOP, EOL, or option-like) up to the 40-byte limit and past it.
+ */
+static void
+test_fast_lengths(void **state)
+{
+	static const uint8_t fill[] = {SW_TCPOPT_NOP, SW_TCPOPT_EOL, SW_TCPOPT_MSS, 0xff};
+	uint8_t buf[SW_TCP_OPT_MAX + 8];
+	unsigned int t, f, len, iter;
+
+	(void)state;
+	for (t = 0; t < ARRAY_LEN(layouts); t++) {
+		for (len = 0; len <= layouts[t].len; len++)
+			parse_both(layouts[t].opt, (uint16_t)len);
+		for (f = 0; f < ARRAY_LEN(fill); f++) {
+			memset(buf, fill[f], sizeof(buf));
+			memcpy(buf, layouts[t].opt, layouts[t].len);
+			for (len = layouts[t].len + 1u; len <= layouts[t].len + 8u; len++)
+				parse_both(buf, (uint16_t)len);
+		}
+		for (iter = 0; iter < 200; iter++) {
+			for (len = 0; len < sizeof(buf); len++)
+				buf[len] = (uint8_t)(rnd() % 12);
+			memcpy(buf, layouts[t].opt, layouts[t].len);
+			parse_both(buf, (uint16_t)(layouts[t].len + 1 + rnd() % 8));
+		}
+	}
+}
+
+/* Random changes of 1..4 bytes of a layout, mostly to small values (kinds and lengths). */
+static void
+test_fast_multi_mutations(void **state)
+{
+	uint8_t buf[SW_TCP_OPT_MAX];
+	unsigned int iter;
+
+	(void)state;
+	for (iter = 0; iter < 200000; iter++) {
+		const struct layout *l = &layouts[rnd() % ARRAY_LEN(layouts)];
+		unsigned int n = 1 + rnd() % 4, k;
+
+		layout_random(l, buf);
 		for (k = 0; k < n; k++) {
 			uint32_t q = rnd();
 
-			buf[q % len] = (uint8_t)((q >> 8) & 1 ? (q >> 16) % 12 : q >> 16);
+			buf[q % l->len] = (uint8_t)((q >> 8) & 1 ? (q >> 16) % 12 : q >> 16);
 		}
-		if ((r >> 12) % 8 == 0) {
-			len = (uint16_t)(len - 4 + (r >> 16) % 9);
-			for (k = tmpl[t].len; k < len; k++)
-				buf[k] = (uint8_t)(rnd() % 12);
+		parse_both(buf, l->len);
+	}
+}
+
+/*
+ * (d) Random option areas: uniform bytes, bytes biased to kinds and small
+ * lengths, and lists of whole options (any kind, length and NOP/EOL padding),
+ * which land on and near the fast-path layouts far more often.
+ */
+static void
+test_fast_random_areas(void **state)
+{
+	static const uint8_t kinds[] = {SW_TCPOPT_EOL, SW_TCPOPT_NOP, SW_TCPOPT_MSS, SW_TCPOPT_WS,
+		SW_TCPOPT_SACK_PERM, SW_TCPOPT_SACK, SW_TCPOPT_TS, 30};
+	static const uint8_t fixed_len[] = {1, 1, 4, 3, 2, 0, 10, 4};
+	static const uint16_t lens[] = {12, 20, 24, 32, 40};
+	uint8_t buf[SW_TCP_OPT_MAX];
+	unsigned int iter, i;
+
+	(void)state;
+	for (iter = 0; iter < 150000; iter++) {
+		uint32_t r = rnd();
+		uint16_t len = (r & 1) ? lens[(r >> 1) % ARRAY_LEN(lens)]
+				       : (uint16_t)((r >> 1) % (SW_TCP_OPT_MAX + 1));
+
+		switch (iter % 3) {
+		case 0:
+			for (i = 0; i < len; i++)
+				buf[i] = (uint8_t)rnd();
+			break;
+		case 1:
+			for (i = 0; i < len; i++)
+				buf[i] = (uint8_t)(rnd() % 12);
+			break;
+		default:
+			for (i = 0; i < len;) {
+				unsigned int k = rnd() % ARRAY_LEN(kinds), olen, j;
+
+				buf[i++] = kinds[k];
+				if (kinds[k] <= SW_TCPOPT_NOP || i == len)
+					continue;
+				olen = kinds[k] == SW_TCPOPT_SACK ? 2 + 8 * (1 + rnd() % 4)
+								  : fixed_len[k];
+				if (rnd() % 8 == 0)
+					olen = rnd() % 12; /* a wrong length now and then */
+				buf[i++] = (uint8_t)olen;
+				for (j = 2; j < olen && i < len; j++)
+					buf[i++] = (uint8_t)rnd();
+			}
+			break;
 		}
 		parse_both(buf, len);
 	}
-	/* Fully random areas of the fast-path lengths. */
-	for (iter = 0; iter < 100000; iter++) {
-		uint16_t len = iter & 1 ? 12 : 20;
+}
 
-		for (pos = 0; pos < len; pos++)
-			buf[pos] = (uint8_t)(rnd() % 12);
-		parse_both(buf, len);
+/* sw_tcpopt_syn_words() as it was, w[n++] after w[n++]: the reference for the words. */
+static unsigned
+syn_words_ref(const struct sw_tcpopt_syn *o, uint32_t w[SW_TCPOPT_SYN_WORDS_MAX])
+{
+	unsigned n = 0;
+
+	w[n++] = (uint32_t)SW_TCPOPT_MSS << 24 | (uint32_t)SW_TCPOPT_MSS_LEN << 16 | o->mss;
+	if (o->has_ts) {
+		w[n++] = (o->has_sack_perm ? 0x0402u << 16 : 0x0101u << 16) | 0x080a;
+		w[n++] = o->tsval;
+		w[n++] = o->tsecr;
+	} else if (o->has_sack_perm) {
+		w[n++] = 0x01010402;
+	}
+	if (o->has_wscale)
+		w[n++] = 0x01030300 | (o->wscale > SW_TCPOPT_WS_MAX ? SW_TCPOPT_WS_MAX : o->wscale);
+	return n;
+}
+
+/*
+ * sw_tcpopt_syn_words() gives the reference's words and number for every
+ * combination of options and every shift, zeroes all words past them, and
+ * sw_tcpopt_syn_build() writes exactly those words.
+ */
+static void
+test_syn_words(void **state)
+{
+	unsigned int combo, ws, iter, i;
+
+	(void)state;
+	for (combo = 0; combo < 8; combo++) {
+		for (ws = 0; ws < 256; ws++) {
+			for (iter = 0; iter < 4; iter++) {
+				struct sw_tcpopt_syn s = {
+					.mss = (uint16_t)rnd(),
+					.wscale = (uint8_t)ws,
+					.has_wscale = combo & 1,
+					.has_sack_perm = combo & 2,
+					.has_ts = combo & 4,
+					.tsval = iter == 0 ? 0 : rnd(),
+					.tsecr = iter == 1 ? 0xffffffff : rnd(),
+				};
+				uint32_t w[SW_TCPOPT_SYN_WORDS_MAX], ref[SW_TCPOPT_SYN_WORDS_MAX];
+				uint8_t buf[SW_TCP_OPT_MAX + 4];
+				unsigned n, nref;
+
+				memset(w, 0xa5, sizeof(w));
+				n = sw_tcpopt_syn_words(&s, w);
+				nref = syn_words_ref(&s, ref);
+				assert_int_equal(n, nref);
+				assert_memory_equal(w, ref, n * sizeof(w[0]));
+				for (i = n; i < SW_TCPOPT_SYN_WORDS_MAX; i++)
+					assert_int_equal(w[i], 0);
+				memset(buf, 0xee, sizeof(buf));
+				assert_int_equal(sw_tcpopt_syn_build(buf, &s), 4 * n);
+				assert_int_equal(sw_tcpopt_syn_size(&s), 4 * n);
+				for (i = 0; i < n; i++)
+					assert_int_equal(sw_rd32(buf + 4 * i), ref[i]);
+				assert_int_equal(buf[4 * n], 0xee);
+			}
+		}
 	}
 }
 
@@ -755,7 +976,13 @@ main(void)
 		cmocka_unit_test(test_rewrite_wrap),
 		cmocka_unit_test(test_rewrite_absent),
 		cmocka_unit_test(test_parse_random),
-		cmocka_unit_test(test_parse_fast_vs_general),
+		cmocka_unit_test(test_parse_layouts),
+		cmocka_unit_test(test_fast_random_values),
+		cmocka_unit_test(test_fast_mutations),
+		cmocka_unit_test(test_fast_lengths),
+		cmocka_unit_test(test_fast_multi_mutations),
+		cmocka_unit_test(test_fast_random_areas),
+		cmocka_unit_test(test_syn_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
