@@ -32,12 +32,13 @@
  * ovfl counts of a chained key): no tombstones, no rehash.
  *
  * Lookup: both bucket lines are fetched at once (prefetch), ten signatures
- * each compared with SSE2 (a scalar loop elsewhere), and an entry is read
- * only on a signature match (false positive 20/65536 per miss). A miss costs
- * two parallel line reads and nothing else; a hit adds the 104-byte entry.
- * Linear probing or a single-choice bucket would read one line per miss,
- * but at 90% load their clusters make misses walk ~5 buckets in series
- * (measured), and misses are what a flood of spoofed packets produces.
+ * each compared with SSE2 (a scalar loop elsewhere; the bulk lookup tests
+ * all twenty at once with SSE4.1), and an entry is read only on a signature
+ * match (false positive 20/65536 per miss). A miss costs two parallel line
+ * reads and nothing else; a hit adds the 92-byte entry. Linear probing or
+ * a single-choice bucket would read one line per miss, but at 90% load
+ * their clusters make misses walk ~5 buckets in series (measured), and
+ * misses are what a flood of spoofed packets produces.
  *
  * Hash: a PRF under the caller's 128-bit key. Tuples are chosen by the
  * attacker and lookup timing leaks bucket collisions, so the hash must be a
@@ -70,7 +71,7 @@
  * in the entry it would read anyway, and the walk is sequential.
  *
  * Bytes per flow at full capacity: sizeof(struct sw_flow) + 64/9 (index)
- * + 384/capacity (header); with a 56-byte struct sw_conn, 104 + 7.1 = 111.1.
+ * + 384/capacity (header); with a 44-byte struct sw_conn, 92 + 7.1 = 99.1.
  */
 
 #include <errno.h>
@@ -265,12 +266,22 @@ sw_flowtab_lookup(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t ha
 	return f;
 }
 
+/* lookup_group()'s rare cases, out of its loops: the whole search of sw_flowtab_lookup(). */
+static __attribute__((noinline)) struct sw_flow *
+lookup_cold(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash)
+{
+	return sw_flowtab_lookup(ft, key, hash);
+}
+
 /*
  * One group of g <= FT_BULK_GROUP keys, in three passes so that the memory
  * accesses of one key overlap the work on the others: hash and prefetch both
  * bucket lines; match signatures, settle the misses (no signature match, no
- * overflow chain: the common case under a flood) and prefetch the candidate
- * entry of the others; compare the keys of those. hashes may be NULL.
+ * overflow chain: the common case under a flood) and prefetch the first
+ * candidate entry of the others; compare the keys of those. A candidate that
+ * is not the key (another key with the same signature: 20/65536 per lookup)
+ * and an overflow chain go to lookup_cold(), so the hot loops carry one
+ * candidate per key and no slot masks.
  */
 static __rte_always_inline unsigned
 lookup_group(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned g,
@@ -278,50 +289,52 @@ lookup_group(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigne
 {
 	struct ft_bucket *const buckets = ft->buckets;
 	struct sw_flow *const flows = ft->flows;
-	const struct ft_bucket *bk1[FT_BULK_GROUP], *bk2[FT_BULK_GROUP];
-	uint16_t sig[FT_BULK_GROUP];
-	unsigned match1[FT_BULK_GROUP], match2[FT_BULK_GROUP];
+	const uint32_t nb = ft->n_buckets;
+	struct {
+		const struct ft_bucket *bk1, *bk2;
+		uint32_t sig; /* 32 bits: loaded straight into a vector lane */
+	} q[FT_BULK_GROUP]; /* one record per key: fewer base registers than three arrays */
+	struct sw_flow *cand[FT_BULK_GROUP];
 	uint8_t pend[FT_BULK_GROUP];
 	unsigned hits = 0, np = 0;
 
 	for (unsigned i = 0; i < g; i++) {
 		uint64_t h = tuple_hash_as(ft, keys[i], aes);
-		struct ft_pos p = hash_pos(ft, h);
+		struct ft_pos p = hash_pos_nb(nb, h);
 
-		if (hashes != NULL)
-			hashes[i] = h;
-		bk1[i] = &buckets[p.b1];
-		bk2[i] = &buckets[p.b2];
-		sig[i] = p.sig;
-		rte_prefetch0(bk1[i]);
-		rte_prefetch0(bk2[i]);
+		hashes[i] = h;
+		q[i].bk1 = &buckets[p.b1];
+		q[i].bk2 = &buckets[p.b2];
+		q[i].sig = p.sig;
+		rte_prefetch0(q[i].bk1);
+		rte_prefetch0(q[i].bk2);
 	}
 	for (unsigned i = 0; i < g; i++) {
-		unsigned m1 = sig_match(bk1[i], sig[i]), m2 = sig_match(bk2[i], sig[i]);
+		const uint32_t *e = pair_first(q[i].bk1, q[i].bk2, q[i].sig);
 
-		if ((m1 | m2) == 0 && likely(bk1[i]->ovfl == 0)) {
-			out[i] = NULL;
+		if (e == NULL) {
+			if (likely(q[i].bk1->ovfl == 0)) {
+				out[i] = NULL;
+			} else {
+				out[i] = lookup_cold(ft, keys[i], hashes[i]);
+				hits += out[i] != NULL;
+			}
 			continue;
 		}
-		match1[i] = m1;
-		match2[i] = m2;
+		cand[np] = &flows[*e];
 		pend[np++] = (uint8_t)i;
-		if (m1 != 0)
-			prefetch_flow(&flows[bk1[i]->idx[__builtin_ctz(m1)]]);
-		else if (m2 != 0)
-			prefetch_flow(&flows[bk2[i]->idx[__builtin_ctz(m2)]]);
+		prefetch_flow(&flows[*e]);
 	}
+	hits += np;
 	for (unsigned j = 0; j < np; j++) {
 		unsigned i = pend[j];
-		struct sw_flow *f = bucket_find(ft, bk1[i], match1[i], keys[i]);
+		struct sw_flow *f = cand[j];
 
-		if (f == NULL)
-			f = bucket_find(ft, bk2[i], match2[i], keys[i]);
-		if (f == NULL && unlikely(bk1[i]->ovfl != 0))
-			f = probe_from(
-				ft, keys[i], next_bucket(ft, (uint32_t)(bk1[i] - buckets)), sig[i]);
+		if (unlikely(!key_eq(&f->key, keys[i]))) {
+			f = lookup_cold(ft, keys[i], hashes[i]);
+			hits -= f == NULL;
+		}
 		out[i] = f;
-		hits += f != NULL;
 	}
 	return hits;
 }
@@ -331,11 +344,12 @@ static __rte_always_inline unsigned
 lookup_bulk(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigned n,
 	struct sw_flow *out[], uint64_t hashes[], bool aes)
 {
+	uint64_t scratch[FT_BULK_GROUP]; /* hashes when the caller wants none: no test per key */
 	unsigned hits = 0;
 
 	for (unsigned base = 0; base < n; base += FT_BULK_GROUP)
 		hits += lookup_group(ft, keys + base, RTE_MIN(n - base, (unsigned)FT_BULK_GROUP),
-			out + base, hashes != NULL ? hashes + base : NULL, aes);
+			out + base, hashes != NULL ? hashes + base : scratch, aes);
 	return hits;
 }
 

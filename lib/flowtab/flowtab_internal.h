@@ -12,6 +12,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
 
 #include "sw_aes.h"
 #include "sw_flowtab.h"
@@ -194,23 +197,33 @@ uint64_t ft_hash_aes_v6(const struct sw_flowtab *ft, const struct sw_tuple *t);
 static inline SW_AES_TARGET uint64_t
 tuple_hash_aes(const struct sw_flowtab *ft, const struct sw_tuple *t)
 {
-	__m128i tail, addr;
+	__m128i addr, blk;
 
 	if (unlikely(t->family != 4))
 		return ft_hash_aes_v6(ft, t);
-	tail = _mm_loadl_epi64((const __m128i *)(const void *)&t->sport);
+#ifdef __SSE4_1__
+	/* Each part loaded into its lane: three instructions (four below). */
+	addr = _mm_insert_epi32(
+		_mm_cvtsi32_si128((int)load_le32(t->src)), (int)load_le32(t->dst), 1);
+	blk = _mm_insert_epi64(addr, (long long)load_le64(&t->sport), 1);
+#else
 	addr = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)load_le32(t->src)),
 		_mm_cvtsi32_si128((int)load_le32(t->dst)));
-	return (uint64_t)_mm_cvtsi128_si64(sw_aes128_enc(&ft->aes, _mm_unpacklo_epi64(addr, tail)));
+	blk = _mm_castps_si128(
+		_mm_loadh_pi(_mm_castsi128_ps(addr), (const __m64 *)(const void *)&t->sport));
+#endif
+	return (uint64_t)_mm_cvtsi128_si64(sw_aes128_enc(&ft->aes, blk));
 }
 #endif
 
-static inline uint16_t
+/* Signature of a hash, 1..UINT16_MAX; unsigned, so alt_bucket() multiplies it unextended. */
+static inline unsigned
 hash_sig(uint64_t hash)
 {
-	uint16_t sig = (uint16_t)(hash >> 48);
+	unsigned sig = (unsigned)(hash >> 48);
 
-	return sig != FT_SIG_EMPTY ? sig : 1;
+	static_assert(FT_SIG_EMPTY == 0, "0 becomes 1 without a branch");
+	return sig | (sig == FT_SIG_EMPTY);
 }
 
 static inline uint32_t
@@ -227,15 +240,20 @@ next_bucket(const struct sw_flowtab *ft, uint32_t b)
  * n_buckets is even (or 1, the only case where b1 == b2).
  */
 static inline uint32_t
-alt_bucket(const struct sw_flowtab *ft, uint32_t b, uint16_t sig)
+alt_bucket_nb(uint32_t nb, uint32_t b, unsigned sig)
 {
-	uint32_t nb = ft->n_buckets;
 	uint32_t f = (uint32_t)(((uint64_t)(uint32_t)(sig * 0x9e3779b1u) * nb) >> 32);
 	uint32_t a = f >= b ? f - b : f + nb - b;
 
 	if (unlikely(a == b))
 		a = b < nb / 2 ? b + nb / 2 : b - nb / 2;
 	return a;
+}
+
+static inline uint32_t
+alt_bucket(const struct sw_flowtab *ft, uint32_t b, uint16_t sig)
+{
+	return alt_bucket_nb(ft->n_buckets, b, sig);
 }
 
 /* Where a key may be: b1 from the low 32 hash bits, b2 = alt_bucket(b1), sig from the top 16. */
@@ -245,15 +263,23 @@ struct ft_pos {
 	uint16_t sig;
 };
 
+/* hash_pos() with n_buckets in a register (the bulk lookup's loop). */
+static inline struct ft_pos
+hash_pos_nb(uint32_t nb, uint64_t hash)
+{
+	struct ft_pos p;
+	unsigned sig = hash_sig(hash);
+
+	p.b1 = (uint32_t)(((hash & UINT32_MAX) * nb) >> 32);
+	p.sig = (uint16_t)sig;
+	p.b2 = alt_bucket_nb(nb, p.b1, sig);
+	return p;
+}
+
 static inline struct ft_pos
 hash_pos(const struct sw_flowtab *ft, uint64_t hash)
 {
-	struct ft_pos p;
-
-	p.b1 = (uint32_t)(((hash & UINT32_MAX) * ft->n_buckets) >> 32);
-	p.sig = hash_sig(hash);
-	p.b2 = alt_bucket(ft, p.b1, p.sig);
-	return p;
+	return hash_pos_nb(ft->n_buckets, hash);
 }
 
 /* Bit i set when slot i of bk holds sig (sig = FT_SIG_EMPTY: the free slots). */
@@ -273,6 +299,51 @@ sig_match(const struct ft_bucket *bk, uint16_t sig)
 	for (unsigned i = 0; i < FT_BUCKET_SLOTS; i++)
 		m |= (unsigned)(bk->sig[i] == sig) << i;
 	return m;
+#endif
+}
+
+/*
+ * The bulk lookup's signature match: the idx of the first slot holding sig
+ * in bk1, else in bk2 (the order of sw_flowtab_lookup()); NULL when neither
+ * holds it. Overflow chains are the caller's business.
+ */
+static __rte_always_inline const uint32_t *
+pair_first(const struct ft_bucket *bk1, const struct ft_bucket *bk2, uint32_t sig)
+{
+#ifdef __SSE4_1__
+	/*
+	 * Slots 0..7 of each bucket compared and or-ed, slots 8..9 of both in
+	 * one register (lanes 0, 1 and 4, 5; lanes 2, 3 and 6, 7 are ovfl and
+	 * chained, masked off): a miss takes one test; the slot masks are only
+	 * extracted on a match.
+	 */
+	const __m128i valid =
+		_mm_set_epi8(0, 0, -1, -1, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+	__m128i s = _mm_set1_epi16((short)sig);
+	__m128i lo1 = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)bk1->sig), s);
+	__m128i lo2 = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)bk2->sig), s);
+	__m128i hi = _mm_castps_si128(
+		_mm_loadh_pi(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)&bk1->sig[8])),
+			(const __m64 *)&bk2->sig[8]));
+	unsigned m, b;
+
+	hi = _mm_cmpeq_epi16(hi, s);
+	if (_mm_testz_si128(_mm_packs_epi16(_mm_or_si128(lo1, lo2), hi), valid))
+		return NULL;
+	m = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(lo1, hi)) & FT_SLOT_MASK;
+	if (m != 0)
+		return &bk1->idx[__builtin_ctz(m)];
+	/* Bits 0..7: slots 0..7 of bk2; bits 12, 13: its slots 8, 9. */
+	b = (unsigned)__builtin_ctz(
+		(unsigned)_mm_movemask_epi8(_mm_packs_epi16(lo2, hi)) & 0x30ffu);
+	return &bk2->idx[b - ((b & 8) >> 1)];
+#else
+	unsigned m = sig_match(bk1, (uint16_t)sig);
+
+	if (m != 0)
+		return &bk1->idx[__builtin_ctz(m)];
+	m = sig_match(bk2, (uint16_t)sig);
+	return m != 0 ? &bk2->idx[__builtin_ctz(m)] : NULL;
 #endif
 }
 

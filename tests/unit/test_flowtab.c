@@ -803,10 +803,19 @@ test_cuckoo_move_and_chain(void **state)
 		assert_int_equal(sw_flowtab_lookup_bulk(ft, &kp, 1, &out), 1);
 		assert_ptr_equal(out, ft_find(ft, &kb));
 	}
-	/* A miss whose b1 is bucket 0 walks the chain and stops. */
+	/* A miss whose b1 is bucket 0 walks the chain and stops, alone or in bulk. */
 	uint32_t miss = find_key(ft, &next, 0, 1, true);
 	k = key_of(miss);
 	assert_null(ft_find(ft, &k));
+	{
+		struct sw_tuple kb[2] = {k, key_of(ids[20])};
+		const struct sw_tuple *kp[2] = {&kb[0], &kb[1]};
+		struct sw_flow *out[2];
+
+		assert_int_equal(sw_flowtab_lookup_bulk(ft, kp, 2, out), 1);
+		assert_null(out[0]);
+		assert_ptr_equal(out[1], f);
+	}
 	/* Deleting the chained key unwinds ovfl; deleting a bucket-0 key does not touch it. */
 	k = key_of(ids[20]);
 	sw_flowtab_del(ft, ft_find(ft, &k));
@@ -1055,6 +1064,113 @@ test_bulk_equals_single(void **state)
 		assert_int_equal(got, hits);
 		assert_int_equal(got2, hits);
 	}
+	free(ft);
+}
+
+/*
+ * Bulk lookups whose first candidate slot is not the key: two keys with the
+ * same buckets and signature, looked up with and without the other present.
+ */
+static void
+test_bulk_same_sig(void **state)
+{
+	/* Capacity 18: two buckets, both in every key's candidate set. */
+	struct sw_flowtab *ft = ft_new(18);
+	static uint32_t first[2 << 16]; /* (b1, sig) -> id + 1 */
+	uint32_t a = 0, b = 0;
+	struct sw_tuple ka, kb;
+	struct sw_flow *fa, *fb, *out[3];
+	const struct sw_tuple *keys[3];
+
+	(void)state;
+	memset(first, 0, sizeof(first));
+	for (uint32_t id = 0; b == 0; id++) {
+		struct sw_tuple k = key_of(id);
+		struct ft_pos p = hash_pos(ft, sw_flowtab_hash(ft, &k));
+		uint32_t *slot = &first[p.b1 << 16 | p.sig];
+
+		if (*slot == 0) {
+			*slot = id + 1;
+		} else {
+			a = *slot - 1;
+			b = id;
+		}
+	}
+	ka = key_of(a);
+	kb = key_of(b);
+	fa = ft_insert(ft, &ka, SW_CONN_ESTABLISHED, 0, NULL);
+	assert_non_null(fa);
+	/* b's signature matches a's slot: a miss all the same. */
+	keys[0] = &kb;
+	keys[1] = &ka;
+	assert_int_equal(sw_flowtab_lookup_bulk(ft, keys, 2, out), 1);
+	assert_null(out[0]);
+	assert_ptr_equal(out[1], fa);
+	/* Both in: a sits in b1 (tie), b in b2, so b's first candidate is a. */
+	fb = ft_insert(ft, &kb, SW_CONN_ESTABLISHED, 0, NULL);
+	assert_non_null(fb);
+	check_invariants(ft);
+	keys[0] = &kb;
+	keys[1] = &ka;
+	keys[2] = &kb;
+	assert_int_equal(sw_flowtab_lookup_bulk(ft, keys, 3, out), 3);
+	assert_ptr_equal(out[0], fb);
+	assert_ptr_equal(out[1], fa);
+	assert_ptr_equal(out[2], fb);
+	/* a gone: b's only candidate is itself. */
+	sw_flowtab_del(ft, fa);
+	assert_int_equal(sw_flowtab_lookup_bulk(ft, keys, 3, out), 2);
+	assert_ptr_equal(out[0], fb);
+	assert_null(out[1]);
+	assert_ptr_equal(out[2], fb);
+	free(ft);
+}
+
+/* Bulk lookups find keys in every slot of both buckets, slots 8 and 9 of b2 included. */
+static void
+test_bulk_every_slot(void **state)
+{
+	/* Capacity 36: 4 buckets. */
+	struct sw_flowtab *ft = ft_new(36);
+	uint32_t next = 0, ids[21];
+	struct sw_tuple tup[21];
+	const struct sw_tuple *keys[21];
+	struct sw_flow *out[21];
+
+	(void)state;
+	assert_int_equal(ft->n_buckets, 4);
+	/* 20 keys with b1 = 0, b2 = 1 alternate (the emptier, ties to b1): 0, 1, 0, 1, ... */
+	for (unsigned i = 0; i < 21; i++) {
+		ids[i] = find_key(ft, &next, 0, 1, true);
+		tup[i] = key_of(ids[i]);
+		keys[i] = &tup[i];
+		if (i < 20)
+			assert_non_null(ft_insert(ft, &tup[i], SW_CONN_ESTABLISHED, 0, NULL));
+	}
+	check_invariants(ft);
+	/* Entries are numbered in insertion order: keys 17 and 19 are slots 8 and 9 of b2. */
+	assert_int_equal(ft->buckets[1].idx[8], 17);
+	assert_int_equal(ft->buckets[1].idx[9], 19);
+	assert_int_equal(ft->buckets[0].idx[9], 18);
+	/*
+	 * A wrong first candidate would still be found (the key compare fails,
+	 * the full search follows): check the candidate itself.
+	 */
+	for (unsigned i = 0; i < 21; i++) {
+		struct ft_pos p = hash_pos(ft, sw_flowtab_hash(ft, &tup[i]));
+		const uint32_t *e = pair_first(&ft->buckets[p.b1], &ft->buckets[p.b2], p.sig);
+
+		if (i < 20) {
+			assert_non_null(e);
+			assert_int_equal(*e, i);
+		} else {
+			assert_null(e);
+		}
+	}
+	assert_int_equal(sw_flowtab_lookup_bulk(ft, keys, 21, out), 20);
+	for (unsigned i = 0; i < 20; i++)
+		assert_ptr_equal(out[i], &ft->flows[i]);
+	assert_null(out[20]);
 	free(ft);
 }
 
@@ -1406,6 +1522,18 @@ test_bulk_equals_single_siphash(void **state)
 }
 
 static void
+test_bulk_same_sig_siphash(void **state)
+{
+	with_siphash(test_bulk_same_sig, state);
+}
+
+static void
+test_bulk_every_slot_siphash(void **state)
+{
+	with_siphash(test_bulk_every_slot, state);
+}
+
+static void
 test_model_random_siphash(void **state)
 {
 	with_siphash(test_model_random, state);
@@ -1430,12 +1558,16 @@ main(void)
 		cmocka_unit_test(test_expire_budget_and_rearm),
 		cmocka_unit_test(test_expire_wraparound),
 		cmocka_unit_test(test_bulk_equals_single),
+		cmocka_unit_test(test_bulk_same_sig),
+		cmocka_unit_test(test_bulk_every_slot),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_model_random),
 		cmocka_unit_test(test_add_lookup_del_siphash),
 		cmocka_unit_test(test_cuckoo_move_and_chain_siphash),
 		cmocka_unit_test(test_bulk_equals_single_siphash),
+		cmocka_unit_test(test_bulk_same_sig_siphash),
+		cmocka_unit_test(test_bulk_every_slot_siphash),
 		cmocka_unit_test(test_model_random_siphash),
 	};
 
