@@ -38,6 +38,34 @@ dp_hash(struct sw_worker *w, struct dp_pkt *p)
 	return p->hash;
 }
 
+/*
+ * Bookkeeping of the burst's table changes (sw_worker.ft_dels, ft_added):
+ * a flow added with hash h, and a flow deleted or evicted.
+ */
+static inline void
+dp_ft_added(struct sw_worker *w, uint64_t h)
+{
+	unsigned b = (unsigned)(h >> 32) & 255; /* bits neither bucket nor signature use */
+
+	w->ft_added[b / 64] |= 1ull << (b % 64);
+	w->ft_changes++;
+}
+
+static inline bool
+dp_ft_maybe_added(const struct sw_worker *w, uint64_t h)
+{
+	unsigned b = (unsigned)(h >> 32) & 255;
+
+	return (w->ft_added[b / 64] >> (b % 64)) & 1;
+}
+
+static inline void
+dp_ft_deleted(struct sw_worker *w)
+{
+	w->ft_dels++;
+	w->ft_changes++;
+}
+
 static inline unsigned
 dp_other(unsigned port)
 {

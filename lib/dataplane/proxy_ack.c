@@ -128,10 +128,12 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 			return;
 		}
 	}
-	w->ft_changes++;
 	f = sw_flowtab_add(w->ft, t, dp_hash(w, p), &evicted);
-	if (evicted)
+	dp_ft_added(w, dp_hash(w, p));
+	if (evicted) {
+		dp_ft_deleted(w);
 		w->stats.ev[SW_EV_flows_evicted]++;
+	}
 	if (f == NULL) {
 		/* Table full of established flows: the client's retransmission may succeed. */
 		dp_drop(w, p, SW_DROP_table_full);
@@ -175,6 +177,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		    (uint16_t)syn_win, opt, opt_len) != 0) {
 		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);
+		dp_ft_deleted(w);
 		dp_drop(w, p, SW_DROP_no_mbuf);
 		return;
 	}

@@ -188,7 +188,7 @@ proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		dp_keep_release(w, f);
 		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);
-		w->ft_changes++;
+		dp_ft_deleted(w);
 		/* A new connection: what the rules say now (a reload may have changed them). */
 		if (p->action == SW_CLASS_PROXY)
 			w->stats.ev[SW_EV_conn_reopened]++;

@@ -165,7 +165,16 @@ struct sw_worker {
 	struct sw_learned learned[SW_LEARN_SLOTS];
 	struct sw_ws_snap ws_snap[SW_LEARN_SLOTS][2]; /* [slot][epoch & 1] */
 	unsigned expire_budget; /* flow-table slots examined per poll */
-	uint32_t ft_changes; /* flows added or deleted by the data path (burst staleness) */
+	/*
+	 * What the burst being processed did to the flow table, for its bulk
+	 * lookup results (sw_dp_process_burst): flows added or deleted (any
+	 * change), deleted or evicted (a hit may be stale), and a 256-bit filter
+	 * of the hashes of flows added (a miss on one of them may be stale;
+	 * cleared after a burst that added).
+	 */
+	uint32_t ft_changes;
+	uint32_t ft_dels;
+	uint64_t ft_added[4];
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
 	uint32_t challenge_n; /* challenge ACKs sent in it */
 

@@ -365,7 +365,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		sw_classify_tuples(w->rt->cl, cls, nc, act, svc);
 
 	/* Stage 3: act. */
-	uint32_t changes0 = w->ft_changes;
+	const uint32_t changes0 = w->ft_changes, dels0 = w->ft_dels;
 	unsigned k = 0;
 
 	qidx[nc] = UINT8_MAX; /* sentinel: no packet index matches it */
@@ -383,11 +383,15 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 			k++;
 		}
 		/*
-		 * An earlier packet of this burst added, evicted or deleted a flow:
-		 * the bulk result may be stale (a duplicate third ACK, an evicted
-		 * entry reused for another tuple). Look again.
+		 * An earlier packet of this burst changed the table: the bulk
+		 * result may be stale. After a deletion or eviction any hit may
+		 * be (an evicted entry reused for another tuple); after an add,
+		 * only a miss on the added tuple (a duplicate third ACK, or the
+		 * data right behind a third ACK), which the filter of added
+		 * hashes lets through with few false positives. Look again.
 		 */
-		if (unlikely(w->ft_changes != changes0))
+		if (unlikely(w->ft_changes != changes0) &&
+			(w->ft_dels != dels0 || (f == NULL && dp_ft_maybe_added(w, dp_hash(w, p)))))
 			f = sw_flowtab_lookup(w->ft, p->t, dp_hash(w, p));
 		if (f != NULL) {
 			dp_proxy_flow(w, p, f);
@@ -401,6 +405,8 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	}
 	if (w->syn_n != 0)
 		dp_syn_flush(w);
+	if (unlikely(w->ft_changes != changes0))
+		memset(w->ft_added, 0, sizeof(w->ft_added));
 }
 
 static void

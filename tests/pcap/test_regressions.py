@@ -120,3 +120,51 @@ def test_lost_window_update_recovered_by_zero_window_probe(start):
     assert to_cli[0][TCP].seq == u32(C + 1) and to_cli[0][TCP].ack == isn + 1
     assert to_cli[0][TCP].window == 502  # backend and proxy both use window scale 7
     assert flows(h) == (1, {"ESTABLISHED": 1})
+
+
+def _data(sport, seq, ack, payload):
+    return bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src=CLI4, dst=SRV4) /
+                 TCP(sport=sport, dport=80, flags="PA", seq=seq, ack=ack, window=1000) /
+                 payload)
+
+
+def _third_ack_then_data(h, together):
+    """SYN, then the third ACK and the client's first data segment, in one burst or two.
+    Returns what came out for the ACK and the data, without the cookie's bits."""
+    outs = h.send("o", _syn(41500, 3000, [("MSS", 1460)]))
+    cookie = outs[0][1][TCP].seq
+    ack = _ack(41500, 3000, cookie)
+    data = _data(41500, u32(3001), u32(cookie + 1), b"GET / HTTP/1.0\r\n\r\n")
+    outs = h.send("o", ack, data) if together else h.send("o", ack) + h.send("o", data)
+    shape = [(pt, str(f[TCP].flags), len(f[TCP].payload), u32(f[TCP].seq - 3000)
+              if pt == "i" else None) for pt, f in outs]
+    return shape, flows(h), h.drops(), h.counters()["cookie_valid"]
+
+
+def test_third_ack_and_data_in_one_burst(start):
+    """A client that speaks first sends its request right behind the third ACK, often in
+    the same burst: the data must meet the flow the ACK has just created, exactly as when
+    it comes a burst later (the bulk lookup of the burst ran before the flow existed)."""
+    apart = _third_ack_then_data(start(make_config()), together=False)
+    together = _third_ack_then_data(start(make_config()), together=True)
+    assert together == apart
+    assert apart[1] == (1, {"SYN_SENT": 1})
+    assert apart[3] == 1
+    assert "no_flow" not in apart[2]
+
+
+def test_many_third_acks_and_data_in_one_burst(start):
+    """16 third ACKs each followed by its data segment in one burst of 32: the added-flow
+    filter must let every data segment find its flow, whatever the other adds."""
+    h = start(make_config())
+    sports = list(range(41600, 41616))
+    outs = h.send("o", *[_syn(sp, sp * 11, [("MSS", 1460)]) for sp in sports])
+    cookie = {f[TCP].dport: f[TCP].seq for _, f in outs}
+    burst = []
+    for sp in sports:
+        burst.append(_ack(sp, sp * 11, cookie[sp]))
+        burst.append(_data(sp, u32(sp * 11 + 1), u32(cookie[sp] + 1), b"x" * 10))
+    h.send("o", *burst)
+    assert flows(h) == (16, {"SYN_SENT": 16})
+    assert "no_flow" not in h.drops()
+    assert h.counters()["cookie_valid"] == 16
