@@ -7,6 +7,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "sw_csum64.h"
 #include "sw_dataplane.h"
 #include "sw_pkt.h"
 #include "sw_tcpopt.h"
@@ -201,6 +202,12 @@ void dp_flow_evicted(struct sw_flow *f, void *arg);
 #define DP_NO_KEEP 0xffffu
 /* Release the backend SYN kept for retransmission, if any. */
 void dp_keep_release(struct sw_worker *w, struct sw_flow *f);
+/*
+ * Take the backend SYN kept for retransmission, if any, out of its slot:
+ * the caller owns the reference the slot held (it may reuse the mbuf when
+ * that is the only one, rte_mbuf_refcnt_read() == 1). NULL when none.
+ */
+struct rte_mbuf *dp_keep_take(struct sw_worker *w, struct sw_flow *f);
 /* The conn library may have moved the flow to another state: tell the flow table. */
 static inline void
 dp_state_sync(struct sw_worker *w, struct sw_flow *f)
@@ -234,6 +241,159 @@ int dp_make_seg(struct rte_mbuf *m, struct sw_pkt_view *v, const struct sw_conn_
 /* Copy the L2..L4 headers of src (no payload) into a fresh mbuf; NULL when the pool is empty. */
 struct rte_mbuf *dp_copy_headers(
 	struct sw_worker *w, const struct rte_mbuf *src, const struct sw_pkt_view *v);
+
+/*
+ * One-pass segment writers, for the connection-setup packets (the backend
+ * SYN, the ACK to the backend and the client's window update) made from a
+ * plain frame: one segment, IPv4 without options or IPv6 without extension
+ * headers (VLAN tags are fine), and room for l4_max header bytes from l4_off.
+ * They write the bytes dp_make_tcp() would, but sum the checksums from the
+ * values they store instead of reading the frame back (sw_csum_set_tcp), as
+ * the SYN-ACK fast path does (proxy_syn.c). Anything else takes the generic
+ * builders above.
+ *
+ * Checksums: partial sums over native-order loads (RFC 1071 section 2(B)),
+ * 32-bit words added into 64 bits; congruent modulo 0xffff to the 16-bit
+ * sum, and never zero (the protocol term), so the folded, inverted result
+ * is the one sw_csum_set_tcp() stores, byte for byte.
+ */
+static inline bool
+dp_is_plain(const struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t l4_max)
+{
+	uint32_t l3_len = (uint32_t)(v->l4_off - v->l3_off);
+	uint32_t l3_min = (uint32_t)v->family * 10 - 20; /* 20 for IPv4, 40 for IPv6 */
+
+	/* Bitwise: one branch on the result. */
+	return (m->next == NULL) & (l3_len == l3_min) &
+		((uint32_t)v->l4_off + l4_max <= (uint32_t)m->buf_len - m->data_off);
+}
+
+/*
+ * The pseudo header's two addresses of a plain frame, summed as
+ * sw_csum_verify_tcp_addrs() does (below 2^33): the same in both directions.
+ */
+static inline uint64_t
+dp_addr_sum_plain(const uint8_t *frame, const struct sw_pkt_view *v)
+{
+	const uint8_t *ip = frame + v->l3_off;
+
+	if (v->family == 4)
+		return (uint64_t)sw_ld32(ip + 12) + sw_ld32(ip + 16);
+	/* Source and destination are adjacent: 32 bytes, folded below 2^32. */
+	return sw_csum_fold64(sw_csum_sum_bytes(ip + 8, 32, 0));
+}
+
+/* dp_swap_l2_l3_l4() of a plain frame: MAC addresses, IP addresses, ports. */
+static __rte_always_inline void
+dp_swap_plain(uint8_t *frame, const struct sw_pkt_view *v)
+{
+	uint8_t *ip = frame + v->l3_off;
+	uint8_t *tcph = frame + v->l4_off;
+	uint64_t a = sw_ld64(frame);
+	uint32_t x = sw_ld32(frame + 8);
+
+	/* Ethernet: swap the 6-byte addresses (the expression is byte-order neutral). */
+	sw_st64(frame, a >> 48 | a << 48 | (uint64_t)x << 16);
+	sw_st32(frame + 8, (uint32_t)(a >> 16));
+	if (v->family == 4) {
+		a = sw_ld64(ip + 12);
+		sw_st64(ip + 12, a << 32 | a >> 32);
+	} else {
+		uint64_t s0 = sw_ld64(ip + 8), s1 = sw_ld64(ip + 16);
+
+		sw_st64(ip + 8, sw_ld64(ip + 24));
+		sw_st64(ip + 16, sw_ld64(ip + 32));
+		sw_st64(ip + 24, s0);
+		sw_st64(ip + 32, s1);
+	}
+	x = sw_ld32(tcph);
+	sw_st32(tcph, x << 16 | x >> 16);
+}
+
+/*
+ * dp_make_tcp() of a plain frame whose addresses and ports are already the
+ * reply's: n option words ow (host order, on the wire big-endian), seq, ack,
+ * flags, win, the IP length, DF and TTL (hop limit) 64, and both checksums;
+ * addr_sum is dp_addr_sum_plain()'s. All n_store >= n words are stored
+ * (dp_is_plain() made room for them), those past n must be 0: beyond the
+ * segment's end they add nothing to the sum, and the caller needs no loop
+ * on n. The view is left as it was: nothing reads it once the packet is
+ * queued.
+ */
+static __rte_always_inline void
+dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t win, const uint32_t *ow, unsigned n_store, unsigned n,
+	uint64_t addr_sum)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = frame + v->l3_off;
+	uint8_t *tcph = frame + v->l4_off;
+	uint16_t l4_len = (uint16_t)(SW_TCP_HDR_MIN + 4 * n);
+	uint64_t sum = 0;
+	uint32_t x;
+
+	RTE_ASSERT(n <= n_store && n_store <= SW_TCP_OPT_MAX / 4);
+	for (unsigned i = 0; i < n_store; i++) {
+		x = rte_cpu_to_be_32(ow[i]);
+		sw_st32(tcph + SW_TCP_HDR_MIN + 4 * i, x);
+		sum += x;
+	}
+	/* Only the headers are kept: the payload is never part of these packets. */
+	m->data_len = (uint16_t)(v->l4_off + l4_len);
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+
+	/* TCP: ports as they are, seq, ack, data offset, flags, window; checksum, urgent 0. */
+	sum += sw_ld32(tcph);
+	x = rte_cpu_to_be_32(seq);
+	sw_st32(tcph + SW_TCP_OFF_SEQ, x);
+	sum += x;
+	x = rte_cpu_to_be_32(ack);
+	sw_st32(tcph + SW_TCP_OFF_ACK, x);
+	sum += x;
+	x = rte_cpu_to_be_32((uint32_t)(l4_len / 4) << 28 | (uint32_t)flags << 16 | win);
+	sw_st32(tcph + SW_TCP_OFF_DOFF, x);
+	sum += x + addr_sum + rte_cpu_to_be_16(l4_len) + rte_cpu_to_be_16(SW_IPPROTO_TCP);
+	sw_st32(tcph + SW_TCP_OFF_CSUM, 0);
+	sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
+
+	/* IP: length, DF, TTL or hop limit 64; version, TOS, id and flow label kept. */
+	if (v->family == 4) {
+		uint16_t len = rte_cpu_to_be_16((uint16_t)(20 + l4_len));
+		uint16_t frag = rte_cpu_to_be_16(0x4000); /* DF, no fragment offset */
+		uint16_t ttl_proto = rte_cpu_to_be_16(64 << 8 | SW_IPPROTO_TCP);
+
+		sw_st16(ip + 2, len);
+		sw_st16(ip + 6, frag);
+		sw_st16(ip + 8, ttl_proto);
+		sum = addr_sum + sw_ld16(ip) + sw_ld16(ip + 4) + len + frag + ttl_proto;
+		sw_st16(ip + 10, (uint16_t)~sw_csum_fold64_16(sum));
+	} else {
+		sw_wr16(ip + 4, l4_len);
+		ip[7] = 64; /* hop limit */
+	}
+}
+
+/* NOP NOP TS(10), the TS option of every segment but a SYN (sw_tcpopt_ts_build). */
+#define DP_TS_WORD0 SW_TCPOPT_WORD(SW_TCPOPT_NOP, SW_TCPOPT_NOP, SW_TCPOPT_TS, SW_TCPOPT_TS_LEN)
+#define DP_SEG_OPT_LEN 12 /* the most option bytes dp_seg_plain() writes */
+
+/*
+ * dp_make_seg(m, v, seg, 0) of a plain frame (dp_is_plain with
+ * SW_TCP_HDR_MIN + DP_SEG_OPT_LEN) whose addresses and ports are the
+ * segment's. The three TS words are always stored, zeroed without
+ * timestamps: no branch on seg->has_ts.
+ */
+static __rte_always_inline void
+dp_seg_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, const struct sw_conn_seg *seg,
+	uint64_t addr_sum)
+{
+	const uint32_t mask = seg->has_ts ? ~0u : 0;
+	const uint32_t ow[3] = {DP_TS_WORD0 & mask, seg->tsval & mask, seg->tsecr & mask};
+
+	dp_tcp_plain(m, v, seg->seq, seg->ack, SW_TCP_ACK, seg->win, ow, 3, seg->has_ts ? 3 : 0,
+		addr_sum);
+}
 
 /* Learned backend options: the slot of t's backend in w->learned and w->ws_snap. */
 static inline unsigned

@@ -27,6 +27,21 @@ dp_keep_release(struct sw_worker *w, struct sw_flow *f)
 	f->aux = DP_NO_KEEP;
 }
 
+struct rte_mbuf *
+dp_keep_take(struct sw_worker *w, struct sw_flow *f)
+{
+	uint32_t slot = f->aux;
+	struct rte_mbuf *m;
+
+	if (slot == DP_NO_KEEP || slot >= w->syn_keep_n)
+		return NULL;
+	m = w->syn_keep[slot];
+	w->syn_keep[slot] = NULL;
+	w->syn_keep_free[w->syn_keep_nfree++] = slot;
+	f->aux = DP_NO_KEEP;
+	return m;
+}
+
 /*
  * The window scale the SYN-ACK of a valid cookie announced: the service's,
  * or the learned one frozen for the cookie's epoch (sw_cookie_epoch).
@@ -71,6 +86,17 @@ is_probe(const struct sw_worker *w, const struct sw_pkt_view *v, const struct sw
 	return age >= PROBE_MIN_MS && age <= 2 * epoch_ms + SW_COOKIE_TSVAL_MASK;
 }
 
+/* The backend SYN of a third ACK that is not plain, by the generic builders. 0 or -ENOSPC. */
+static __rte_noinline int
+backend_syn_generic(
+	struct dp_pkt *p, uint32_t isn, uint8_t flags, uint16_t win, const struct sw_tcpopt_syn *so)
+{
+	uint8_t opt[SW_TCP_OPT_MAX];
+	uint16_t opt_len = sw_tcpopt_syn_build(opt, so);
+
+	return dp_make_tcp(p->m, &p->v, isn, 0, flags, win, opt, opt_len);
+}
+
 void
 dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 {
@@ -81,9 +107,9 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	struct sw_conn_syn_opts client, adv_c;
 	struct sw_tcpopt_syn so;
 	struct sw_flow *f;
-	uint8_t opt[SW_TCP_OPT_MAX];
 	uint32_t isn, cookie, slot, syn_win;
-	uint16_t opt_len;
+	uint64_t addr_sum;
+	uint8_t flags;
 	bool evicted = false;
 
 	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) !=
@@ -107,7 +133,8 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		isn++;
 		w->stats.ev[SW_EV_third_ack_probe]++;
 	}
-	if (!sw_csum_verify_tcp(p->frame, v)) {
+	/* The addresses' sum serves the backend SYN's checksum (same addresses, dp_tcp_plain). */
+	if (!sw_csum_verify_tcp_addrs(p->frame, v, &addr_sum)) {
 		dp_drop(w, p, SW_DROP_bad_csum);
 		return;
 	}
@@ -168,13 +195,24 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	so.has_ts = co.has_ts;
 	so.tsval = o.tsval;
 	so.tsecr = 0;
-	opt_len = sw_tcpopt_syn_build(opt, &so);
 	/* A SYN's window is never scaled (RFC 7323 2.2): unscale the third ACK's. */
 	syn_win = sw_rd16(tcph + SW_TCP_OFF_WIN);
 	if (adv_c.has_wscale) /* the client scales only when our SYN-ACK had WS too */
 		syn_win = RTE_MIN((uint32_t)syn_win << co.wscale, 0xffffu);
-	if (dp_make_tcp(p->m, v, isn, 0, SW_TCP_SYN | (co.ecn ? SW_TCP_ECE | SW_TCP_CWR : 0),
-		    (uint16_t)syn_win, opt, opt_len) != 0) {
+	flags = SW_TCP_SYN | (co.ecn ? SW_TCP_ECE | SW_TCP_CWR : 0);
+	/*
+	 * The common case in one pass: the options' words written and summed as
+	 * they go (all SW_TCPOPT_SYN_WORDS_MAX stored, the unused ones zero), the
+	 * checksums from addr_sum; the rest (IPv4 options, extension headers, a
+	 * chained payload, no room) by the generic builders.
+	 */
+	if (likely(dp_is_plain(p->m, v, SW_TCP_HDR_MIN + 4 * SW_TCPOPT_SYN_WORDS_MAX))) {
+		uint32_t ow[SW_TCPOPT_SYN_WORDS_MAX];
+		unsigned n = sw_tcpopt_syn_words(&so, ow);
+
+		dp_tcp_plain(p->m, v, isn, 0, flags, (uint16_t)syn_win, ow, SW_TCPOPT_SYN_WORDS_MAX,
+			n, addr_sum);
+	} else if (backend_syn_generic(p, isn, flags, (uint16_t)syn_win, &so) != 0) {
 		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);
 		dp_ft_deleted(w);

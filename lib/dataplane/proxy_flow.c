@@ -24,6 +24,86 @@ flow_rearm(struct sw_worker *w, struct sw_flow *f)
 	f->expire_ms = w->now_ms + sw_conn_timeout_ms(&f->conn, flow_tmo(w, f));
 }
 
+/* window_update() of a SYN-ACK that is not plain, by the generic builders. */
+static __rte_noinline void
+window_update_generic(struct sw_worker *w, const struct dp_pkt *p, struct rte_mbuf *kept,
+	const struct sw_conn_seg *upd_seg)
+{
+	struct rte_mbuf *upd;
+
+	if (kept != NULL)
+		rte_pktmbuf_free(kept);
+	upd = dp_copy_headers(w, p->m, &p->v);
+	if (upd != NULL) {
+		struct sw_pkt_view uv = p->v;
+
+		if (dp_make_seg(upd, &uv, upd_seg, 0) == 0)
+			dp_generated(w, SW_PORT_OUTSIDE, upd);
+		else
+			rte_pktmbuf_free(upd);
+	} else {
+		/* The client's zero-window probe fetches the window later. */
+		w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+	}
+}
+
+/*
+ * The window update to the client: upd_seg in the SYN-ACK's own headers
+ * (server -> client, as received). kept is the backend SYN taken from its
+ * slot, or NULL; consumed either way.
+ */
+static inline void
+window_update(struct sw_worker *w, const struct dp_pkt *p, struct rte_mbuf *kept,
+	const struct sw_conn_seg *upd_seg, bool plain, uint64_t addr_sum)
+{
+	const struct sw_pkt_view *v = &p->v;
+	struct rte_mbuf *upd;
+
+	if (unlikely(!plain)) {
+		window_update_generic(w, p, kept, upd_seg);
+		return;
+	}
+	/*
+	 * The backend SYN is done with once the backend answered: when the
+	 * slot's reference is the only one (the PMD has released its own after
+	 * TX), its buffer carries the update: a free and an allocation saved.
+	 * Of what rte_pktmbuf_reset() clears, the fields a transmit may look
+	 * at; dp_seg_plain() sets the lengths and ol_flags, and the headroom
+	 * the receive left is as good as any.
+	 */
+	if (kept != NULL && rte_mbuf_refcnt_read(kept) == 1 && RTE_MBUF_DIRECT(kept) &&
+		kept->next == NULL) {
+		kept->nb_segs = 1;
+		kept->tx_offload = 0;
+		kept->vlan_tci = 0;
+		kept->vlan_tci_outer = 0;
+		kept->packet_type = 0;
+		upd = kept;
+	} else {
+		if (kept != NULL)
+			rte_pktmbuf_free(kept);
+		upd = rte_pktmbuf_alloc(w->pool);
+		if (upd == NULL) {
+			/* The client's zero-window probe fetches the window later. */
+			w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+			return;
+		}
+	}
+	/* One segment either way: only the room is left to check (dp_is_plain). */
+	if (unlikely((uint32_t)v->l4_off + SW_TCP_HDR_MIN + DP_SEG_OPT_LEN >
+		    (uint32_t)upd->buf_len - upd->data_off)) {
+		/* Mbufs too small for the one-pass writer: the generic builders decide. */
+		rte_pktmbuf_free(upd);
+		window_update_generic(w, p, NULL, upd_seg);
+		return;
+	}
+	/* L2, L3 and the ports as received; dp_seg_plain() writes the rest. */
+	memcpy(rte_pktmbuf_mtod(upd, uint8_t *), p->frame, v->l4_off + 4u);
+	upd->port = p->m->port;
+	dp_seg_plain(upd, v, upd_seg, addr_sum);
+	dp_generated(w, SW_PORT_OUTSIDE, upd);
+}
+
 /*
  * Backend SYN-ACK in SYN_SENT (or a retransmission of it): ACK the backend
  * from the received mbuf and open the client's window with a generated ACK.
@@ -36,7 +116,12 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	struct sw_conn *c = &f->conn;
 	struct sw_conn_seg seg, upd_seg;
 	struct sw_tcpopt o;
-	struct rte_mbuf *upd;
+	/*
+	 * Both replies in one pass each when the SYN-ACK is plain (dp_is_plain):
+	 * the two share its addresses, so one address sum serves both.
+	 */
+	const bool plain = dp_is_plain(p->m, v, SW_TCP_HDR_MIN + DP_SEG_OPT_LEN);
+	uint64_t addr_sum = 0;
 	int ret;
 
 	if (sw_tcpopt_parse(tcph + SW_TCP_HDR_MIN, (uint16_t)(v->l4_len - SW_TCP_HDR_MIN), &o) !=
@@ -51,35 +136,33 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	} else if (ret != 0) {
 		dp_drop(w, p, SW_DROP_synack_invalid);
 		return;
-	} else {
+	}
+	if (likely(plain))
+		addr_sum = dp_addr_sum_plain(p->frame, v);
+	if (ret == 0) {
+		struct rte_mbuf *kept;
+
 		dp_state_sync(w, f);
-		dp_keep_release(w, f);
+		kept = dp_keep_take(w, f);
 		dp_learned_put(w, p->t, &o, c->flags & SW_CONN_F_CLI_SACK,
 			c->flags & SW_CONN_F_CLI_TS, c->flags & SW_CONN_F_CLI_WS);
 		flow_rearm(w, f);
 		w->stats.ev[SW_EV_conn_established]++;
 		if (f->service_id <= SW_CONFIG_SERVICES_MAX)
 			w->svc[f->service_id].established++;
-
 		/* Window update to the client (server -> client, as received). */
-		upd = dp_copy_headers(w, p->m, v);
-		if (upd != NULL) {
-			struct sw_pkt_view uv = *v;
-
-			if (dp_make_seg(upd, &uv, &upd_seg, 0) == 0)
-				dp_generated(w, SW_PORT_OUTSIDE, upd);
-			else
-				rte_pktmbuf_free(upd);
-		} else {
-			/* The client's zero-window probe fetches the window later. */
-			w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
-		}
+		window_update(w, p, kept, &upd_seg, plain, addr_sum);
 	}
 	/* ACK the backend from the SYN-ACK itself (turned client -> server). */
-	dp_swap_l2_l3_l4(p->frame, v);
-	if (dp_make_seg(p->m, v, &seg, 0) != 0) {
-		dp_drop(w, p, SW_DROP_no_mbuf);
-		return;
+	if (likely(plain)) {
+		dp_swap_plain(p->frame, v);
+		dp_seg_plain(p->m, v, &seg, addr_sum);
+	} else {
+		dp_swap_l2_l3_l4(p->frame, v);
+		if (dp_make_seg(p->m, v, &seg, 0) != 0) {
+			dp_drop(w, p, SW_DROP_no_mbuf);
+			return;
+		}
 	}
 	dp_answer(w, p);
 }
