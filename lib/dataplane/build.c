@@ -80,7 +80,7 @@ dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ac
 		return -ENOSPC;
 	m->data_len = (uint16_t)frame_len;
 	m->pkt_len = frame_len;
-	m->ol_flags = 0;
+	dp_reset_ol_flags(m);
 
 	sw_wr32(tcph + SW_TCP_OFF_SEQ, seq);
 	sw_wr32(tcph + SW_TCP_OFF_ACK, ack);

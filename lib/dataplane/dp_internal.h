@@ -40,6 +40,18 @@ dp_hash(struct sw_worker *w, struct dp_pkt *p)
 }
 
 /*
+ * The ol_flags of an mbuf rewritten into a reply: no offload requested, but
+ * the buffer's kind kept. Some PMDs receive into external buffers
+ * (RTE_MBUF_F_EXTERNAL): clear that flag and freeing the mbuf returns
+ * foreign memory to the pool and never releases the buffer.
+ */
+static inline void
+dp_reset_ol_flags(struct rte_mbuf *m)
+{
+	m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
+}
+
+/*
  * Bookkeeping of the burst's table changes (sw_worker.ft_dels, ft_added):
  * a flow added with hash h, and a flow deleted or evicted.
  */
@@ -341,7 +353,7 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 	/* Only the headers are kept: the payload is never part of these packets. */
 	m->data_len = (uint16_t)(v->l4_off + l4_len);
 	m->pkt_len = m->data_len;
-	m->ol_flags = 0;
+	dp_reset_ol_flags(m);
 
 	/* TCP: ports as they are, seq, ack, data offset, flags, window; checksum, urgent 0. */
 	sum += sw_ld32(tcph);

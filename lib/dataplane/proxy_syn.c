@@ -105,7 +105,7 @@ synack_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 	/* Only the headers are kept: the payload is never part of the reply. */
 	m->data_len = (uint16_t)(v->l4_off + l4_len);
 	m->pkt_len = m->data_len;
-	m->ol_flags = 0;
+	dp_reset_ol_flags(m);
 
 	/* Ethernet: swap the 6-byte addresses (the expression is byte-order neutral). */
 	a = sw_ld64(frame);

@@ -221,9 +221,9 @@ class CountingHarness(Harness):
         d = {k: st.get(k, 0) - bst.get(k, 0) for k in set(st) | set(bst)}
         return total - btotal, {k: v for k, v in d.items() if v}
 
-    def send(self, port, *frames):
+    def send(self, port, *frames, ext=False):
         self.n_in[port] += len(frames)
-        return super().send(port, *frames)
+        return super().send(port, *frames, ext=ext)
 
     def poll(self):
         return self._count(super().poll())

@@ -6,6 +6,9 @@
  *
  * Commands (one per line; every reply ends with a line "done"):
  *   in o|i HEX      queue a frame as received on the outside / inside port
+ *   inx o|i HEX     the same in an mbuf attached to an external buffer, as some
+ *                   PMDs receive (rte_pktmbuf_attach_extbuf)
+ *   extbufs         "extbufs N": external buffers not yet released by their last mbuf
  *   poll            run one worker iteration; prints "out o|i HEX" per frame sent
  *   advance MS      move the worker's clock forward
  *   expire          run worker iterations until the flow table was scanned once
@@ -50,10 +53,49 @@ hexval(int c)
 	return -1;
 }
 
-static int
-cmd_in(unsigned port, const char *hex)
+/* External buffers handed to mbufs by "inx" and not yet freed by their callback. */
+static unsigned ext_outstanding;
+
+static void
+ext_free(void *addr, void *opaque)
+{
+	RTE_SET_USED(opaque);
+	ext_outstanding--;
+	rte_free(addr);
+}
+
+/* An mbuf whose data lives in an external buffer of 2 KiB (headroom as usual). */
+static struct rte_mbuf *
+alloc_ext(void)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(sh.pool[0]);
+	struct rte_mbuf_ext_shared_info *shinfo;
+	uint16_t len = 2048 + sizeof(*shinfo);
+	void *buf;
+
+	if (m == NULL)
+		return NULL;
+	buf = rte_malloc("sw_harness_ext", len, RTE_CACHE_LINE_SIZE);
+	if (buf == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	shinfo = rte_pktmbuf_ext_shinfo_init_helper(buf, &len, ext_free, NULL);
+	if (shinfo == NULL) {
+		rte_free(buf);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	rte_pktmbuf_attach_extbuf(m, buf, rte_malloc_virt2iova(buf), len, shinfo);
+	rte_pktmbuf_reset_headroom(m);
+	ext_outstanding++;
+	return m;
+}
+
+static int
+cmd_in(unsigned port, const char *hex, bool ext)
+{
+	struct rte_mbuf *m = ext ? alloc_ext() : rte_pktmbuf_alloc(sh.pool[0]);
 	size_t n = strlen(hex) / 2;
 	uint8_t *d;
 
@@ -212,9 +254,10 @@ main(int argc, char **argv)
 			*arg++ = '\0';
 		if (strcmp(line, "quit") == 0)
 			break;
-		if (strcmp(line, "in") == 0 && arg != NULL && (arg[0] == 'o' || arg[0] == 'i') &&
-			arg[1] == ' ') {
-			int ret = cmd_in(arg[0] == 'o' ? SW_PORT_OUTSIDE : SW_PORT_INSIDE, arg + 2);
+		if ((strcmp(line, "in") == 0 || strcmp(line, "inx") == 0) && arg != NULL &&
+			(arg[0] == 'o' || arg[0] == 'i') && arg[1] == ' ') {
+			int ret = cmd_in(arg[0] == 'o' ? SW_PORT_OUTSIDE : SW_PORT_INSIDE, arg + 2,
+				line[2] == 'x');
 
 			if (ret != 0)
 				printf("error in: %s\n", strerror(-ret));
@@ -229,6 +272,8 @@ main(int argc, char **argv)
 			for (unsigned i = 0; i < rounds; i++)
 				sw_dp_poll(w, now_tsc);
 			drain_tx();
+		} else if (strcmp(line, "extbufs") == 0) {
+			printf("extbufs %u\n", ext_outstanding);
 		} else if (strcmp(line, "flows") == 0) {
 			cmd_flows();
 		} else if (strcmp(line, "stats") == 0) {

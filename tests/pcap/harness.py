@@ -49,12 +49,17 @@ class Harness:
                 raise RuntimeError(r)
             out.append(r)
 
-    def send(self, port, *frames):
+    def send(self, port, *frames, ext=False):
         """Queue frames on port 'o' (outside, clients) or 'i' (inside, servers), poll once.
-        Returns [(port, Ether)] of every frame synwall transmitted."""
+        ext: each frame in an mbuf attached to an external buffer. Returns [(port, Ether)]
+        of every frame synwall transmitted."""
         for f in frames:
-            self.cmd("in %s %s" % (port, bytes(f).hex()))
+            self.cmd("%s %s %s" % ("inx" if ext else "in", port, bytes(f).hex()))
         return self.poll()
+
+    def extbufs(self):
+        """External buffers ('send(ext=True)') not yet released by their last mbuf."""
+        return int(self.cmd("extbufs")[0].split()[1])
 
     def poll(self):
         return self._outs(self.cmd("poll"))

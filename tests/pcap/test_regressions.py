@@ -168,3 +168,27 @@ def test_many_third_acks_and_data_in_one_burst(start):
     assert flows(h) == (16, {"SYN_SENT": 16})
     assert "no_flow" not in h.drops()
     assert h.counters()["cookie_valid"] == 16
+
+
+def test_external_buffer_mbufs_through_a_handshake(start):
+    """Some PMDs receive into external buffers (rte_pktmbuf_attach_extbuf). Every reply
+    synwall writes in place (SYN-ACK, backend SYN, ACK to the backend, window update) must
+    keep the mbuf's external-buffer flag, or freeing it returns foreign memory to the pool
+    and never releases the buffer."""
+    h = start(make_config())
+    outs = h.send("o", _syn(41700, 7000, [("MSS", 1460), ("SAckOK", b""),
+                                          ("Timestamp", (5, 0)), ("NOP", None),
+                                          ("WScale", 7)]), ext=True)
+    assert [str(f[TCP].flags) for _, f in outs] == ["SA"]
+    sa = outs[0][1][TCP]
+    tsval = dict(sa.options)["Timestamp"][0]
+    outs = h.send("o", _ack(41700, 7000, sa.seq,
+                            [("NOP", None), ("NOP", None), ("Timestamp", (6, tsval))]), ext=True)
+    bsyn = [f for pt, f in outs if pt == "i"][0]
+    assert str(bsyn[TCP].flags) == "S"
+    outs = h.send("i", _synack_from_backend(bsyn, [("MSS", 1460), ("SAckOK", b""),
+                                                   ("Timestamp", (9000, 6)),
+                                                   ("NOP", None), ("WScale", 7)]), ext=True)
+    assert sorted((pt, str(f[TCP].flags)) for pt, f in outs) == [("i", "A"), ("o", "A")]
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+    assert h.extbufs() == 0
