@@ -263,6 +263,7 @@ sw_conn_on_synack(struct sw_conn *c, uint32_t seq, uint32_t ack, uint16_t win,
 		c->ts_delta = o->tsval - c->proxy_tsval; /* RFC 7323 clocks wrap mod 2^32 */
 	}
 	c->flags = f | SW_CONN_F_SPLICED | SW_CONN_F_DELTA;
+	c->flags |= conn_relay_mode(c); /* the options are final: sw_conn_relay()'s mode */
 	c->seq_delta = seq - c->cookie;
 
 	/* Rebase the client's ACK and window edge onto backend space; half[S2C] comes alive. */

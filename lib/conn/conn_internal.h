@@ -7,6 +7,7 @@
 #ifndef SW_CONN_INTERNAL_H
 #define SW_CONN_INTERNAL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -38,6 +39,37 @@
 	(SW_CONN_F_OPEN | SW_CONN_F_SPLICED | SW_CONN_F_CLOSED | SW_CONN_F_FIN_C2S | \
 		SW_CONN_F_FIN_S2C)
 #define CONN_EST (SW_CONN_F_OPEN | SW_CONN_F_SPLICED)
+
+/*
+ * The relay's mode, derived once by sw_conn_on_synack() (conn_relay_mode())
+ * and kept in the free high bits of c->flags (sw_conn.h: bits 19..31), so
+ * that a relayed segment does not recombine the option bits and shifts
+ * every time: the timestamps decision (conn_ts_on()), the sender's window
+ * shift of each direction (conn_shift_own()) and whether its receiver reads
+ * windows with another shift (conn_shift_view(), rescaling needed). Nothing
+ * they derive from changes after the splice. CONN_F_RELAY says the rest is
+ * valid: a flow spliced any other way (none is) would take the general path.
+ */
+#define CONN_F_RELAY (1u << 19) /* the bits below are set */
+#define CONN_F_TSX (1u << 20) /* conn_ts_on() */
+#define CONN_F_RESCALE_C2S (1u << 21) /* conn_shift_own(C2S) != conn_shift_view(C2S) */
+#define CONN_F_RESCALE_S2C (1u << 22) /* the same for S2C */
+#define CONN_OWN_POS 24 /* conn_shift_own(dir) in bits 24 + 4 * dir .. 27 + 4 * dir */
+
+static_assert(CONN_F_RELAY > SW_CONN_F_FINACK_S2C, "derived bits above the SW_CONN_F_* ones");
+static_assert(CONN_WS_MAX < 16, "a shift fits in 4 bits");
+
+static inline uint32_t
+conn_f_rescale(enum sw_conn_dir d)
+{
+	return CONN_F_RESCALE_C2S << d; /* CONN_F_RESCALE_S2C for SW_DIR_S2C */
+}
+
+static inline uint8_t
+conn_relay_own(uint32_t flags, enum sw_conn_dir d)
+{
+	return (flags >> (CONN_OWN_POS + 4 * d)) & 0xf;
+}
 
 /* Options area of a relayed segment: NOP NOP TS(10) (RFC 7323 appendix A), 12 bytes. */
 #define CONN_NOP_NOP_TS 0x0101080au
@@ -137,6 +169,29 @@ static inline uint32_t
 conn_fin_flag(enum sw_conn_dir d)
 {
 	return SW_CONN_F_FIN_C2S << d; /* SW_CONN_F_FIN_S2C for SW_DIR_S2C */
+}
+
+/*
+ * The derived bits of c (CONN_F_RELAY and the rest) from its option bits
+ * and shifts. Window scaling in effect on both legs comes first: the
+ * client's shift is then both sides' of the backend leg (no C2S rescale).
+ */
+static inline uint32_t
+conn_relay_mode(const struct sw_conn *c)
+{
+	uint32_t m = CONN_F_RELAY | (conn_ts_on(c) ? CONN_F_TSX : 0);
+	uint8_t own_c, own_s;
+
+	if (conn_has(c, SW_CONN_F_CLI_WS | SW_CONN_F_ADV_WS | SW_CONN_F_SRV_WS))
+		return m | (uint32_t)c->ws_cli << (CONN_OWN_POS + 4 * SW_DIR_C2S) |
+			(uint32_t)c->ws_srv << (CONN_OWN_POS + 4 * SW_DIR_S2C) |
+			(c->ws_srv != c->ws_adv ? CONN_F_RESCALE_S2C : 0);
+	own_c = conn_shift_own(c, SW_DIR_C2S);
+	own_s = conn_shift_own(c, SW_DIR_S2C);
+	return m | (uint32_t)own_c << (CONN_OWN_POS + 4 * SW_DIR_C2S) |
+		(uint32_t)own_s << (CONN_OWN_POS + 4 * SW_DIR_S2C) |
+		(own_c != conn_shift_view(c, SW_DIR_C2S) ? CONN_F_RESCALE_C2S : 0) |
+		(own_s != conn_shift_view(c, SW_DIR_S2C) ? CONN_F_RESCALE_S2C : 0);
 }
 
 /*

@@ -128,6 +128,11 @@ struct sw_conn_syn_opts {
 #define SW_CONN_F_FIN_S2C (1u << 16) /* server FIN seen: half[S2C].end is the FIN's end */
 #define SW_CONN_F_FINACK_C2S (1u << 17) /* client FIN ACKed by the server */
 #define SW_CONN_F_FINACK_S2C (1u << 18) /* server FIN ACKed by the client */
+/*
+ * Bits 19..31 are the library's own: what sw_conn_on_synack() derives from
+ * the option bits above for the relay (conn_internal.h). Callers leave them
+ * alone, as every other bit.
+ */
 
 /*
  * What the proxy has seen of one direction. Sequence spaces: every value
@@ -351,7 +356,8 @@ int sw_conn_xlate_slow(
 /*
  * The spliced relay's fast path: sw_conn_xlate() then sw_conn_track() of
  * one segment in one pass, for the common case only: the flow ESTABLISHED
- * (sw_conn_next_state()), the segment ACK without SYN or RST (FIN allowed),
+ * (sw_conn_next_state()) after sw_conn_on_synack() (which derives the
+ * relay's mode), the segment ACK without SYN or RST (FIN allowed),
  * options none or exactly NOP NOP TS, tcph_len equal to the data offset,
  * payload_len at most 65535. Returns the verdict sw_conn_track() would give
  * (SW_CONN_V_FWD or SW_CONN_V_DROP_INVALID), with tcph translated and c

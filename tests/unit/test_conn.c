@@ -1634,6 +1634,163 @@ test_fast_paths_random(void **state)
 	}
 }
 
+/* Shift the sender of d applies to its windows, from the handshake (RFC 7323 section 2.2). */
+static uint8_t
+model_own(const struct fp *p, enum sw_conn_dir d)
+{
+	uint8_t cli = p->cli.wscale > 14 ? 14 : p->cli.wscale;
+	uint8_t srv = p->srv.wscale > 14 ? 14 : p->srv.wscale;
+
+	if (!p->cli.has_wscale)
+		return 0;
+	if (d == C2S)
+		return p->adv.has_wscale ? cli : 0; /* the client leg: client SYN, proxy SYN-ACK */
+	return p->srv.has_wscale ? srv : 0; /* the backend leg: client's options, backend SYN-ACK */
+}
+
+/* Shift the receiver of d reads the (translated) windows with. */
+static uint8_t
+model_view(const struct fp *p, enum sw_conn_dir d)
+{
+	uint8_t cli = p->cli.wscale > 14 ? 14 : p->cli.wscale;
+	uint8_t adv = p->adv.wscale > 14 ? 14 : p->adv.wscale;
+
+	if (!p->cli.has_wscale)
+		return 0;
+	if (d == C2S)
+		return p->srv.has_wscale ? cli : 0; /* the backend got the client's shift */
+	return p->adv.has_wscale ? adv : 0;
+}
+
+/*
+ * Segments sw_conn_relay() must take itself (never -EAGAIN): ACK or
+ * PSH|ACK, sometimes the first FIN, options none or NOP NOP TS, on
+ * ESTABLISHED flows of every option mix, mostly within the windows. It must
+ * leave header and flow as sw_conn_xlate_slow() + sw_conn_track_slow() do.
+ * test_fast_paths_random() lets it decline anything; this one also counts
+ * that every case it takes (direction, timestamps translated or not, window
+ * rescaled or not, FIN or not) is met often, accepted and dropped, so that a
+ * relay which declines a case, or gets one wrong, does not go unseen.
+ */
+static void
+test_relay_cases(void **state)
+{
+	/* [dir][ts translated][rescaled][fin][verdict FWD] */
+	unsigned hits[2][2][2][2][2];
+	unsigned flow, it, d, t, r, f, v;
+
+	(void)state;
+	memset(hits, 0, sizeof(hits));
+	for (flow = 0; flow < 8000; flow++) {
+		struct sw_conn c;
+		struct fp p;
+		bool ts_on;
+
+		fp_default(&p);
+		p.j = rnd();
+		p.c = rnd();
+		p.k = flow % 7 < 2 ? p.c - 1 + 2 * (flow % 7) : rnd();
+		p.cli_tsval = rnd();
+		p.proxy_tsval = rnd();
+		p.srv_tsval = flow % 5 < 2 ? p.proxy_tsval - 1 + 2 * (flow % 5) : rnd();
+		p.srv.tsval = p.srv_tsval;
+		p.srv.tsecr = p.cli_tsval;
+		p.cli.has_wscale = rnd() % 4 != 0;
+		p.adv.has_wscale = rnd() % 4 != 0;
+		p.srv.has_wscale = rnd() % 4 != 0;
+		/* Equal shifts half the time: the relay's own case. */
+		p.cli.wscale = (uint8_t)(rnd() % 16);
+		p.adv.wscale = (uint8_t)(rnd() % 2 ? p.cli.wscale : rnd() % 16);
+		p.srv.wscale = (uint8_t)(rnd() % 2 ? p.adv.wscale : rnd() % 16);
+		p.cli.has_ts = rnd() % 4 != 0;
+		p.adv.has_ts = rnd() % 4 != 0;
+		p.srv.has_ts = rnd() % 4 != 0;
+		p.cli.sack_perm = rnd() & 1;
+		p.adv.sack_perm = rnd() & 1;
+		p.srv.has_sack_perm = rnd() & 1;
+		p.cli_win = (uint16_t)rnd();
+		p.srv_win = (uint16_t)rnd();
+		do_splice(&c, &p);
+		ts_on = p.cli.has_ts && p.adv.has_ts && p.srv.has_ts;
+
+		for (it = 0; it < 48; it++) {
+			enum sw_conn_dir dir = (enum sw_conn_dir)(rnd() & 1);
+			struct sw_conn c1 = c, c2 = c;
+			uint8_t h[60], h1[60], h2[60], opt[12];
+			uint8_t fl = (uint8_t)(A | (rnd() & 1 ? SW_TCP_PSH : 0));
+			bool has_ts = rnd() % 4 != 0, corner = rnd() % 16 == 0;
+			uint32_t seq = c.half[dir].end;
+			uint32_t ack = c.half[dir ^ 1].end - (dir == C2S ? c.seq_delta : 0);
+			uint32_t len = rnd() % 3 ? rnd() % 1500 : 0;
+			uint16_t hl, win = (uint16_t)(rnd() % 4 ? rnd() % 2048 : rnd());
+			enum sw_conn_verdict v1;
+			int r2;
+
+			if (rnd() % 16 == 0)
+				fl |= F;
+			if (rnd() % 8 == 0) /* behind, or off the window: dropped */
+				seq += (uint32_t)((int32_t)(rnd() % 8192) - 4096);
+			if (rnd() % 8 == 0)
+				ack -= rnd() % 4096;
+			if (rnd() % 32 == 0)
+				ack += 1 + rnd() % 4; /* ACKs what was never sent */
+			if (rnd() % 16 == 0)
+				win = (uint16_t)(rnd() % 4); /* rounding up to one unit */
+			if (has_ts) {
+				opt[0] = opt[1] = SW_TCPOPT_NOP;
+				o_ts(opt + 2, rnd(), rnd());
+			}
+			hl = mk_tcp(h, seq, ack, fl, win, opt, has_ts ? 12 : 0, NULL, 0);
+			if (corner) {
+				/* The ones' complement corners, as in test_fast_paths_random(). */
+				sw_wr16(h + 16, 0xffff);
+				sw_wr32(h + 4, rnd() & 1 ? 0xffffffffu : 0);
+				sw_wr32(h + 8, rnd() & 1 ? 0xffffffffu : 0);
+				if (has_ts) {
+					sw_wr32(h + 24, rnd() & 1 ? 0xffffffffu : 0);
+					sw_wr32(h + 28, rnd() & 1 ? 0xffffffffu : 0);
+				}
+				seq = sw_rd32(h + 4);
+				ack = sw_rd32(h + 8);
+			}
+			memcpy(h1, h, sizeof(h));
+			memcpy(h2, h, sizeof(h));
+
+			assert_int_equal(sw_conn_xlate_slow(&c1, dir, h1, hl), 0);
+			v1 = sw_conn_track_slow(&c1, dir, fl, seq, ack, len, win);
+			r2 = sw_conn_relay(&c2, dir, h2, hl, len);
+			assert_int_equal(r2, v1);
+			assert_memory_equal(h2, h1, sizeof(h));
+			assert_memory_equal(&c2, &c1, sizeof(c));
+			if (!corner) {
+				static const uint8_t no_pl[1];
+
+				assert_true(csum_ok(h2, hl, no_pl, 0));
+			}
+
+			hits[dir][ts_on && has_ts][model_own(&p, dir) != model_view(&p, dir)]
+			    [(fl & F) != 0][v1 == SW_CONN_V_FWD]++;
+			c = c1;
+			sync_state(&c);
+			if (c.state != SW_CONN_ESTABLISHED) {
+				/* The first FIN went through: the relay leaves the rest alone. */
+				memcpy(h2, h, sizeof(h));
+				c2 = c;
+				assert_int_equal(sw_conn_relay(&c2, dir, h2, hl, len), -EAGAIN);
+				assert_memory_equal(h2, h, sizeof(h));
+				assert_memory_equal(&c2, &c, sizeof(c));
+				break;
+			}
+		}
+	}
+	for (d = 0; d < 2; d++)
+		for (t = 0; t < 2; t++)
+			for (r = 0; r < 2; r++)
+				for (f = 0; f < 2; f++)
+					for (v = 0; v < 2; v++)
+						assert_true(hits[d][t][r][f][v] >= 20);
+}
+
 int
 main(void)
 {
@@ -1663,6 +1820,7 @@ main(void)
 		cmocka_unit_test(test_xlate_malformed),
 		cmocka_unit_test(test_xlate_checksum_random),
 		cmocka_unit_test(test_fast_paths_random),
+		cmocka_unit_test(test_relay_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
