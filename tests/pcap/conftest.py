@@ -613,7 +613,13 @@ class Flow:
         """Backend SYN-ACK -> ACK to the backend + window update to the client."""
         self.B = self.tb if self.ts_srv else None
         sa = self.synack_packet()
-        outs = self.h.send("i", sa)
+        back, upd = self.check_synack_outs(sa, self.h.send("i", sa))
+        if self.ts_srv:
+            self.tb += 3
+        return back, upd
+
+    def check_synack_outs(self, sa, outs):
+        """outs: the ACK to the backend and the window update made from SYN-ACK sa."""
         assert sorted(pt for pt, _ in outs) == ["i", "o"], [(pt, f.summary()) for pt, f in outs]
         back, upd = by_port(outs, "i")[0], by_port(outs, "o")[0]
         assert_frame(back, self.expected_backend_ack(sa), "ACK to the backend")
@@ -624,8 +630,6 @@ class Flow:
         assert_frame(upd, exp, "window update to the client")
         if self.ts_cli:
             self.ts_recent_c = self.P
-        if self.ts_srv:
-            self.tb += 3
         return back, upd
 
     def open(self):

@@ -10,7 +10,7 @@ from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, I
 from scapy.layers.l2 import ARP
 from scapy.layers.l2 import Dot1Q, Ether
 
-from conftest import (CLI4, CLI6, CLI_MAC, SRV4, SRV6, SRV_MAC, Flow, assert_frame, flows,
+from conftest import (CLI4, CLI6, CLI_MAC, SRV4, SRV6, SRV_MAC, assert_frame, flows,
                       make_config, one, u32)
 from test_ipv6 import JUMBO_SKIP, ExtFlow, chain, dstopt, harness_takes
 

@@ -1479,6 +1479,41 @@ diff_flags(void)
 }
 
 /*
+ * Random flow parameters for the fast-path tests: seq_delta and ts_delta -1
+ * or 1 for some flows (the checksum corners), each option on three times in
+ * four, shifts equal half the time (the relay's own case). srv_like_adv: the
+ * server's shift follows the advertised one (else the client's) when equal.
+ */
+static void
+fp_random(struct fp *p, unsigned flow, bool srv_like_adv)
+{
+	fp_default(p);
+	p->j = rnd();
+	p->c = rnd();
+	p->k = flow % 7 < 2 ? p->c - 1 + 2 * (flow % 7) : rnd();
+	p->cli_tsval = rnd();
+	p->proxy_tsval = rnd();
+	p->srv_tsval = flow % 5 < 2 ? p->proxy_tsval - 1 + 2 * (flow % 5) : rnd();
+	p->srv.tsval = p->srv_tsval;
+	p->srv.tsecr = p->cli_tsval;
+	p->cli.has_wscale = rnd() % 4 != 0;
+	p->adv.has_wscale = rnd() % 4 != 0;
+	p->srv.has_wscale = rnd() % 4 != 0;
+	p->cli.wscale = (uint8_t)(rnd() % 16);
+	p->adv.wscale = (uint8_t)(rnd() % 2 ? p->cli.wscale : rnd() % 16);
+	p->srv.wscale =
+		(uint8_t)(rnd() % 2 ? (srv_like_adv ? p->adv.wscale : p->cli.wscale) : rnd() % 16);
+	p->cli.has_ts = rnd() % 4 != 0;
+	p->adv.has_ts = rnd() % 4 != 0;
+	p->srv.has_ts = rnd() % 4 != 0;
+	p->cli.sack_perm = rnd() & 1;
+	p->adv.sack_perm = rnd() & 1;
+	p->srv.has_sack_perm = rnd() & 1;
+	p->cli_win = (uint16_t)rnd();
+	p->srv_win = (uint16_t)rnd();
+}
+
+/*
  * sw_conn_relay() (falling back to sw_conn_xlate() + sw_conn_track() on
  * -EAGAIN, as the data path does) and sw_conn_xlate() + sw_conn_track()
  * must leave the header and the flow byte for byte as
@@ -1495,30 +1530,7 @@ test_fast_paths_random(void **state)
 		struct sw_conn c;
 		struct fp p;
 
-		fp_default(&p);
-		p.j = rnd();
-		p.c = rnd();
-		/* seq_delta and ts_delta -1 or 1 sometimes: see the checksum corner below. */
-		p.k = flow % 7 < 2 ? p.c - 1 + 2 * (flow % 7) : rnd();
-		p.cli_tsval = rnd();
-		p.proxy_tsval = rnd();
-		p.srv_tsval = flow % 5 < 2 ? p.proxy_tsval - 1 + 2 * (flow % 5) : rnd();
-		p.srv.tsval = p.srv_tsval;
-		p.srv.tsecr = p.cli_tsval;
-		p.cli.has_wscale = rnd() % 4 != 0;
-		p.adv.has_wscale = rnd() % 4 != 0;
-		p.srv.has_wscale = rnd() % 4 != 0;
-		p.cli.wscale = (uint8_t)(rnd() % 16);
-		p.adv.wscale = (uint8_t)(rnd() % 2 ? p.cli.wscale : rnd() % 16);
-		p.srv.wscale = (uint8_t)(rnd() % 2 ? p.cli.wscale : rnd() % 16);
-		p.cli.has_ts = rnd() % 4 != 0;
-		p.adv.has_ts = rnd() % 4 != 0;
-		p.srv.has_ts = rnd() % 4 != 0;
-		p.cli.sack_perm = rnd() & 1;
-		p.adv.sack_perm = rnd() & 1;
-		p.srv.has_sack_perm = rnd() & 1;
-		p.cli_win = (uint16_t)rnd();
-		p.srv_win = (uint16_t)rnd();
+		fp_random(&p, flow, false);
 		do_open(&c, &p);
 		if (flow % 11 != 0) /* a few flows stay in SYN_SENT */
 			assert_int_equal(
@@ -1686,30 +1698,7 @@ test_relay_cases(void **state)
 		struct fp p;
 		bool ts_on;
 
-		fp_default(&p);
-		p.j = rnd();
-		p.c = rnd();
-		p.k = flow % 7 < 2 ? p.c - 1 + 2 * (flow % 7) : rnd();
-		p.cli_tsval = rnd();
-		p.proxy_tsval = rnd();
-		p.srv_tsval = flow % 5 < 2 ? p.proxy_tsval - 1 + 2 * (flow % 5) : rnd();
-		p.srv.tsval = p.srv_tsval;
-		p.srv.tsecr = p.cli_tsval;
-		p.cli.has_wscale = rnd() % 4 != 0;
-		p.adv.has_wscale = rnd() % 4 != 0;
-		p.srv.has_wscale = rnd() % 4 != 0;
-		/* Equal shifts half the time: the relay's own case. */
-		p.cli.wscale = (uint8_t)(rnd() % 16);
-		p.adv.wscale = (uint8_t)(rnd() % 2 ? p.cli.wscale : rnd() % 16);
-		p.srv.wscale = (uint8_t)(rnd() % 2 ? p.adv.wscale : rnd() % 16);
-		p.cli.has_ts = rnd() % 4 != 0;
-		p.adv.has_ts = rnd() % 4 != 0;
-		p.srv.has_ts = rnd() % 4 != 0;
-		p.cli.sack_perm = rnd() & 1;
-		p.adv.sack_perm = rnd() & 1;
-		p.srv.has_sack_perm = rnd() & 1;
-		p.cli_win = (uint16_t)rnd();
-		p.srv_win = (uint16_t)rnd();
+		fp_random(&p, flow, true);
 		do_splice(&c, &p);
 		ts_on = p.cli.has_ts && p.adv.has_ts && p.srv.has_ts;
 

@@ -373,6 +373,20 @@ test_master_init(void **state)
 	assert_memory_not_equal(a.key, zero, sizeof(a.key));
 }
 
+/* Client options from the random bits 8..35 of r (shifts up to 19: clamping is tested). */
+static struct sw_cookie_opts
+opts_random(uint64_t r)
+{
+	return (struct sw_cookie_opts){
+		.mss = (uint16_t)(r >> 8),
+		.wscale = (uint8_t)((r >> 24) % 20),
+		.has_wscale = (r >> 32) & 1,
+		.sack_perm = (r >> 33) & 1,
+		.ecn = (r >> 34) & 1,
+		.has_ts = (r >> 35) & 1,
+	};
+}
+
 /* Make against the reference model */
 
 static void
@@ -387,14 +401,7 @@ test_make_matches_reference(void **state)
 		uint32_t epoch = (uint32_t)rnd_next(&seed);
 		uint32_t isn = (uint32_t)rnd_next(&seed);
 		int family = (r & 1) ? 6 : 4;
-		struct sw_cookie_opts o = {
-			.mss = (uint16_t)(r >> 8),
-			.wscale = (uint8_t)((r >> 24) % 20),
-			.has_wscale = (r >> 32) & 1,
-			.sack_perm = (r >> 33) & 1,
-			.ecn = (r >> 34) & 1,
-			.has_ts = (r >> 35) & 1,
-		};
+		struct sw_cookie_opts o = opts_random(r);
 		struct ref_fields f = {
 			.mss_idx = sw_cookie_mss_index(family, o.mss),
 			.ws = o.has_wscale ? (o.wscale > 14 ? 14 : o.wscale) : 15,
@@ -457,14 +464,7 @@ test_make_bulk(void **state)
 			}
 			req[i].t = &t[i];
 			req[i].isn = (uint32_t)rnd_next(&seed);
-			req[i].o = (struct sw_cookie_opts){
-				.mss = (uint16_t)(r >> 8),
-				.wscale = (uint8_t)((r >> 24) % 20),
-				.has_wscale = (r >> 32) & 1,
-				.sack_perm = (r >> 33) & 1,
-				.ecn = (r >> 34) & 1,
-				.has_ts = (r >> 35) & 1,
-			};
+			req[i].o = opts_random(r);
 			low6[i] = 0xdead;
 		}
 		sw_cookie_make_bulk(&k, req, n, cookie, low6);
