@@ -117,12 +117,15 @@ dp_answer(struct sw_worker *w, struct dp_pkt *p)
 	dp_tx(w, p->port, p->m);
 }
 
+/* Free n mbufs (n > 0) as rte_pktmbuf_free_bulk() does (worker.c). */
+void dp_free_bulk(struct rte_mbuf **m, unsigned n);
+
 /* Free a received mbuf later, in bulk with the others of this poll (sw_dp_flush). */
 static inline void
 dp_free(struct sw_worker *w, struct rte_mbuf *m)
 {
 	if (unlikely(w->free_n == SW_FREE_BUF)) {
-		rte_pktmbuf_free_bulk(w->free_buf, w->free_n);
+		dp_free_bulk(w->free_buf, w->free_n);
 		w->free_n = 0;
 	}
 	w->free_buf[w->free_n++] = m;

@@ -192,3 +192,19 @@ def test_external_buffer_mbufs_through_a_handshake(start):
     assert sorted((pt, str(f[TCP].flags)) for pt, f in outs) == [("i", "A"), ("o", "A")]
     assert flows(h) == (1, {"ESTABLISHED": 1})
     assert h.extbufs() == 0
+
+
+def test_external_buffer_mbufs_dropped_in_bulk(start):
+    """Dropped mbufs go back to their pool in one put when they are plain; a burst that
+    mixes plain mbufs with ones attached to external buffers must still release every
+    external buffer (rte_pktmbuf_free_bulk's path)."""
+    h = start(make_config())
+    forged = [_ack(41800 + i, 100 * i, 0x12345678) for i in range(6)]
+    assert h.send("o", *forged[:3]) == []
+    assert h.send("o", forged[3], ext=True) == []
+    for f in forged[4:]:
+        h.cmd("inx o " + bytes(f).hex() if f is forged[4] else "in o " + bytes(f).hex())
+    h.n_in["o"] += 2
+    assert h.poll() == []
+    assert h.drops() == {"cookie_invalid": 6}
+    assert h.extbufs() == 0
