@@ -184,10 +184,35 @@ struct dp_adv {
 static inline struct dp_adv
 adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn *ss)
 {
-	unsigned slot = dp_learned_slot(t);
-	const struct sw_learned *l = dp_learned_at(w, slot, t);
+	unsigned slot;
+	const struct sw_learned *l;
 	struct dp_adv adv;
 
+	/*
+	 * The window scale must be known again when the third ACK arrives:
+	 * configured, or learned but frozen per cookie epoch (dp_adv_wscale).
+	 * The translation rescales the backend's windows to it (sw_conn_xlate).
+	 */
+	if (ss->wscale == SW_CONFIG_WSCALE_LEARN) {
+		slot = dp_learned_slot(t);
+		l = dp_learned_at(w, slot, t);
+		adv.wscale = dp_adv_wscale_at(w, slot, l, w->keys.epoch);
+	} else {
+		adv.wscale = ss->wscale;
+		/*
+		 * A service that configures all four (MSS, window scale, SACK
+		 * and timestamps on or off) offers the same whether its backend
+		 * is learned or not: mss_unlearned is mss_cfg and opts_unlearned
+		 * is opts_set (runtime.c). No need to hash the destination.
+		 */
+		if (ss->mss_cfg != SW_CONFIG_MSS_LEARN && ss->opts_keep == 0) {
+			adv.mss = ss->mss_cfg;
+			adv.opts = ss->opts_set;
+			return adv;
+		}
+		slot = dp_learned_slot(t);
+		l = dp_learned_at(w, slot, t);
+	}
 	if (l != NULL) {
 		adv.mss = ss->mss_cfg != SW_CONFIG_MSS_LEARN ? ss->mss_cfg : l->mss;
 		adv.opts = (uint8_t)((((unsigned)l->sack * DP_ADV_SACK) |
@@ -198,14 +223,6 @@ adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn 
 		adv.mss = ss->mss_unlearned[t->family != 4];
 		adv.opts = ss->opts_unlearned;
 	}
-	/*
-	 * The window scale must be known again when the third ACK arrives:
-	 * configured, or learned but frozen per cookie epoch (dp_adv_wscale).
-	 * The translation rescales the backend's windows to it (sw_conn_xlate).
-	 */
-	adv.wscale = ss->wscale != SW_CONFIG_WSCALE_LEARN
-		? ss->wscale
-		: dp_adv_wscale_at(w, slot, l, w->keys.epoch);
 	return adv;
 }
 
@@ -216,40 +233,37 @@ adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn 
  */
 static __rte_always_inline void
 syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
-	const struct dp_svc_syn *ss, const struct sw_tcpopt *o, bool plain, uint32_t isn)
+	const struct dp_svc_syn *ss, const struct sw_tcpopt *o)
 {
 	const uint8_t flags = p->v.tcp_flags;
 	const struct dp_adv adv = adv_opts(w, p->t, ss);
 	struct sw_cookie_req *req = &w->syn_req[w->syn_n];
-	struct sw_cookie_opts *co = &req->o;
-	struct sw_tcpopt_syn *so = &q->so;
 	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1); ecn_mask 0: never. */
 	const uint8_t ece = (flags & ss->ecn_mask) == (SW_TCP_ECE | SW_TCP_CWR) ? SW_TCP_ECE : 0;
+	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
+	const bool sack = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);
+	const bool ts = o->has_ts & !!(adv.opts & DP_ADV_TS);
 
 	RTE_ASSERT(q == &w->syn_q[w->syn_n] && w->syn_n < SW_BURST);
-	w->syn_n++;
-	co->mss = o->has_mss ? o->mss : 0;
-	co->wscale = o->wscale;
-	co->has_wscale = o->has_wscale;
-	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
-	co->sack_perm = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);
-	co->ecn = ece != 0;
-	co->has_ts = o->has_ts & !!(adv.opts & DP_ADV_TS);
-	so->mss = adv.mss;
+	req->o.mss = o->has_mss ? o->mss : 0;
+	req->o.wscale = o->wscale;
+	req->o.has_wscale = o->has_wscale;
+	req->o.sack_perm = sack;
+	req->o.ecn = ece != 0;
+	req->o.has_ts = ts;
+	q->so.mss = adv.mss;
+	q->so.wscale = adv.wscale;
 	/* RFC 7323 2.2: only in reply to a SYN that had it; none when the backend declines WS. */
-	so->has_wscale = o->has_wscale & (adv.wscale != SW_ADV_WS_NONE);
-	so->wscale = adv.wscale;
-	so->has_sack_perm = co->sack_perm;
-	so->has_ts = co->has_ts;
-	so->tsval = 0; /* the clock and the cookie's bits: dp_syn_flush */
-	so->tsecr = o->tsval;
-
+	q->so.has_wscale = o->has_wscale & (adv.wscale != SW_ADV_WS_NONE);
+	q->so.has_sack_perm = sack;
+	q->so.has_ts = ts;
+	/* q->so.tsval: the clock and the cookie's bits, dp_syn_flush. */
+	q->so.tsecr = o->tsval;
 	req->t = p->t;
-	req->isn = isn;
+	req->isn = sw_rd32(dp_tcph(p) + SW_TCP_OFF_SEQ);
 	q->p = p;
-	q->isn = isn;
 	q->flags = SW_TCP_SYN | SW_TCP_ACK | ece;
-	q->plain = plain;
+	w->syn_n++;
 }
 
 void
@@ -258,6 +272,7 @@ dp_syn_flush(struct sw_worker *w)
 	const unsigned n = w->syn_n;
 	const uint32_t clock = w->now_ms + w->ts_clock;
 	uint32_t cookie[SW_BURST], low6[SW_BURST];
+	unsigned failed = 0;
 
 	/* All the burst's cookies first: independent hashes, so their latencies overlap. */
 	memset(low6, 0, n * sizeof(low6[0]));
@@ -265,20 +280,28 @@ dp_syn_flush(struct sw_worker *w)
 	for (unsigned i = 0; i < n; i++) {
 		struct sw_syn_pending *q = &w->syn_q[i];
 		struct dp_pkt *p = q->p;
+		const uint32_t ack = w->syn_req[i].isn + 1;
 
 		q->so.tsval = sw_cookie_tsval(clock, low6[i]);
-		/* Zero window until the backend is connected (see README, "handshake"). */
-		if (likely(q->plain)) {
-			synack_plain(
-				p->m, &p->v, cookie[i], q->isn + 1, q->flags, &q->so, q->addr_sum);
-		} else if (synack_generic(p, cookie[i], q->isn + 1, q->flags, &q->so) != 0) {
+		/*
+		 * Zero window until the backend is connected (see README,
+		 * "handshake"). The common case, answered by the one-pass
+		 * builder; the rest by the generic one: decided here, where the
+		 * builder reads the mbuf and view anyway, not at dp_proxy_syn,
+		 * where they were live across its calls (19 instructions per SYN).
+		 */
+		if (likely(is_plain(p))) {
+			synack_plain(p->m, &p->v, cookie[i], ack, q->flags, &q->so, q->addr_sum);
+		} else if (synack_generic(p, cookie[i], ack, q->flags, &q->so) != 0) {
 			dp_drop(w, p, SW_DROP_no_mbuf);
+			failed++;
 			continue;
 		}
-		w->stats.ev[SW_EV_synack_sent]++;
 		w->svc[p->service_id].synack++;
 		dp_answer(w, p);
 	}
+	/* Once per burst: the answered SYNs are those queued but the few not built. */
+	w->stats.ev[SW_EV_synack_sent] += n - failed;
 	w->syn_n = 0;
 }
 
@@ -290,9 +313,6 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	const unsigned bank = w->hll_sec & 1;
 	const uint8_t *frame = p->frame;
 	const uint8_t *ip = frame + p->v.l3_off;
-	/* The common case, answered by the one-pass builder; the rest by the generic one. */
-	const bool plain = is_plain(p);
-	const uint32_t isn = sw_rd32(dp_tcph(p) + SW_TCP_OFF_SEQ);
 	/* Filled in place; taken (syn_n++) only when the SYN is answered. */
 	struct sw_syn_pending *q = &w->syn_q[w->syn_n];
 	const struct dp_svc_syn *ss;
@@ -302,9 +322,12 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 	w->stats.ev[SW_EV_syn_rcvd]++;
 	w->svc[sid].syn++;
 	w->syn_bank[bank][sid]++;
-	sw_hll_add_hash(sw_dp_hll(w, bank, sid),
+	/* The sketches are all SW_HLL_P (sw_dp_worker_create): shifts by constants. */
+	RTE_ASSERT(sw_dp_hll(w, bank, sid)->p == SW_HLL_P);
+	sw_hll_add_hash_p(sw_dp_hll(w, bank, sid),
 		sw_hll_hash_addr(p->v.family == 4 ? ip + 12 : ip + 8, p->v.family == 4 ? 4 : 16,
-			w->sh->hll_seed));
+			w->sh->hll_seed),
+		SW_HLL_P);
 	/* RFC 9293 3.10.7.2: SYN with RST is not a connection request; FIN/URG: scans. */
 	if (unlikely(flags & (SW_TCP_FIN | SW_TCP_RST | SW_TCP_URG))) {
 		cause = SW_DROP_syn_bad_flags;
@@ -333,7 +356,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		cause = SW_DROP_bad_tcpopt;
 		goto drop;
 	}
-	syn_queue(w, q, p, ss, &o, plain, isn);
+	syn_queue(w, q, p, ss, &o);
 	return;
 drop:
 	dp_drop(w, p, cause);

@@ -124,9 +124,7 @@ struct sw_syn_pending {
 	struct dp_pkt *p; /* in the burst's array */
 	struct sw_tcpopt_syn so; /* the SYN-ACK's options but the TSval */
 	uint64_t addr_sum; /* sw_csum_verify_tcp_addrs's */
-	uint32_t isn; /* the client's */
 	uint8_t flags; /* the SYN-ACK's */
-	bool plain; /* one-pass builder */
 };
 
 /*

@@ -75,19 +75,20 @@ size_t sw_hll_memsize(unsigned p);
 int sw_hll_init(void *mem, unsigned p);
 
 /*
- * Count one element by its 64-bit hash. Constant time, no allocation; inline,
- * as the data path adds one hash per SYN.
+ * sw_hll_add_hash() for a sketch of precision p (h->p == p): with p a
+ * constant, the shifts take immediates instead of reading p and q from the
+ * sketch (the data path's sketches are all SW_HLL_P).
  */
 static inline void
-sw_hll_add_hash(struct sw_hll *h, uint64_t hash)
+sw_hll_add_hash_p(struct sw_hll *h, uint64_t hash, unsigned p)
 {
-	const uint32_t idx = (uint32_t)(hash >> h->q);
+	const uint32_t idx = (uint32_t)(hash >> (64 - p));
 	/*
 	 * The q rank bits, left-aligned, with a 1 just below them (bit p - 1, in
 	 * place of the p index bits shifted out): the leading zero count is that
 	 * of the rank bits, or q when they are all zero, so rank is 1..q+1.
 	 */
-	const uint64_t w = (hash << 1 | 1) << (h->p - 1);
+	const uint64_t w = (hash << 1 | 1) << (p - 1);
 	const uint8_t rank = (uint8_t)(__builtin_clzll(w) + 1);
 
 	/*
@@ -98,6 +99,16 @@ sw_hll_add_hash(struct sw_hll *h, uint64_t hash)
 		__atomic_store_n(&h->reg[idx], rank, __ATOMIC_RELAXED);
 		h->is_dirty = 1;
 	}
+}
+
+/*
+ * Count one element by its 64-bit hash. Constant time, no allocation; inline,
+ * as the data path adds one hash per SYN.
+ */
+static inline void
+sw_hll_add_hash(struct sw_hll *h, uint64_t hash)
+{
+	sw_hll_add_hash_p(h, hash, h->p);
 }
 
 /*

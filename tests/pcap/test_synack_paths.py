@@ -7,7 +7,7 @@ import pytest
 from scapy.layers.inet import IP, TCP, IPOption_NOP, IPOption_RR
 from scapy.layers.l2 import Ether
 
-from conftest import Flow, flows, one
+from conftest import Flow, flows, make_config, one
 
 
 def _answer(h, f, syn):
@@ -93,3 +93,40 @@ def test_syn_without_options_grows_to_mss_option(h, v6):
     assert syn[TCP].options == []
     sa = _answer(h, f, syn)
     assert [k for k, _ in sa[TCP].options] == ["MSS"]
+
+
+# The SYN path skips the backend's learned slot when a service configures MSS, window scale,
+# SACK and timestamps (proxy_syn.c, adv_opts): the same offer either way, unless one of them
+# is learned after all.
+ALL_SET = "mss = 1200\nwscale = 3\nsack = off\ntimestamps = on\n"
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+def test_all_options_configured_ignore_learned(start, v6):
+    """All four configured: offered before and after a backend with other options is learned."""
+    h = start(make_config(service=ALL_SET))
+    adv = dict(adv_mss=1200, adv_ws=3, adv_sack=False, adv_ts=True)
+    first = Flow(h, v6=v6, b_mss=1300, b_sack=True, b_ts=False, b_ws=10, **adv).open()
+    Flow(h, v6=v6, srv=first.srv, b_mss=1300, b_sack=True, b_ts=False, b_ws=10, **adv).open()
+    assert h.drops() == {}
+
+
+@pytest.mark.parametrize("learned", ["mss", "sack", "timestamps"])
+def test_one_option_learned_is_looked_up(start, learned):
+    """Three configured, the fourth learned: the learned backend's value is offered."""
+    service = {"mss": "wscale = 3\nsack = on\ntimestamps = on\n",
+               "sack": "mss = 1200\nwscale = 3\nsack = learn\ntimestamps = on\n",
+               "timestamps": "mss = 1200\nwscale = 3\nsack = on\ntimestamps = learn\n"}[learned]
+    adv = dict(adv_mss=1200, adv_ws=3)
+    if learned == "mss":
+        adv["adv_mss"] = None  # the default before the backend is learned
+    h = start(make_config(service=service))
+    first = Flow(h, b_mss=1300, **adv).open()
+    adv["adv_mss"] = 1300 if learned == "mss" else 1200
+    # Learned SACK and TS on, as in the unlearned offer: learned off below.
+    f = Flow(h, srv=first.srv, b_mss=1300, **adv).open()
+    b = dict(b_sack=learned != "sack", b_ts=learned != "timestamps")
+    second = Flow(h, srv=f.srv, b_mss=1300, **b, **adv).open()
+    Flow(h, srv=second.srv, b_mss=1300, **b, **adv, adv_sack=b["b_sack"],
+         adv_ts=b["b_ts"]).open()
+    assert h.drops() == {}

@@ -257,6 +257,15 @@ test_hll_add_rank(void **state)
 			/* A lower or equal rank leaves the register alone. */
 			sw_hll_add_hash(h, hash | (uint64_t)1 << (q - 1));
 			assert_int_equal(h->reg[idx], rank);
+			if (p == SW_HLL_P_DEFAULT) {
+				/* The constant-precision form (the data path's SW_HLL_P). */
+				sw_hll_clear(h);
+				sw_hll_add_hash_p(h, hash, SW_HLL_P_DEFAULT);
+				assert_int_equal(h->reg[idx], rank);
+				for (uint32_t i = 0; i < h->m; i++)
+					if (i != idx)
+						assert_int_equal(h->reg[i], 0);
+			}
 		}
 		free(h);
 	}
