@@ -47,11 +47,9 @@ dp_keep_take(struct sw_worker *w, struct sw_flow *f)
  * or the learned one frozen for the cookie's epoch (sw_cookie_epoch).
  */
 static uint8_t
-adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint16_t service_id, uint32_t cookie,
-	bool ts_mode)
+adv_wscale(struct sw_worker *w, const struct sw_tuple *t, const struct sw_config_service *svc,
+	uint32_t cookie, bool ts_mode)
 {
-	const struct sw_config_service *svc = w->rt->svc[service_id];
-
 	if (svc != NULL && svc->wscale != SW_CONFIG_WSCALE_LEARN)
 		return svc->wscale;
 	return dp_adv_wscale(w, t, sw_cookie_epoch(&w->keys, cookie, ts_mode));
@@ -108,6 +106,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	struct sw_tcpopt_syn so;
 	struct sw_flow *f;
 	uint32_t isn, cookie, slot, syn_win;
+	uint16_t win;
 	uint64_t addr_sum;
 	uint8_t flags;
 	bool evicted = false;
@@ -138,25 +137,31 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		dp_drop(w, p, SW_DROP_bad_csum);
 		return;
 	}
+	/*
+	 * The service id and its config in locals: the calls below would
+	 * otherwise make the compiler load them again after every one.
+	 */
+	const uint16_t sid = p->service_id;
+	const struct sw_config_service *svc = w->rt->svc[sid];
+
 	w->stats.ev[SW_EV_cookie_valid]++;
-	w->svc[p->service_id].cookie_valid++;
+	w->svc[sid].cookie_valid++;
 	if (co.has_ts)
 		w->stats.ev[SW_EV_cookie_ts_mode]++;
 
 	/* The service's share of the table ([service] flow_share). */
-	{
-		const struct sw_config_service *svc = w->rt->svc[p->service_id];
-
-		if (unlikely(svc != NULL && svc->flow_share_pct < 100) &&
-			w->svc_flows[p->service_id] >=
-				RTE_MAX((uint64_t)w->sh->flow_capacity * svc->flow_share_pct / 100,
-					(uint64_t)1)) {
-			dp_drop(w, p, SW_DROP_table_full);
-			return;
-		}
+	if (unlikely(svc != NULL && svc->flow_share_pct < 100) &&
+		w->svc_flows[sid] >=
+			RTE_MAX((uint64_t)w->sh->flow_capacity * svc->flow_share_pct / 100,
+				(uint64_t)1)) {
+		dp_drop(w, p, SW_DROP_table_full);
+		return;
 	}
-	f = sw_flowtab_add(w->ft, t, dp_hash(w, p), &evicted);
-	dp_ft_added(w, dp_hash(w, p));
+	const uint64_t hash = dp_hash(w, p);
+
+	/* SYN_SENT from the start: one step instead of add then set_state. */
+	f = sw_flowtab_add_state(w->ft, t, hash, SW_CONN_SYN_SENT, &evicted);
+	dp_ft_added(w, hash);
 	if (evicted) {
 		dp_ft_deleted(w);
 		w->stats.ev[SW_EV_flows_evicted]++;
@@ -174,17 +179,17 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	client.ecn = co.ecn;
 	/* What the SYN-ACK offered: SACK and TS as the cookie says, the shift as it was frozen. */
 	adv_c.mss = 0; /* not used */
-	adv_c.wscale = adv_wscale(w, t, p->service_id, cookie, co.has_ts);
+	adv_c.wscale = adv_wscale(w, t, svc, cookie, co.has_ts);
 	adv_c.has_wscale = co.has_wscale && adv_c.wscale != SW_ADV_WS_NONE;
 	adv_c.sack_perm = co.sack_perm;
 	adv_c.has_ts = co.has_ts;
 	adv_c.ecn = co.ecn;
-	f->service_id = p->service_id;
-	w->svc_flows[p->service_id]++;
+	f->service_id = sid;
+	w->svc_flows[sid]++;
 	f->aux = DP_NO_KEEP;
+	win = sw_rd16(tcph + SW_TCP_OFF_WIN); /* read once: sw_conn_open() is opaque */
 	sw_conn_open(&f->conn, isn, cookie, &client, &adv_c, o.has_ts ? o.tsval : 0,
-		o.has_ts ? o.tsecr : 0, sw_rd16(tcph + SW_TCP_OFF_WIN));
-	sw_flowtab_set_state(w->ft, f, SW_CONN_SYN_SENT);
+		o.has_ts ? o.tsecr : 0, win);
 	f->expire_ms = w->now_ms + SW_BACKEND_RTO_MS;
 
 	/* The ACK becomes the backend SYN: the client's own ISN and options. */
@@ -196,7 +201,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	so.tsval = o.tsval;
 	so.tsecr = 0;
 	/* A SYN's window is never scaled (RFC 7323 2.2): unscale the third ACK's. */
-	syn_win = sw_rd16(tcph + SW_TCP_OFF_WIN);
+	syn_win = win;
 	if (adv_c.has_wscale) /* the client scales only when our SYN-ACK had WS too */
 		syn_win = RTE_MIN((uint32_t)syn_win << co.wscale, 0xffffu);
 	flags = SW_TCP_SYN | (co.ecn ? SW_TCP_ECE | SW_TCP_CWR : 0);

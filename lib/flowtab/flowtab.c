@@ -570,10 +570,10 @@ cuckoo_make_room(struct sw_flowtab *ft, const struct ft_pos *p, unsigned *slot)
  * steps. Returns the bucket, *slot set (NULL only on a broken invariant).
  */
 static __attribute__((noinline)) struct ft_bucket *
-slot_place_full(struct sw_flowtab *ft, const struct ft_pos *p, unsigned *slot)
+slot_place_full(struct sw_flowtab *ft, struct ft_pos p, unsigned *slot)
 {
-	struct ft_bucket *bk = cuckoo_make_room(ft, p, slot);
-	uint32_t b = p->b1;
+	struct ft_bucket *bk = cuckoo_make_room(ft, &p, slot);
+	uint32_t b = p.b1;
 	unsigned m = 0;
 
 	if (likely(bk != NULL))
@@ -613,7 +613,8 @@ slot_place(struct sw_flowtab *ft, uint64_t hash, uint32_t idx)
 		bk = first ? bk1 : bk2;
 		slot = (unsigned)__builtin_ctz(first ? m1 : m2);
 	} else {
-		bk = slot_place_full(ft, &p, &slot);
+		/* p by value (two registers): the common case stores nothing for it. */
+		bk = slot_place_full(ft, p, &slot);
 		if (unlikely(bk == NULL))
 			return;
 	}
@@ -627,9 +628,13 @@ sw_flowtab_del(struct sw_flowtab *ft, struct sw_flow *f)
 	flow_remove(ft, f);
 }
 
-/* Take a free entry (recycled, else the next never-used one), key copied, rest zero, and index it. */
+/*
+ * Take a free entry (recycled, else the next never-used one), key copied,
+ * rest zero but conn.state (state, valid: checked by the caller), and index
+ * it, counted under state.
+ */
 static __rte_always_inline struct sw_flow *
-add_entry(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash)
+add_entry(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, uint8_t state)
 {
 	uint32_t idx = ft->free_head, hwm = ft->hwm;
 	struct sw_flow *f;
@@ -645,18 +650,20 @@ add_entry(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash)
 	}
 	f->key = *key;
 	memset((uint8_t *)f + sizeof(f->key), 0, sizeof(*f) - sizeof(f->key));
+	f->conn.state = state; /* before hwm publishes a new entry to sw_flowtab_dump() */
 	if (idx == hwm) /* published once initialised */
 		__atomic_store_n(&ft->hwm, idx + 1, __ATOMIC_RELEASE);
 
 	slot_place(ft, hash, idx);
-	cnt32_add(&ft->n_state[SW_CONN_FREE], 1);
+	cnt32_add(&ft->n_state[state], 1);
 	cnt32_add(&ft->n_used, 1);
 	return f;
 }
 
 /* sw_flowtab_add() on a full table: evict a victim first (out of line: the rare case). */
 static __attribute__((noinline)) struct sw_flow *
-add_evicting(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, bool *evicted)
+add_evicting(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, uint8_t state,
+	bool *evicted)
 {
 	struct sw_flow *f = evict_pick(ft, hash);
 
@@ -669,17 +676,41 @@ add_evicting(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, b
 	__atomic_store_n(&ft->evictions, ft->evictions + 1, __ATOMIC_RELAXED);
 	if (evicted != NULL)
 		*evicted = true;
-	return add_entry(ft, key, hash);
+	return add_entry(ft, key, hash, state);
+}
+
+/*
+ * One body for both adds: sw_flowtab_add() is state FREE, and a caller that
+ * knows the state at insert time (the third ACK: SYN_SENT) saves the
+ * set_state call and its two counter updates.
+ */
+static __rte_always_inline struct sw_flow *
+add_as(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, uint8_t state,
+	bool *evicted)
+{
+	if (evicted != NULL)
+		*evicted = false;
+	if (unlikely(ft->n_used >= ft->capacity))
+		return add_evicting(ft, key, hash, state, evicted);
+	return add_entry(ft, key, hash, state);
 }
 
 struct sw_flow *
 sw_flowtab_add(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, bool *evicted)
 {
-	if (evicted != NULL)
-		*evicted = false;
-	if (unlikely(ft->n_used >= ft->capacity))
-		return add_evicting(ft, key, hash, evicted);
-	return add_entry(ft, key, hash);
+	return add_as(ft, key, hash, SW_CONN_FREE, evicted);
+}
+
+struct sw_flow *
+sw_flowtab_add_state(struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash,
+	uint8_t state, bool *evicted)
+{
+	/* As sw_flowtab_set_state(): an invalid state is ignored (the flow stays FREE). */
+	if (unlikely(state >= SW_CONN_STATE_MAX)) {
+		RTE_ASSERT(false);
+		state = SW_CONN_FREE;
+	}
+	return add_as(ft, key, hash, state, evicted);
 }
 
 void

@@ -70,10 +70,11 @@ struct sw_flow {
 	};
 	/*
 	 * Connection state (owner: conn). conn.state == SW_CONN_FREE means the
-	 * entry is unused. Written only through sw_flowtab_set_state(), which
-	 * moves the flow between the per-state counters; code that let another
-	 * library store a new state first restores the old one, then calls it
-	 * (see sw_conn_next_state()). All zero after add.
+	 * entry is unused. Written only through sw_flowtab_set_state() (or at
+	 * insert by sw_flowtab_add_state()), which moves the flow between the
+	 * per-state counters; code that let another library store a new state
+	 * first restores the old one, then calls it (see sw_conn_next_state()).
+	 * All zero after sw_flowtab_add().
 	 */
 	struct sw_conn conn;
 };
@@ -159,9 +160,20 @@ struct sw_flow *sw_flowtab_add(
 	struct sw_flowtab *ft, const struct sw_tuple *key, uint64_t hash, bool *evicted);
 
 /*
- * Have sw_flowtab_add() call cb(victim, arg) before it evicts a flow, so the
- * owner can release what the victim holds. Owner only; cb must not call into
- * the table.
+ * sw_flowtab_add() with conn.state = state (and counted under it) instead
+ * of SW_CONN_FREE: the same as sw_flowtab_add() then
+ * sw_flowtab_set_state(ft, f, state), in one step. state SW_CONN_FREE is
+ * sw_flowtab_add(); a state not below SW_CONN_STATE_MAX is ignored (the flow
+ * is added in SW_CONN_FREE, as set_state ignores it). The flow just added is
+ * never the victim of its own eviction. Owner only.
+ */
+struct sw_flow *sw_flowtab_add_state(struct sw_flowtab *ft, const struct sw_tuple *key,
+	uint64_t hash, uint8_t state, bool *evicted);
+
+/*
+ * Have sw_flowtab_add() and sw_flowtab_add_state() call cb(victim, arg)
+ * before they evict a flow, so the owner can release what the victim holds.
+ * Owner only; cb must not call into the table.
  */
 void sw_flowtab_set_evict_cb(
 	struct sw_flowtab *ft, void (*cb)(struct sw_flow *f, void *arg), void *arg);

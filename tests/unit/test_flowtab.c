@@ -916,6 +916,97 @@ test_counts_by_state(void **state)
 	free(ft);
 }
 
+/* sw_flowtab_add_state(): the state set and counted at insert, the rest as sw_flowtab_add(). */
+static void
+test_add_state(void **state)
+{
+	struct sw_flowtab *ft = ft_new(8);
+	struct sw_tuple k;
+	struct sw_flow *f, *g;
+	bool ev = true;
+
+	(void)state;
+	k = key_of(1);
+	f = sw_flowtab_add_state(ft, &k, sw_flowtab_hash(ft, &k), SW_CONN_SYN_SENT, &ev);
+	assert_non_null(f);
+	assert_false(ev);
+	assert_ptr_equal(ft_find(ft, &k), f);
+	assert_int_equal(f->conn.state, SW_CONN_SYN_SENT);
+	assert_int_equal(state_count(ft, SW_CONN_SYN_SENT), 1);
+	assert_int_equal(state_count(ft, SW_CONN_FREE), 0);
+	/* Every other field zero, as after sw_flowtab_add(). */
+	{
+		struct sw_flow z;
+
+		memset(&z, 0, sizeof(z));
+		z.key = k;
+		z.conn.state = SW_CONN_SYN_SENT;
+		assert_memory_equal(f, &z, sizeof(z));
+	}
+	/* A recycled entry is counted under its new state too. */
+	f->expire_ms = 5;
+	f->conn.flags = 0xffffffffu;
+	sw_flowtab_del(ft, f);
+	assert_int_equal(state_count(ft, SW_CONN_SYN_SENT), 0);
+	g = sw_flowtab_add_state(ft, &k, sw_flowtab_hash(ft, &k), SW_CONN_ESTABLISHED, NULL);
+	assert_ptr_equal(g, f);
+	assert_int_equal(g->conn.state, SW_CONN_ESTABLISHED);
+	assert_int_equal(g->conn.flags, 0);
+	assert_int_equal(g->expire_ms, 0);
+	assert_int_equal(state_count(ft, SW_CONN_ESTABLISHED), 1);
+	/* FREE is sw_flowtab_add(); an invalid state is ignored the same way. */
+	k = key_of(2);
+	f = sw_flowtab_add_state(ft, &k, sw_flowtab_hash(ft, &k), SW_CONN_FREE, NULL);
+	assert_int_equal(f->conn.state, SW_CONN_FREE);
+	k = key_of(3);
+	f = sw_flowtab_add_state(ft, &k, sw_flowtab_hash(ft, &k), SW_CONN_STATE_MAX, NULL);
+	assert_non_null(f);
+	assert_int_equal(f->conn.state, SW_CONN_FREE);
+	assert_int_equal(state_count(ft, SW_CONN_FREE), 2);
+	assert_int_equal(sw_flowtab_count(ft), 3);
+	assert_int_equal(sum_states(ft), 3);
+	check_invariants(ft);
+	free(ft);
+}
+
+/* On a full table sw_flowtab_add_state() evicts as sw_flowtab_add(), never the new flow. */
+static void
+test_add_state_evicts(void **state)
+{
+	struct sw_flowtab *ft = ft_new(1);
+	struct sw_tuple a = key_of(1), b = key_of(2), c = key_of(3);
+	struct sw_flow *fa, *fb;
+	bool ev = false;
+
+	(void)state;
+	fa = sw_flowtab_add_state(ft, &a, sw_flowtab_hash(ft, &a), SW_CONN_ESTABLISHED, &ev);
+	assert_non_null(fa);
+	/* Only an ESTABLISHED flow to evict: refused, nothing counted. */
+	assert_null(sw_flowtab_add_state(ft, &b, sw_flowtab_hash(ft, &b), SW_CONN_SYN_SENT, &ev));
+	assert_false(ev);
+	assert_int_equal(sw_flowtab_evictions(ft), 0);
+	sw_flowtab_set_state(ft, fa, SW_CONN_SYN_SENT);
+	fb = sw_flowtab_add_state(ft, &b, sw_flowtab_hash(ft, &b), SW_CONN_SYN_SENT, &ev);
+	assert_non_null(fb);
+	assert_true(ev);
+	assert_null(ft_find(ft, &a));
+	assert_int_equal(sw_flowtab_evictions(ft), 1);
+	assert_int_equal(state_count(ft, SW_CONN_SYN_SENT), 1);
+	/* The new SYN_SENT flow is evictable by the next add, itself never at its own. */
+	fb->expire_ms = 7;
+	ev = false;
+	assert_non_null(
+		sw_flowtab_add_state(ft, &c, sw_flowtab_hash(ft, &c), SW_CONN_SYN_SENT, &ev));
+	assert_true(ev);
+	assert_null(ft_find(ft, &b));
+	assert_non_null(ft_find(ft, &c));
+	assert_int_equal(ft_find(ft, &c)->conn.state, SW_CONN_SYN_SENT);
+	assert_int_equal(state_count(ft, SW_CONN_SYN_SENT), 1);
+	assert_int_equal(sum_states(ft), 1);
+	check_invariants(ft);
+	free(ft);
+}
+
 /* Expiry callback context. */
 struct exp_ctx {
 	unsigned calls;
@@ -1401,12 +1492,20 @@ test_model_random(void **state)
 
 			assert_ptr_equal(f, model[id].present ? model[id].f : NULL);
 		} else if (r < 60) {
-			bool ev = false;
+			bool ev = false, with_state;
+			uint8_t new_state;
 			struct sw_flow *f;
 
 			if (model[id].present)
 				continue;
-			f = sw_flowtab_add(ft, &k, sw_flowtab_hash(ft, &k), &ev);
+			/* Half the inserts in one step with their state (sw_flowtab_add_state). */
+			with_state = rng_below(2) == 0;
+			new_state = random_state_est();
+			if (with_state)
+				f = sw_flowtab_add_state(
+					ft, &k, sw_flowtab_hash(ft, &k), new_state, &ev);
+			else
+				f = sw_flowtab_add(ft, &k, sw_flowtab_hash(ft, &k), &ev);
 			if (f == NULL) {
 				assert_false(ev);
 				assert_int_equal(model_live, MODEL_CAP);
@@ -1437,11 +1536,14 @@ test_model_random(void **state)
 			}
 			model[id].present = true;
 			model[id].f = f;
-			model[id].state = random_state_est();
+			model[id].state = new_state;
 			model[id].expire_ms = now + rng_below(30000);
 			model_count[model[id].state]++;
 			model_live++;
-			sw_flowtab_set_state(ft, f, model[id].state);
+			if (with_state)
+				assert_int_equal(f->conn.state, new_state);
+			else
+				sw_flowtab_set_state(ft, f, model[id].state);
 			f->expire_ms = model[id].expire_ms;
 			f->service_id = (uint16_t)id;
 		} else if (r < 72) {
@@ -1555,6 +1657,8 @@ main(void)
 		cmocka_unit_test(test_cuckoo_move_and_chain),
 		cmocka_unit_test(test_full_large_established_kept),
 		cmocka_unit_test(test_counts_by_state),
+		cmocka_unit_test(test_add_state),
+		cmocka_unit_test(test_add_state_evicts),
 		cmocka_unit_test(test_expire_budget_and_rearm),
 		cmocka_unit_test(test_expire_wraparound),
 		cmocka_unit_test(test_bulk_equals_single),
