@@ -91,13 +91,19 @@ dp_tcph(const struct dp_pkt *p)
 	return p->frame + p->v.l4_off;
 }
 
-/* Queue m for TX on port role `out`; frees and counts when the buffer is full. */
+/*
+ * Queue m for TX on port role `out`; frees and counts when the buffer is full.
+ * Its bytes count as transmitted now, while m is hot (the packet is final
+ * once queued): sw_dp_flush() takes back those of the packets the PMD refuses,
+ * instead of a second pass over the buffer.
+ */
 static inline void
 dp_tx(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
 {
 	if (unlikely(w->tx_n[out] == SW_TX_BUF)) {
 		sw_dp_flush(w);
 	}
+	w->stats.port[out][SW_PC_tx_bytes] += rte_pktmbuf_pkt_len(m);
 	w->tx_buf[out][w->tx_n[out]++] = m;
 }
 

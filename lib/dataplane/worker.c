@@ -111,8 +111,11 @@ sw_dp_worker_free(struct sw_worker *w)
 			rte_pktmbuf_free(w->syn_keep[i]);
 	}
 	for (unsigned p = 0; p < SW_NB_PORTS; p++)
-		for (unsigned i = 0; i < w->tx_n[p]; i++)
+		for (unsigned i = 0; i < w->tx_n[p]; i++) {
+			/* Never sent: dp_tx() counted their bytes. */
+			w->stats.port[p][SW_PC_tx_bytes] -= rte_pktmbuf_pkt_len(w->tx_buf[p][i]);
 			rte_pktmbuf_free(w->tx_buf[p][i]);
+		}
 	if (w->steer_ring != NULL) {
 		struct rte_mbuf *m;
 
@@ -163,19 +166,16 @@ sw_dp_flush(struct sw_worker *w)
 	for (unsigned p = 0; p < SW_NB_PORTS; p++) {
 		uint16_t n = w->tx_n[p];
 		uint16_t sent;
-		uint64_t bytes = 0;
 
 		if (n == 0)
 			continue;
-		for (uint16_t i = 0; i < n; i++)
-			bytes += rte_pktmbuf_pkt_len(w->tx_buf[p][i]);
 		sent = rte_eth_tx_burst(w->sh->port_id[p], w->queue_id, w->tx_buf[p], n);
+		/* dp_tx() counted every queued packet's bytes: take back the refused ones'. */
 		for (uint16_t i = sent; i < n; i++) {
-			bytes -= rte_pktmbuf_pkt_len(w->tx_buf[p][i]);
+			w->stats.port[p][SW_PC_tx_bytes] -= rte_pktmbuf_pkt_len(w->tx_buf[p][i]);
 			rte_pktmbuf_free(w->tx_buf[p][i]);
 		}
 		w->stats.port[p][SW_PC_tx] += sent;
-		w->stats.port[p][SW_PC_tx_bytes] += bytes;
 		w->stats.port[p][SW_PC_tx_drops] += n - sent;
 		w->tx_n[p] = 0;
 	}
@@ -268,10 +268,14 @@ dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
 
 /*
  * Steer p to its owner worker when that is not w. Returns true when p left
- * (queued on the owner's ring, or dropped when the ring is full).
+ * (queued on the owner's ring, or dropped when the ring is full): the caller
+ * then takes its bytes out of the burst's rx bytes (the owner counts them
+ * again; a packet dropped here counts in rx but not in rx_bytes). The count
+ * is the caller's register, not ours through a pointer: a local whose
+ * address escapes would be stored and reloaded for every packet.
  */
 static __rte_noinline bool
-steer_away(struct sw_worker *w, struct dp_pkt *p, uint64_t *rx_bytes)
+steer_away(struct sw_worker *w, struct dp_pkt *p)
 {
 	uint16_t owner = steer_hash(p) % w->sh->nb_workers;
 	unsigned port = p->port;
@@ -281,7 +285,6 @@ steer_away(struct sw_worker *w, struct dp_pkt *p, uint64_t *rx_bytes)
 		return false;
 	/* The owner counts rx again: undo ours so each packet counts once. */
 	w->stats.port[port][SW_PC_rx]--;
-	*rx_bytes -= rte_pktmbuf_pkt_len(m);
 	m->hash.usr = port;
 	if (rte_ring_mp_enqueue(w->sh->steer_rings[owner], m) != 0) {
 		w->stats.port[port][SW_PC_rx]++;
@@ -292,16 +295,19 @@ steer_away(struct sw_worker *w, struct dp_pkt *p, uint64_t *rx_bytes)
 	return true;
 }
 
-/* Parse failures and non-TCP: out of the way of the TCP loop. */
-static __rte_noinline void
-not_tcp(struct sw_worker *w, struct dp_pkt *p, enum sw_pkt_verdict pv, uint64_t *rx_bytes)
+/* Parse failures and non-TCP: out of the way of the TCP loop. True when steered away. */
+static __rte_noinline bool
+not_tcp(struct sw_worker *w, struct dp_pkt *p, enum sw_pkt_verdict pv)
 {
 	if (pv == SW_PKT_NOT_IP)
 		dp_fwd(w, p);
 	else if (pv != SW_PKT_OK)
 		dp_drop(w, p, parse_drop[pv]);
-	else if (!w->sh->steer || !steer_away(w, p, rx_bytes))
+	else if (w->sh->steer && steer_away(w, p))
+		return true;
+	else
 		dp_fwd(w, p);
+	return false;
 }
 
 void
@@ -344,11 +350,14 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		p->frame = rte_pktmbuf_mtod(m, uint8_t *);
 		if (unlikely(!sw_pkt_parse_tcp(
 			    p->frame, rte_pktmbuf_data_len(m), reverse, &p->v, &tup[nq], &pv))) {
-			not_tcp(w, p, pv, &rx_bytes);
+			if (not_tcp(w, p, pv))
+				rx_bytes -= rte_pktmbuf_pkt_len(m);
 			continue;
 		}
-		if (unlikely(steer) && steer_away(w, p, &rx_bytes))
+		if (unlikely(steer) && steer_away(w, p)) {
+			rx_bytes -= rte_pktmbuf_pkt_len(m);
 			continue;
+		}
 		p->t = &tup[nq];
 		keys[nq] = &tup[nq];
 		nq++;

@@ -383,6 +383,17 @@ sw_seq_leq(uint32_t a, uint32_t b)
  * filled exactly as the general path fills it, or false (view untouched)
  * for anything else, which the general path then parses from scratch.
  */
+_Static_assert(sizeof(struct sw_pkt_view) == 26 && offsetof(struct sw_pkt_view, vlan_tci) == 12 &&
+		offsetof(struct sw_pkt_view, n_vlan) == 16 &&
+		offsetof(struct sw_pkt_view, family) == 17 &&
+		offsetof(struct sw_pkt_view, l4_proto) == 18 &&
+		offsetof(struct sw_pkt_view, tcp_flags) == 19 &&
+		offsetof(struct sw_pkt_view, is_fragment) == 20 &&
+		offsetof(struct sw_pkt_view, has_ip_options) == 21 &&
+		offsetof(struct sw_pkt_view, has_l4) == 22 &&
+		offsetof(struct sw_pkt_view, dst_off) == 24,
+	"sw_pkt_parse_fast() writes the view as thirteen 16-bit words");
+
 static inline bool
 sw_pkt_parse_fast(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 {
@@ -409,19 +420,20 @@ sw_pkt_parse_fast(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 		tot > 0xffff - SW_PKT_ETH_LEN /* offsets are 16-bit */ || hlen < SW_TCP_HDR_MIN ||
 		hlen > tot - SW_PKT_IPV4_MIN)
 		return false;
-	/* Zeroed first like the general path, padding included. */
-	memset(v, 0, sizeof(*v));
-	v->l3_off = SW_PKT_ETH_LEN;
-	v->l4_off = SW_PKT_ETH_LEN + SW_PKT_IPV4_MIN;
-	v->l4_len = (uint16_t)hlen;
-	v->payload_len = (uint16_t)(tot - SW_PKT_IPV4_MIN - hlen);
-	v->ip_len = (uint16_t)tot;
-	v->ether_type = SW_ETHER_TYPE_IPV4;
-	v->family = 4;
-	v->l4_proto = SW_IPPROTO_TCP;
-	v->tcp_flags = l4[SW_TCP_OFF_FLAGS];
-	v->has_l4 = true;
-	v->dst_off = SW_PKT_ETH_LEN + 16;
+	/*
+	 * The whole view from one image of 16-bit words, padding zero like the
+	 * general path's memset: no memset, then stores over it. Byte pairs
+	 * are (first | second << 8) little-endian, whatever the byte order:
+	 * n_vlan 0 and family 4; l4_proto TCP and the flags; no fragment, no
+	 * IP options; has_l4 and the padding byte.
+	 */
+	const uint16_t img[13] = {SW_PKT_ETH_LEN, SW_PKT_ETH_LEN + SW_PKT_IPV4_MIN, (uint16_t)hlen,
+		(uint16_t)(tot - SW_PKT_IPV4_MIN - hlen), (uint16_t)tot, SW_ETHER_TYPE_IPV4, 0, 0,
+		rte_le_to_cpu_16(4 << 8),
+		rte_le_to_cpu_16((uint16_t)(SW_IPPROTO_TCP | l4[SW_TCP_OFF_FLAGS] << 8)), 0,
+		rte_le_to_cpu_16(1), SW_PKT_ETH_LEN + 16};
+
+	memcpy(v, img, sizeof(*v));
 	return true;
 }
 
@@ -431,6 +443,9 @@ sw_pkt_parse_fast(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
  */
 _Static_assert(offsetof(struct sw_tuple, dport) == offsetof(struct sw_tuple, sport) + 2,
 	"sw_pkt_tuple_fast() stores both ports at once");
+_Static_assert(sizeof(struct sw_tuple) == 40 && offsetof(struct sw_tuple, dst) == 16 &&
+		offsetof(struct sw_tuple, sport) == 32 && offsetof(struct sw_tuple, family) == 36,
+	"sw_pkt_tuple_fast() writes the tuple as ten 32-bit words");
 
 static inline void
 sw_pkt_tuple_fast(const uint8_t *frame, bool reverse, struct sw_tuple *t)
@@ -445,11 +460,15 @@ sw_pkt_tuple_fast(const uint8_t *frame, bool reverse, struct sw_tuple *t)
 	a = reverse ? dst : src;
 	b = reverse ? src : dst;
 	ports = reverse ? (ports >> 16 | ports << 16) : ports;
-	memset(t, 0, sizeof(*t));
-	memcpy(t->src, &a, 4);
-	memcpy(t->dst, &b, 4);
-	memcpy((uint8_t *)t + offsetof(struct sw_tuple, sport), &ports, 4);
-	t->family = 4;
+	/*
+	 * The whole tuple from one image, zeros included (no memset, then
+	 * stores over it): the address words with their zero tails, the ports,
+	 * and family 4 with the VLAN bytes zero (bytes 4 0 0 0, whatever the
+	 * byte order).
+	 */
+	const uint32_t img[10] = {a, 0, 0, 0, b, 0, 0, 0, ports, rte_le_to_cpu_32(4)};
+
+	memcpy(t, img, sizeof(*t));
 }
 
 /* sw_pkt_parse_tcp() past its inline fast path: every frame through the general parser. */
