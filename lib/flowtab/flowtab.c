@@ -294,7 +294,6 @@ lookup_group(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigne
 		const struct ft_bucket *bk1, *bk2;
 		uint32_t sig; /* 32 bits: loaded straight into a vector lane */
 	} q[FT_BULK_GROUP]; /* one record per key: fewer base registers than three arrays */
-	struct sw_flow *cand[FT_BULK_GROUP];
 	uint8_t pend[FT_BULK_GROUP];
 	unsigned hits = 0, np = 0;
 
@@ -309,32 +308,29 @@ lookup_group(struct sw_flowtab *ft, const struct sw_tuple *const keys[], unsigne
 		rte_prefetch0(q[i].bk1);
 		rte_prefetch0(q[i].bk2);
 	}
+	/* The candidate goes straight to out[i]: a hit stores nothing more. */
 	for (unsigned i = 0; i < g; i++) {
 		const uint32_t *e = pair_first(q[i].bk1, q[i].bk2, q[i].sig);
+		struct sw_flow *f = NULL;
 
-		if (e == NULL) {
-			if (likely(q[i].bk1->ovfl == 0)) {
-				out[i] = NULL;
-			} else {
-				out[i] = lookup_cold(ft, keys[i], hashes[i]);
-				hits += out[i] != NULL;
-			}
-			continue;
+		if (e != NULL) {
+			f = &flows[*e];
+			prefetch_flow(f);
+			pend[np++] = (uint8_t)i;
+		} else if (unlikely(q[i].bk1->ovfl != 0)) {
+			f = lookup_cold(ft, keys[i], hashes[i]);
+			hits += f != NULL;
 		}
-		cand[np] = &flows[*e];
-		pend[np++] = (uint8_t)i;
-		prefetch_flow(&flows[*e]);
+		out[i] = f;
 	}
 	hits += np;
 	for (unsigned j = 0; j < np; j++) {
 		unsigned i = pend[j];
-		struct sw_flow *f = cand[j];
 
-		if (unlikely(!key_eq(&f->key, keys[i]))) {
-			f = lookup_cold(ft, keys[i], hashes[i]);
-			hits -= f == NULL;
+		if (unlikely(!key_eq(&out[i]->key, keys[i]))) {
+			out[i] = lookup_cold(ft, keys[i], hashes[i]);
+			hits -= out[i] == NULL;
 		}
-		out[i] = f;
 	}
 	return hits;
 }

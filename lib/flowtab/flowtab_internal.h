@@ -235,19 +235,20 @@ next_bucket(const struct sw_flowtab *ft, uint32_t b)
 /*
  * The other bucket of a key in bucket b with signature sig (partial-key
  * cuckoo): b1 + b2 = F(sig) mod n_buckets, so a displaced slot finds its
- * alternative from its signature alone, without reading the entry. The
- * fixed points (2b = F) are paired b <-> b + nb/2, an involution because
- * n_buckets is even (or 1, the only case where b1 == b2).
+ * alternative from its signature alone, without reading the entry. F is
+ * the signature scaled to [0, n_buckets) (sig is already a PRF output: no
+ * mixing needed) and forced odd: n_buckets is even (or 1, the only case
+ * where b1 == b2 and F is 0), so 2b = F has no solution and b2 != b1
+ * without a fix-up branch. b2 is uniform over the buckets of the other
+ * parity, as the two tables of classic cuckoo hashing.
  */
 static inline uint32_t
 alt_bucket_nb(uint32_t nb, uint32_t b, unsigned sig)
 {
-	uint32_t f = (uint32_t)(((uint64_t)(uint32_t)(sig * 0x9e3779b1u) * nb) >> 32);
-	uint32_t a = f >= b ? f - b : f + nb - b;
+	uint32_t f = (uint32_t)(((uint64_t)sig * nb) >> 16) | (nb > 1);
+	uint32_t a = f - b;
 
-	if (unlikely(a == b))
-		a = b < nb / 2 ? b + nb / 2 : b - nb / 2;
-	return a;
+	return f < b ? a + nb : a;
 }
 
 static inline uint32_t
