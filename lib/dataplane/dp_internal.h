@@ -15,27 +15,30 @@
 extern int sw_dp_logtype;
 #define DP_LOG(level, ...) rte_log(RTE_LOG_##level, sw_dp_logtype, "synwall: " __VA_ARGS__)
 
-/* Everything a stage needs to know about one received packet. */
+/*
+ * Everything a stage needs to know about one received packet. The port role
+ * it came in on is the burst's: sw_worker.rx_port.
+ */
 struct dp_pkt {
 	struct rte_mbuf *m;
 	uint8_t *frame; /* rte_pktmbuf_mtod */
 	struct sw_pkt_view v;
-	unsigned port; /* role it was received on */
 	uint8_t action; /* enum sw_class_action */
 	uint16_t service_id;
 	const struct sw_tuple *t; /* client -> server tuple (TCP packets only) */
-	uint64_t hash; /* sw_flowtab_hash() of t, valid with has_hash */
-	bool has_hash;
+	uint64_t hash; /* sw_flowtab_hash() of t, or 0: not known yet */
 };
 
-/* The flow-table hash of p->t: the bulk lookup's when there was one. */
+/*
+ * The flow-table hash of p->t: the bulk lookup's when there was one. 0 marks
+ * it unknown (one store per packet, no flag): a hash that is 0 is only
+ * computed again, to the same value.
+ */
 static inline uint64_t
 dp_hash(struct sw_worker *w, struct dp_pkt *p)
 {
-	if (!p->has_hash) {
+	if (p->hash == 0)
 		p->hash = sw_flowtab_hash(w->ft, p->t);
-		p->has_hash = true;
-	}
 	return p->hash;
 }
 
@@ -97,11 +100,18 @@ dp_tcph(const struct dp_pkt *p)
  * once queued): sw_dp_flush() takes back those of the packets the PMD refuses,
  * instead of a second pass over the buffer.
  */
+void dp_tx_full(struct sw_worker *w, unsigned out, struct rte_mbuf *m);
+
 static inline void
 dp_tx(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
 {
+	/*
+	 * A full buffer is flushed out of line (dp_tx_full): the callers keep
+	 * no registers alive across a call for it, and usually tail-call.
+	 */
 	if (unlikely(w->tx_n[out] == SW_TX_BUF)) {
-		sw_dp_flush(w);
+		dp_tx_full(w, out, m);
+		return;
 	}
 	w->stats.port[out][SW_PC_tx_bytes] += rte_pktmbuf_pkt_len(m);
 	w->tx_buf[out][w->tx_n[out]++] = m;
@@ -111,16 +121,20 @@ dp_tx(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
 static inline void
 dp_fwd(struct sw_worker *w, struct dp_pkt *p)
 {
-	w->stats.port[p->port][SW_PC_fwd]++;
-	dp_tx(w, dp_other(p->port), p->m);
+	const unsigned port = w->rx_port;
+
+	w->stats.port[port][SW_PC_fwd]++;
+	dp_tx(w, dp_other(port), p->m);
 }
 
 /* Received packet was rewritten into a reply out of the same port. Consumes p->m. */
 static inline void
 dp_answer(struct sw_worker *w, struct dp_pkt *p)
 {
-	w->stats.port[p->port][SW_PC_answered]++;
-	dp_tx(w, p->port, p->m);
+	const unsigned port = w->rx_port;
+
+	w->stats.port[port][SW_PC_answered]++;
+	dp_tx(w, port, p->m);
 }
 
 /* Free n mbufs (n > 0) as rte_pktmbuf_free_bulk() does (worker.c). */
@@ -141,7 +155,7 @@ dp_free(struct sw_worker *w, struct rte_mbuf *m)
 static inline void
 dp_drop(struct sw_worker *w, struct dp_pkt *p, enum sw_drop_cause cause)
 {
-	w->stats.drop[p->port][cause]++;
+	w->stats.drop[w->rx_port][cause]++;
 	dp_free(w, p->m);
 }
 
@@ -149,7 +163,7 @@ dp_drop(struct sw_worker *w, struct dp_pkt *p, enum sw_drop_cause cause)
 static inline void
 dp_consume(struct sw_worker *w, struct dp_pkt *p)
 {
-	w->stats.port[p->port][SW_PC_consumed]++;
+	w->stats.port[w->rx_port][SW_PC_consumed]++;
 	dp_free(w, p->m);
 }
 
@@ -215,7 +229,20 @@ void dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p);
 void dp_syn_flush(struct sw_worker *w);
 void dp_no_flow(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
-void dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
+/* A packet of an existing flow (proxy_flow.c): the spliced relay, or everything else. */
+void dp_proxy_flow_relay(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
+void dp_proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
+
+/* Dispatched inline: the relay is entered without a call that only branches. */
+static inline void
+dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+{
+	if (likely(f->conn.state == SW_CONN_ESTABLISHED))
+		dp_proxy_flow_relay(w, p, f);
+	else
+		dp_proxy_flow_slow(w, p, f);
+}
+
 bool dp_flow_expired(struct sw_flow *f, void *arg);
 void dp_flow_evicted(struct sw_flow *f, void *arg);
 

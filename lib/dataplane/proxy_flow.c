@@ -6,9 +6,9 @@
 
 /* Direction of a segment: it came in on the outside port (client) or the inside one. */
 static inline enum sw_conn_dir
-dp_dir(const struct dp_pkt *p)
+dp_dir(const struct sw_worker *w)
 {
-	return p->port == SW_PORT_OUTSIDE ? SW_DIR_C2S : SW_DIR_S2C;
+	return w->rx_port == SW_PORT_OUTSIDE ? SW_DIR_C2S : SW_DIR_S2C;
 }
 
 static const struct sw_conn_timeouts *
@@ -223,10 +223,10 @@ challenge_ack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f, enum sw_
  * Everything but the relay fast path: handshake, teardown, RST, SYN on a
  * live flow. Kept out of line so the fast path needs no stack frame.
  */
-static __rte_noinline void
-proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+void
+dp_proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 {
-	enum sw_conn_dir dir = dp_dir(p);
+	enum sw_conn_dir dir = dp_dir(w);
 	struct sw_conn *c = &f->conn;
 	uint8_t *tcph = dp_tcph(p);
 	uint8_t flags = p->v.tcp_flags;
@@ -336,41 +336,43 @@ proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 }
 
 /*
- * The spliced relay: an ACK, data or first FIN segment of an ESTABLISHED
- * flow, tracked and translated in one pass. Without FIN the state stays
- * ESTABLISHED: nothing to sync, ESTABLISHED's timeout. A FIN moves it to
- * FIN_WAIT_1 or CLOSE_WAIT (never TIME_WAIT, so no conn_closed). What the
- * relay does not take goes the general way with nothing changed.
+ * A relayed first FIN: the state moves to FIN_WAIT_1 or CLOSE_WAIT (never
+ * TIME_WAIT, so no conn_closed). Out of line: the common segment then needs
+ * no register for the state or the connection across its calls.
  */
 static __rte_noinline void
-proxy_flow_relay(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+relay_fin(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 {
-	int v = sw_conn_relay(&f->conn, dp_dir(p), dp_tcph(p), p->v.l4_len, p->v.payload_len);
+	enum sw_conn_state ns = sw_conn_next_state(&f->conn);
+
+	sw_flowtab_set_state(w->ft, f, (uint8_t)ns);
+	f->expire_ms = w->now_ms + flow_tmo(w, f)->ms[ns];
+	dp_fwd(w, p);
+}
+
+/*
+ * The spliced relay: an ACK, data or first FIN segment of an ESTABLISHED
+ * flow, tracked and translated in one pass. Without FIN the state stays
+ * ESTABLISHED: nothing to sync, ESTABLISHED's timeout. What the relay does
+ * not take goes the general way with nothing changed.
+ */
+void
+dp_proxy_flow_relay(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
+{
+	int v = sw_conn_relay(&f->conn, dp_dir(w), dp_tcph(p), p->v.l4_len, p->v.payload_len);
 
 	if (likely(v == SW_CONN_V_FWD)) {
-		enum sw_conn_state ns = SW_CONN_ESTABLISHED;
-
 		if (unlikely(p->v.tcp_flags & SW_TCP_FIN)) {
-			ns = sw_conn_next_state(&f->conn);
-			sw_flowtab_set_state(w->ft, f, (uint8_t)ns);
+			relay_fin(w, p, f);
+			return;
 		}
-		f->expire_ms = w->now_ms + flow_tmo(w, f)->ms[ns];
+		f->expire_ms = w->now_ms + flow_tmo(w, f)->ms[SW_CONN_ESTABLISHED];
 		dp_fwd(w, p);
 	} else if (v == SW_CONN_V_DROP_INVALID) {
 		dp_drop(w, p, SW_DROP_conn_invalid);
 	} else {
-		proxy_flow_slow(w, p, f);
+		dp_proxy_flow_slow(w, p, f);
 	}
-}
-
-/* Both halves are tail calls: no stack frame here, whichever way the packet goes. */
-void
-dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
-{
-	if (likely(f->conn.state == SW_CONN_ESTABLISHED))
-		proxy_flow_relay(w, p, f);
-	else
-		proxy_flow_slow(w, p, f);
 }
 
 /* RST to the client of a flow whose backend never answered; built from the kept SYN. */

@@ -146,6 +146,11 @@ struct sw_worker {
 	uint32_t now_ms; /* ms clock derived from now_tsc */
 	uint32_t ts_clock; /* clock for our TSvals (ms), random offset */
 	struct sw_runtime *rt; /* snapshot used during this poll */
+	/*
+	 * Port role of the burst being processed (sw_dp_process_burst): every
+	 * packet of a burst came in on it, so it is set once, not per packet.
+	 */
+	unsigned rx_port;
 
 	/* TX buffering per port, flushed at the end of each poll. */
 	uint16_t tx_n[SW_NB_PORTS];

@@ -181,6 +181,15 @@ sw_dp_flush(struct sw_worker *w)
 	}
 }
 
+/* dp_tx() with the buffer full: send what is queued, then queue m. */
+void
+dp_tx_full(struct sw_worker *w, unsigned out, struct rte_mbuf *m)
+{
+	sw_dp_flush(w);
+	w->stats.port[out][SW_PC_tx_bytes] += rte_pktmbuf_pkt_len(m);
+	w->tx_buf[out][w->tx_n[out]++] = m;
+}
+
 /* Map the parser's verdicts to drop causes; SW_PKT_NOT_IP is bridged. */
 static const uint8_t parse_drop[] = {
 	[SW_PKT_TRUNC_L2] = SW_DROP_trunc_l2,
@@ -220,7 +229,7 @@ steer_hash(const struct dp_pkt *p)
 
 /*
  * A TCP packet without a flow (classified): bridge, drop, or a SYN / third ACK
- * to proxy. port and action are p->port and p->action, as the caller has them.
+ * to proxy. port and action are w->rx_port and p->action, as the caller has them.
  */
 static __rte_always_inline void
 no_flow(struct sw_worker *w, struct dp_pkt *p, unsigned port, uint8_t action)
@@ -263,7 +272,7 @@ no_flow(struct sw_worker *w, struct dp_pkt *p, unsigned port, uint8_t action)
 void
 dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
 {
-	no_flow(w, p, p->port, p->action);
+	no_flow(w, p, w->rx_port, p->action);
 }
 
 /*
@@ -278,7 +287,7 @@ static __rte_noinline bool
 steer_away(struct sw_worker *w, struct dp_pkt *p)
 {
 	uint16_t owner = steer_hash(p) % w->sh->nb_workers;
-	unsigned port = p->port;
+	unsigned port = w->rx_port;
 	struct rte_mbuf *m = p->m;
 
 	if (owner == w->idx)
@@ -329,27 +338,30 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	uint64_t rx_bytes = 0;
 
 	RTE_ASSERT(n <= SW_BURST);
+	w->rx_port = port;
 	w->stats.port[port][SW_PC_rx] += n;
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)DP_PREFETCH); i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
 	/*
 	 * Stage 1: parse, and for TCP fill the tuple in the same pass; anything
-	 * else goes straight through or is dropped.
+	 * else goes straight through or is dropped. p and t walk pk[] and tup[]
+	 * (the next free entries): indexes would be rescaled for every packet.
 	 */
+	struct dp_pkt *p = pk;
+	struct sw_tuple *t = tup;
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct dp_pkt *p = &pk[nq];
 		enum sw_pkt_verdict pv;
 
 		if (i + DP_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
 		rx_bytes += rte_pktmbuf_pkt_len(m);
 		p->m = m;
-		p->port = port;
 		p->frame = rte_pktmbuf_mtod(m, uint8_t *);
 		if (unlikely(!sw_pkt_parse_tcp(
-			    p->frame, rte_pktmbuf_data_len(m), reverse, &p->v, &tup[nq], &pv))) {
+			    p->frame, rte_pktmbuf_data_len(m), reverse, &p->v, t, &pv))) {
 			if (not_tcp(w, p, pv))
 				rx_bytes -= rte_pktmbuf_pkt_len(m);
 			continue;
@@ -358,9 +370,10 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 			rx_bytes -= rte_pktmbuf_pkt_len(m);
 			continue;
 		}
-		p->t = &tup[nq];
-		keys[nq] = &tup[nq];
-		nq++;
+		p->t = t;
+		keys[nq++] = t;
+		p++;
+		t++;
 	}
 	w->stats.port[port][SW_PC_rx_bytes] += rx_bytes;
 	if (nq == 0)
@@ -390,6 +403,7 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		/* No flow at all (a flood on a quiet box): every packet is classified. */
 		for (unsigned i = 0; i < nq; i++) {
 			flows[i] = NULL;
+			hashes[i] = 0; /* computed when needed (dp_hash) */
 			qidx[i] = (uint8_t)i;
 		}
 		cls = keys;
@@ -403,14 +417,12 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 	unsigned k = 0;
 
 	qidx[nc] = UINT8_MAX; /* sentinel: no packet index matches it */
-	for (unsigned i = 0; i < nq; i++) {
-		struct dp_pkt *p = &pk[i];
+	p = pk;
+	for (unsigned i = 0; i < nq; i++, p++) {
 		struct sw_flow *f = flows[i];
 		bool classified = qidx[k] == i;
 
-		p->has_hash = any_flow;
-		if (any_flow)
-			p->hash = hashes[i];
+		p->hash = hashes[i];
 		if (classified) {
 			p->action = act[k];
 			p->service_id = svc[k];
