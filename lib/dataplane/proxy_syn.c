@@ -5,7 +5,6 @@
 #include <rte_byteorder.h>
 
 #include "dp_internal.h"
-#include "sw_csum64.h"
 
 /* Most option bytes sw_tcpopt_syn_build() writes: MSS, SACK-permitted + TS, NOP + WS. */
 #define SYNACK_OPT_MAX 20
@@ -42,123 +41,27 @@ is_martian(const uint8_t *frame, const struct sw_pkt_view *v)
 }
 
 /*
- * The SYN-ACK fast path, for a plain SYN: one segment, IPv4 without options
- * or IPv6 without extension headers (VLAN tags are fine), and room for the
- * largest reply. Everything else takes the generic builders (build.c).
- *
- * Checksums: partial sums over native-order loads, like lib/pkt's (RFC 1071
- * section 2(B)), so a folded, inverted sum stored with a plain 16-bit store
- * is the network-order checksum. 32-bit words are added into 64 bits (no
- * carry is lost below 2^32 words), 64-bit words with the end-around carry;
- * both are congruent to the 16-bit sum modulo 0xffff.
+ * A plain SYN (dp_is_plain with room for the largest reply) gets its
+ * SYN-ACK in one pass: addresses and ports swapped, then dp_tcp_plain()
+ * writes the option words, the header (window 0) and both checksums from
+ * the values written. addr_sum is sw_csum_verify_tcp_addrs()'s (the swap
+ * keeps the sum). Everything else takes the generic builders (build.c).
  */
 static inline bool
 is_plain(const struct dp_pkt *p)
 {
-	const struct rte_mbuf *m = p->m;
-	uint32_t l3_len = (uint32_t)(p->v.l4_off - p->v.l3_off);
-	uint32_t l3_min = (uint32_t)p->v.family * 10 - 20; /* 20 for IPv4, 40 for IPv6 */
-
-	/* Bitwise: one branch on the result. */
-	return (m->next == NULL) & (l3_len == l3_min) &
-		((uint32_t)p->v.l4_off + SW_TCP_HDR_MIN + SYNACK_OPT_MAX <=
-			(uint32_t)m->buf_len - m->data_off);
+	return dp_is_plain(p->m, &p->v, SW_TCP_HDR_MIN + SYNACK_OPT_MAX);
 }
 
-/*
- * Rewrite a plain SYN into its SYN-ACK in one pass: the bytes that
- * sw_tcpopt_syn_build(), dp_swap_l2_l3_l4() and dp_make_tcp() (window 0)
- * produce, with the checksums summed from the values written. addr_sum is
- * sw_csum_verify_tcp_addrs()'s. The view is left describing the SYN: nothing
- * reads it once the reply is queued.
- */
 static inline void
 synack_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint32_t ack,
 	uint8_t flags, const struct sw_tcpopt_syn *so, uint64_t addr_sum)
 {
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t *ip = frame + v->l3_off;
-	uint8_t *tcph = frame + v->l4_off;
-	uint8_t *o = tcph + SW_TCP_HDR_MIN;
-	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX] = {0};
-	uint64_t sum, a;
-	uint16_t l4_len;
-	uint32_t x;
-	unsigned n;
+	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX];
+	unsigned n = sw_tcpopt_syn_words(so, w);
 
-	/*
-	 * Options first, straight into the frame and summed as written: their
-	 * length is the header's. All SW_TCPOPT_SYN_WORDS_MAX words are stored
-	 * (is_plain() made room), those past n are zeros beyond the reply's end
-	 * and add nothing to the sum: no loop on n.
-	 */
-	n = sw_tcpopt_syn_words(so, w);
-	sum = 0;
-	for (unsigned i = 0; i < SW_TCPOPT_SYN_WORDS_MAX; i++) {
-		x = rte_cpu_to_be_32(w[i]);
-		sw_st32(o + 4 * i, x);
-		sum += x;
-	}
-	l4_len = (uint16_t)(SW_TCP_HDR_MIN + 4 * n);
-	RTE_ASSERT(l4_len <= SW_TCP_HDR_MIN + SYNACK_OPT_MAX);
-
-	/* Only the headers are kept: the payload is never part of the reply. */
-	m->data_len = (uint16_t)(v->l4_off + l4_len);
-	m->pkt_len = m->data_len;
-	dp_reset_ol_flags(m);
-
-	/*
-	 * Ethernet: swap the 6-byte addresses (the expression is byte-order
-	 * neutral). The swaps are dp_swap_plain()'s, spread over the writes:
-	 * calling it instead costs 12 instructions per SYN (tests/perf/callgrind.sh).
-	 */
-	a = sw_ld64(frame);
-	x = sw_ld32(frame + 8);
-	sw_st64(frame, a >> 48 | a << 48 | (uint64_t)x << 16);
-	sw_st32(frame + 8, (uint32_t)(a >> 16));
-
-	/*
-	 * TCP: ports swapped (the same sum), seq, ack, data offset, flags, and a
-	 * zero window, checksum and urgent pointer; then the pseudo header.
-	 */
-	x = sw_ld32(tcph);
-	sw_st32(tcph, x << 16 | x >> 16);
-	sum += x;
-	x = rte_cpu_to_be_32(seq);
-	sw_st32(tcph + SW_TCP_OFF_SEQ, x);
-	sum += x;
-	x = rte_cpu_to_be_32(ack);
-	sw_st32(tcph + SW_TCP_OFF_ACK, x);
-	sum += x;
-	x = rte_cpu_to_be_32((uint32_t)(l4_len / 4) << 28 | (uint32_t)flags << 16);
-	sw_st32(tcph + SW_TCP_OFF_DOFF, x);
-	sum += x + addr_sum + rte_cpu_to_be_16(l4_len) + rte_cpu_to_be_16(SW_IPPROTO_TCP);
-	sw_st32(tcph + SW_TCP_OFF_CSUM, 0);
-	sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
-
-	/* IP: addresses swapped (the same sum), length, DF, TTL or hop limit 64. */
-	if (v->family == 4) {
-		uint16_t len = rte_cpu_to_be_16((uint16_t)(v->l4_off - v->l3_off + l4_len));
-		uint16_t frag = rte_cpu_to_be_16(0x4000); /* DF, no fragment offset */
-		uint16_t ttl_proto = rte_cpu_to_be_16(64 << 8 | SW_IPPROTO_TCP);
-
-		a = sw_ld64(ip + 12);
-		sw_st64(ip + 12, a << 32 | a >> 32);
-		sw_st16(ip + 2, len);
-		sw_st16(ip + 6, frag);
-		sum = addr_sum + sw_ld16(ip) + sw_ld16(ip + 4) + len + frag + ttl_proto;
-		sw_st16(ip + 8, ttl_proto);
-		sw_st16(ip + 10, (uint16_t)~sw_csum_fold64_16(sum));
-	} else {
-		uint64_t s0 = sw_ld64(ip + 8), s1 = sw_ld64(ip + 16);
-
-		sw_st64(ip + 8, sw_ld64(ip + 24));
-		sw_st64(ip + 16, sw_ld64(ip + 32));
-		sw_st64(ip + 24, s0);
-		sw_st64(ip + 32, s1);
-		sw_wr16(ip + 4, l4_len);
-		ip[7] = 64; /* hop limit */
-	}
+	dp_swap_plain(rte_pktmbuf_mtod(m, uint8_t *), v);
+	dp_tcp_plain(m, v, seq, ack, flags, 0, w, SW_TCPOPT_SYN_WORDS_MAX, n, addr_sum);
 }
 
 /* The SYN-ACK of a SYN that is not plain, by the generic builders. Returns 0 or -ENOSPC. */
