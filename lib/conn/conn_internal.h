@@ -16,6 +16,7 @@
 
 #include "sw_conn.h"
 #include "sw_csum64.h"
+#include "sw_tcpopt.h"
 
 /* Largest window shift (RFC 7323 section 2.3). */
 #define CONN_WS_MAX 14
@@ -72,7 +73,6 @@ conn_relay_own(uint32_t flags, enum sw_conn_dir d)
 }
 
 /* Options area of a relayed segment: NOP NOP TS(10) (RFC 7323 appendix A), 12 bytes. */
-#define CONN_NOP_NOP_TS 0x0101080au
 #define CONN_TS_HDR_LEN (SW_TCP_HDR_MIN + 12)
 #define CONN_OFF_TSVAL (SW_TCP_HDR_MIN + 4)
 #define CONN_OFF_TSECR (SW_TCP_HDR_MIN + 8)
@@ -247,7 +247,7 @@ conn_fixed_opts(const uint8_t *tcph, uint16_t tcph_len)
 	if (tcph_len != CONN_TS_HDR_LEN || tcph[SW_TCP_OFF_DOFF] >> 4 != CONN_TS_HDR_LEN / 4)
 		return -1;
 	memcpy(&w, tcph + SW_TCP_HDR_MIN, sizeof(w));
-	return w == rte_cpu_to_be_32(CONN_NOP_NOP_TS) ? 1 : -1;
+	return w == rte_cpu_to_be_32(SW_TCPOPT_NOP_NOP_TS) ? 1 : -1;
 }
 
 /*

@@ -197,7 +197,7 @@ sw_conn_relay(struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16_t t
 	 * it is.
 	 */
 	if (tcph_len == CONN_TS_HDR_LEN &&
-		sw_ld32(tcph + SW_TCP_HDR_MIN) == RTE_BE32(CONN_NOP_NOP_TS)) {
+		sw_ld32(tcph + SW_TCP_HDR_MIN) == RTE_BE32(SW_TCPOPT_NOP_NOP_TS)) {
 		if (likely(hw == RELAY_HW(CONN_TS_HDR_LEN, SW_TCP_ACK)))
 			ts = f & CONN_F_TSX;
 		else if (hw == RELAY_HW(CONN_TS_HDR_LEN, SW_TCP_ACK | SW_TCP_FIN))

@@ -422,8 +422,6 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 	}
 }
 
-/* NOP NOP TS(10), the TS option of every segment but a SYN (sw_tcpopt_ts_build). */
-#define DP_TS_WORD0 SW_TCPOPT_WORD(SW_TCPOPT_NOP, SW_TCPOPT_NOP, SW_TCPOPT_TS, SW_TCPOPT_TS_LEN)
 #define DP_SEG_OPT_LEN 12 /* the most option bytes dp_seg_plain() writes */
 
 /*
@@ -437,7 +435,7 @@ dp_seg_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, const struct sw_co
 	uint64_t addr_sum)
 {
 	const uint32_t mask = seg->has_ts ? ~0u : 0;
-	const uint32_t ow[3] = {DP_TS_WORD0 & mask, seg->tsval & mask, seg->tsecr & mask};
+	const uint32_t ow[3] = {SW_TCPOPT_NOP_NOP_TS & mask, seg->tsval & mask, seg->tsecr & mask};
 
 	dp_tcp_plain(m, v, seg->seq, seg->ack, SW_TCP_ACK, seg->win, ow, 3, seg->has_ts ? 3 : 0,
 		addr_sum);

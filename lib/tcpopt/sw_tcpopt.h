@@ -108,6 +108,9 @@ uint16_t sw_tcpopt_syn_build(uint8_t *buf, const struct sw_tcpopt_syn *o);
 /* Four option bytes as one host-order word, a first. */
 #define SW_TCPOPT_WORD(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+/* NOP NOP TS(10), the first word of every non-SYN segment's timestamps (RFC 7323 appendix A). */
+#define SW_TCPOPT_NOP_NOP_TS \
+	SW_TCPOPT_WORD(SW_TCPOPT_NOP, SW_TCPOPT_NOP, SW_TCPOPT_TS, SW_TCPOPT_TS_LEN)
 
 static inline unsigned
 sw_tcpopt_syn_words(const struct sw_tcpopt_syn *o, uint32_t w[SW_TCPOPT_SYN_WORDS_MAX])

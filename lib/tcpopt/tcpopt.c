@@ -97,7 +97,7 @@ tcpopt_parse_general(const uint8_t *opt, uint16_t len, struct sw_tcpopt *out)
  * order (one cmp with a memory operand on x86), no byte swaps.
  */
 #define BE_MSS RTE_BE16(SW_TCPOPT_MSS << 8 | SW_TCPOPT_MSS_LEN) /* MSS(4), kind and length */
-#define BE_NOP_NOP_TS RTE_BE32(0x0101080a) /* NOP NOP TS(10) */
+#define BE_NOP_NOP_TS RTE_BE32(SW_TCPOPT_NOP_NOP_TS)
 #define BE_SACKP_TS RTE_BE32(0x0402080a) /* SACK_PERM(2) TS(10) */
 #define BE_NOP_NOP_SACKP RTE_BE32(0x01010402) /* NOP NOP SACK_PERM(2) */
 #define BE_SACKP_EOL_EOL RTE_BE32(0x04020000) /* SACK_PERM(2) EOL EOL */
