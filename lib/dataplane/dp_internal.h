@@ -55,6 +55,36 @@ dp_reset_ol_flags(struct rte_mbuf *m)
 }
 
 /*
+ * Does a received TCP segment's checksum verify (and the IPv4 header's)?
+ * The NIC's verdict when it gave one (RX checksum offload, app ports.c):
+ * GOOD skips the sums, BAD fails. Unknown, and NONE (virtio, vhost: data
+ * intact but the checksum field partial), are verified here. *addr_sum as
+ * sw_csum_verify_tcp_addrs() stores it.
+ */
+static __rte_always_inline bool
+dp_csum_ok(const struct dp_pkt *p, uint64_t *addr_sum)
+{
+	const uint64_t ol = p->m->ol_flags;
+	const uint64_t l4 = ol & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const uint64_t l3 = ol & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	/* No verdict (no offload, the lab's PMDs): one test. */
+	if (likely((l4 | l3) == 0))
+		return sw_csum_verify_tcp_addrs(p->frame, &p->v, addr_sum);
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD && !p->v.is_fragment &&
+		(p->v.family != 4 || l3 == RTE_MBUF_F_RX_IP_CKSUM_GOOD)) {
+		const uint8_t *ip = p->frame + p->v.l3_off;
+
+		*addr_sum = p->v.family == 4 ? (uint64_t)sw_ld32(ip + 12) + sw_ld32(ip + 16)
+					     : sw_csum_addrs(p->frame, &p->v);
+		return true;
+	}
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD || l3 == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	return sw_csum_verify_tcp_addrs(p->frame, &p->v, addr_sum);
+}
+
+/*
  * Bookkeeping of the burst's table changes (sw_worker.ft_dels, ft_added):
  * a flow added with hash h, and a flow deleted or evicted.
  */
@@ -367,16 +397,24 @@ dp_swap_plain(uint8_t *frame, const struct sw_pkt_view *v)
  * segment's end they add nothing to the sum, and the caller needs no loop
  * on n. The view is left as it was: nothing reads it once the packet is
  * queued.
+ *
+ * tx_ol (sw_worker.tx_csum, a constant where the caller can make it one):
+ * the NIC inserts the checksums. The mbuf asks for it (TX_IP_CKSUM for IPv4,
+ * TX_TCP_CKSUM, l2_len, l3_len) and the frame holds what DPDK's contract
+ * wants (rte_net_intel_cksum_prepare()): 0 in the IPv4 header's field, the
+ * pseudo header's sum, not inverted, in the TCP one. No sum over the header.
  */
 static __rte_always_inline void
 dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint32_t ack,
 	uint8_t flags, uint16_t win, const uint32_t *ow, unsigned n_store, unsigned n,
-	uint64_t addr_sum)
+	uint64_t addr_sum, const bool tx_ol)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = frame + v->l3_off;
 	uint8_t *tcph = frame + v->l4_off;
 	uint16_t l4_len = (uint16_t)(SW_TCP_HDR_MIN + 4 * n);
+	const uint64_t pseudo =
+		addr_sum + rte_cpu_to_be_16(l4_len) + rte_cpu_to_be_16(SW_IPPROTO_TCP);
 	uint64_t sum = 0;
 	uint32_t x;
 
@@ -384,12 +422,20 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 	for (unsigned i = 0; i < n_store; i++) {
 		x = rte_cpu_to_be_32(ow[i]);
 		sw_st32(tcph + SW_TCP_HDR_MIN + 4 * i, x);
-		sum += x;
+		if (!tx_ol)
+			sum += x;
 	}
 	/* Only the headers are kept: the payload is never part of these packets. */
 	m->data_len = (uint16_t)(v->l4_off + l4_len);
 	m->pkt_len = m->data_len;
 	dp_reset_ol_flags(m);
+	if (tx_ol) {
+		m->tx_offload = rte_mbuf_tx_offload(
+			v->l3_off, (uint64_t)(v->l4_off - v->l3_off), 0, 0, 0, 0, 0);
+		m->ol_flags |= v->family == 4
+			? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM
+			: RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+	}
 
 	/* TCP: ports as they are, seq, ack, data offset, flags, window; checksum, urgent 0. */
 	sum += sw_ld32(tcph);
@@ -401,9 +447,12 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 	sum += x;
 	x = rte_cpu_to_be_32((uint32_t)(l4_len / 4) << 28 | (uint32_t)flags << 16 | win);
 	sw_st32(tcph + SW_TCP_OFF_DOFF, x);
-	sum += x + addr_sum + rte_cpu_to_be_16(l4_len) + rte_cpu_to_be_16(SW_IPPROTO_TCP);
+	sum += x + pseudo;
 	sw_st32(tcph + SW_TCP_OFF_CSUM, 0);
-	sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
+	if (tx_ol)
+		sw_st16(tcph + SW_TCP_OFF_CSUM, sw_csum_fold64_16(pseudo));
+	else
+		sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
 
 	/* IP: length, DF, TTL or hop limit 64; version, TOS, id and flow label kept. */
 	if (v->family == 4) {
@@ -415,7 +464,7 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 		sw_st16(ip + 6, frag);
 		sw_st16(ip + 8, ttl_proto);
 		sum = addr_sum + sw_ld16(ip) + sw_ld16(ip + 4) + len + frag + ttl_proto;
-		sw_st16(ip + 10, (uint16_t)~sw_csum_fold64_16(sum));
+		sw_st16(ip + 10, tx_ol ? 0 : (uint16_t)~sw_csum_fold64_16(sum));
 	} else {
 		sw_wr16(ip + 4, l4_len);
 		ip[7] = 64; /* hop limit */
@@ -432,13 +481,13 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
  */
 static __rte_always_inline void
 dp_seg_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, const struct sw_conn_seg *seg,
-	uint64_t addr_sum)
+	uint64_t addr_sum, bool tx_ol)
 {
 	const uint32_t mask = seg->has_ts ? ~0u : 0;
 	const uint32_t ow[3] = {SW_TCPOPT_NOP_NOP_TS & mask, seg->tsval & mask, seg->tsecr & mask};
 
 	dp_tcp_plain(m, v, seg->seq, seg->ack, SW_TCP_ACK, seg->win, ow, 3, seg->has_ts ? 3 : 0,
-		addr_sum);
+		addr_sum, tx_ol);
 }
 
 /* Learned backend options: the slot of t's backend in w->learned and w->ws_snap. */

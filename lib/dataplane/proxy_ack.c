@@ -133,7 +133,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		w->stats.ev[SW_EV_third_ack_probe]++;
 	}
 	/* The addresses' sum serves the backend SYN's checksum (same addresses, dp_tcp_plain). */
-	if (!sw_csum_verify_tcp_addrs(p->frame, v, &addr_sum)) {
+	if (!dp_csum_ok(p, &addr_sum)) {
 		dp_drop(w, p, SW_DROP_bad_csum);
 		return;
 	}
@@ -216,7 +216,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 		unsigned n = sw_tcpopt_syn_words(&so, ow);
 
 		dp_tcp_plain(p->m, v, isn, 0, flags, (uint16_t)syn_win, ow, SW_TCPOPT_SYN_WORDS_MAX,
-			n, addr_sum);
+			n, addr_sum, w->tx_csum);
 	} else if (backend_syn_generic(p, isn, flags, (uint16_t)syn_win, &so) != 0) {
 		dp_flow_forget(w, f);
 		sw_flowtab_del(w->ft, f);

@@ -100,7 +100,7 @@ window_update(struct sw_worker *w, const struct dp_pkt *p, struct rte_mbuf *kept
 	/* L2, L3 and the ports as received; dp_seg_plain() writes the rest. */
 	memcpy(rte_pktmbuf_mtod(upd, uint8_t *), p->frame, v->l4_off + 4u);
 	upd->port = p->m->port;
-	dp_seg_plain(upd, v, upd_seg, addr_sum);
+	dp_seg_plain(upd, v, upd_seg, addr_sum, w->tx_csum);
 	dp_generated(w, SW_PORT_OUTSIDE, upd);
 }
 
@@ -156,7 +156,7 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	/* ACK the backend from the SYN-ACK itself (turned client -> server). */
 	if (likely(plain)) {
 		dp_swap_plain(p->frame, v);
-		dp_seg_plain(p->m, v, &seg, addr_sum);
+		dp_seg_plain(p->m, v, &seg, addr_sum, w->tx_csum);
 	} else {
 		dp_swap_l2_l3_l4(p->frame, v);
 		if (dp_make_seg(p->m, v, &seg, 0) != 0) {
@@ -264,7 +264,9 @@ dp_proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 			dp_drop(w, p, SW_DROP_syn_bad_flags);
 			return;
 		}
-		if (!sw_csum_verify_tcp(p->frame, &p->v)) {
+		uint64_t addr_sum;
+
+		if (!dp_csum_ok(p, &addr_sum)) {
 			dp_drop(w, p, SW_DROP_bad_csum);
 			return;
 		}

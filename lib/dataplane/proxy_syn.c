@@ -53,15 +53,15 @@ is_plain(const struct dp_pkt *p)
 	return dp_is_plain(p->m, &p->v, SW_TCP_HDR_MIN + SYNACK_OPT_MAX);
 }
 
-static inline void
+static __rte_always_inline void
 synack_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint32_t ack,
-	uint8_t flags, const struct sw_tcpopt_syn *so, uint64_t addr_sum)
+	uint8_t flags, const struct sw_tcpopt_syn *so, uint64_t addr_sum, const bool tx_ol)
 {
 	uint32_t w[SW_TCPOPT_SYN_WORDS_MAX];
 	unsigned n = sw_tcpopt_syn_words(so, w);
 
 	dp_swap_plain(rte_pktmbuf_mtod(m, uint8_t *), v);
-	dp_tcp_plain(m, v, seq, ack, flags, 0, w, SW_TCPOPT_SYN_WORDS_MAX, n, addr_sum);
+	dp_tcp_plain(m, v, seq, ack, flags, 0, w, SW_TCPOPT_SYN_WORDS_MAX, n, addr_sum, tx_ol);
 }
 
 /* The SYN-ACK of a SYN that is not plain, by the generic builders. Returns 0 or -ENOSPC. */
@@ -169,17 +169,18 @@ syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
 	w->syn_n++;
 }
 
-void
-dp_syn_flush(struct sw_worker *w)
+/*
+ * The SYN-ACKs of the burst's n queued SYNs, their cookies made; tx_ol is
+ * w->tx_csum, a constant in each of dp_syn_flush()'s two copies. Returns how
+ * many could not be built.
+ */
+static __rte_always_inline unsigned
+synack_all(struct sw_worker *w, unsigned n, const uint32_t *cookie, const uint32_t *low6,
+	const bool tx_ol)
 {
-	const unsigned n = w->syn_n;
 	const uint32_t clock = w->now_ms + w->ts_clock;
-	uint32_t cookie[SW_BURST], low6[SW_BURST];
 	unsigned failed = 0;
 
-	/* All the burst's cookies first: independent hashes, so their latencies overlap. */
-	memset(low6, 0, n * sizeof(low6[0]));
-	sw_cookie_make_bulk(&w->keys, w->syn_req, n, cookie, low6);
 	for (unsigned i = 0; i < n; i++) {
 		struct sw_syn_pending *q = &w->syn_q[i];
 		struct dp_pkt *p = q->p;
@@ -194,7 +195,8 @@ dp_syn_flush(struct sw_worker *w)
 		 * where they were live across its calls (19 instructions per SYN).
 		 */
 		if (likely(is_plain(p))) {
-			synack_plain(p->m, &p->v, cookie[i], ack, q->flags, &q->so, q->addr_sum);
+			synack_plain(
+				p->m, &p->v, cookie[i], ack, q->flags, &q->so, q->addr_sum, tx_ol);
 		} else if (synack_generic(p, cookie[i], ack, q->flags, &q->so) != 0) {
 			dp_drop(w, p, SW_DROP_no_mbuf);
 			failed++;
@@ -203,6 +205,23 @@ dp_syn_flush(struct sw_worker *w)
 		w->svc[p->service_id].synack++;
 		dp_answer(w, p);
 	}
+	return failed;
+}
+
+void
+dp_syn_flush(struct sw_worker *w)
+{
+	const unsigned n = w->syn_n;
+	uint32_t cookie[SW_BURST], low6[SW_BURST];
+	unsigned failed;
+
+	/* All the burst's cookies first: independent hashes, so their latencies overlap. */
+	memset(low6, 0, n * sizeof(low6[0]));
+	sw_cookie_make_bulk(&w->keys, w->syn_req, n, cookie, low6);
+	if (unlikely(w->tx_csum))
+		failed = synack_all(w, n, cookie, low6, true);
+	else
+		failed = synack_all(w, n, cookie, low6, false);
 	/* Once per burst: the answered SYNs are those queued but the few not built. */
 	w->stats.ev[SW_EV_synack_sent] += n - failed;
 	w->syn_n = 0;
@@ -244,7 +263,7 @@ dp_proxy_syn(struct sw_worker *w, struct dp_pkt *p)
 		cause = SW_DROP_martian_src;
 		goto drop;
 	}
-	if (unlikely(!sw_csum_verify_tcp_addrs(frame, &p->v, &q->addr_sum))) {
+	if (unlikely(!dp_csum_ok(p, &q->addr_sum))) {
 		cause = SW_DROP_bad_csum;
 		goto drop;
 	}

@@ -151,6 +151,12 @@ struct sw_worker {
 	 * packet of a burst came in on it, so it is set once, not per packet.
 	 */
 	unsigned rx_port;
+	/*
+	 * Both ports insert IPv4 header and TCP checksums on TX (cp sets it
+	 * before the worker starts): the packets synwall writes in one pass
+	 * (dp_tcp_plain) leave their checksums to the NIC. dp: ro.
+	 */
+	bool tx_csum;
 
 	/* TX buffering per port, flushed at the end of each poll. */
 	uint16_t tx_n[SW_NB_PORTS];

@@ -212,6 +212,12 @@ sw_csum_verify_tcp_addrs(const uint8_t *frame, const struct sw_pkt_view *v, uint
 	return verify_tcp(frame, v, addr_sum);
 }
 
+uint64_t
+sw_csum_addrs(const uint8_t *frame, const struct sw_pkt_view *v)
+{
+	return sum_addrs(frame, v);
+}
+
 bool
 sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v)
 {

@@ -238,6 +238,11 @@ bool sw_csum_verify_tcp(const uint8_t *frame, const struct sw_pkt_view *v);
 bool sw_csum_verify_tcp_addrs(
 	const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *addr_sum);
 /*
+ * The address sum sw_csum_verify_tcp_addrs() stores, without verifying: for
+ * a segment whose checksum the NIC verified (RTE_MBUF_F_RX_L4_CKSUM_GOOD).
+ */
+uint64_t sw_csum_addrs(const uint8_t *frame, const struct sw_pkt_view *v);
+/*
  * Compute and store the IPv4 header checksum (IPv4 only; IHL from the header)
  * and the TCP checksum over [l4_off, l3_off + ip_len) with the pseudo header,
  * both fields zeroed first. The one-call form of zeroing the fields and

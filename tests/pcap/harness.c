@@ -9,7 +9,13 @@
  *   inx o|i HEX     the same in an mbuf attached to an external buffer, as some
  *                   PMDs receive (rte_pktmbuf_attach_extbuf)
  *   extbufs         "extbufs N": external buffers not yet released by their last mbuf
- *   poll            run one worker iteration; prints "out o|i HEX" per frame sent
+ *   rxcsum IP L4    the NIC's checksum verdicts (RX offload) on the frames queued from
+ *                   now on: each unknown, good, bad or none (RTE_MBUF_F_RX_*_CKSUM_*)
+ *   txcsum 0|1      the worker's tx_csum: its one-pass packets ask for TX checksum
+ *                   insertion (both ports offload it)
+ *   poll            run one worker iteration; prints "out o|i HEX" per frame sent;
+ *                   a frame asking for checksum insertion gets them inserted as a NIC
+ *                   would (rte_net_intel_cksum_prepare's contract) and " tx=ip,tcp"
  *   advance MS      move the worker's clock forward
  *   expire          run worker iterations until the flow table was scanned once
  *   flows           "flows N" then "state NAME COUNT" for non-empty states
@@ -29,6 +35,7 @@
 #include <rte_errno.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -55,6 +62,66 @@ hexval(int c)
 
 /* External buffers handed to mbufs by "inx" and not yet freed by their callback. */
 static unsigned ext_outstanding;
+/* ol_flags of the frames queued next ("rxcsum"). */
+static uint64_t rx_ol;
+
+/* "rxcsum IP L4": the flags a NIC's RX checksum offload would set. */
+static int
+cmd_rxcsum(const char *arg)
+{
+	static const char *const words[] = {"unknown", "good", "bad", "none"};
+	static const uint64_t ip[] = {RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, RTE_MBUF_F_RX_IP_CKSUM_GOOD,
+		RTE_MBUF_F_RX_IP_CKSUM_BAD, RTE_MBUF_F_RX_IP_CKSUM_NONE};
+	static const uint64_t l4[] = {RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+		RTE_MBUF_F_RX_L4_CKSUM_BAD, RTE_MBUF_F_RX_L4_CKSUM_NONE};
+	char a[16], b[16];
+	int ia = -1, ib = -1;
+
+	if (sscanf(arg, "%15s %15s", a, b) != 2)
+		return -EINVAL;
+	for (int i = 0; i < (int)RTE_DIM(words); i++) {
+		if (strcmp(a, words[i]) == 0)
+			ia = i;
+		if (strcmp(b, words[i]) == 0)
+			ib = i;
+	}
+	if (ia < 0 || ib < 0)
+		return -EINVAL;
+	rx_ol = ip[ia] | l4[ib];
+	return 0;
+}
+
+/*
+ * A NIC's TX checksum insertion on a frame that asks for it: the IPv4
+ * header's sum over its field as stored, the TCP checksum over the segment
+ * with the pseudo header's sum in its field (the caller's part of the
+ * contract). False when m asks for none.
+ */
+static bool
+nic_csum(struct rte_mbuf *m)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+	uint8_t *l4 = ip + m->l3_len;
+	uint16_t l4_len, c;
+
+	if ((m->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)) == 0)
+		return false;
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+		l4_len = (uint16_t)(rte_be_to_cpu_16(((struct rte_ipv4_hdr *)ip)->total_length) -
+			m->l3_len);
+	else
+		l4_len = (uint16_t)(rte_be_to_cpu_16(((struct rte_ipv6_hdr *)ip)->payload_len) +
+			sizeof(struct rte_ipv6_hdr) - m->l3_len);
+	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) {
+		c = (uint16_t)~rte_raw_cksum(ip, m->l3_len);
+		memcpy(ip + 10, &c, 2);
+	}
+	if ((m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM) {
+		c = (uint16_t)~rte_raw_cksum(l4, l4_len);
+		memcpy(l4 + 16, &c, 2);
+	}
+	return true;
+}
 
 static void
 ext_free(void *addr, void *opaque)
@@ -116,6 +183,7 @@ cmd_in(unsigned port, const char *hex, bool ext)
 		d[i] = (uint8_t)(hi << 4 | lo);
 	}
 	m->port = sh.port_id[port];
+	m->ol_flags |= rx_ol;
 	if (rte_ring_enqueue(rx_ring[port], m) != 0) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
@@ -130,6 +198,8 @@ drain_tx(void)
 
 	for (unsigned p = 0; p < SW_NB_PORTS; p++)
 		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+			bool tx = nic_csum(m);
+
 			printf("out %c ", p == SW_PORT_OUTSIDE ? 'o' : 'i');
 			for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
 				const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
@@ -137,6 +207,9 @@ drain_tx(void)
 				for (unsigned i = 0; i < s->data_len; i++)
 					printf("%02x", d[i]);
 			}
+			if (tx)
+				printf(" tx=%s",
+					m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM ? "ip,tcp" : "tcp");
 			printf("\n");
 			rte_pktmbuf_free(m);
 		}
@@ -272,6 +345,11 @@ main(int argc, char **argv)
 			for (unsigned i = 0; i < rounds; i++)
 				sw_dp_poll(w, now_tsc);
 			drain_tx();
+		} else if (strcmp(line, "rxcsum") == 0 && arg != NULL) {
+			if (cmd_rxcsum(arg) != 0)
+				printf("error rxcsum: IP and L4 each unknown, good, bad or none\n");
+		} else if (strcmp(line, "txcsum") == 0 && arg != NULL) {
+			w->tx_csum = strcmp(arg, "1") == 0;
 		} else if (strcmp(line, "extbufs") == 0) {
 			printf("extbufs %u\n", ext_outstanding);
 		} else if (strcmp(line, "flows") == 0) {

@@ -61,6 +61,15 @@ class Harness:
         """External buffers ('send(ext=True)') not yet released by their last mbuf."""
         return int(self.cmd("extbufs")[0].split()[1])
 
+    def rxcsum(self, ip, l4):
+        """The NIC's RX checksum verdicts on the frames sent from now on:
+        'unknown', 'good', 'bad' or 'none' for the IPv4 header and for L4."""
+        self.cmd("rxcsum %s %s" % (ip, l4))
+
+    def txcsum(self, on):
+        """Both ports insert checksums on TX: one-pass packets ask the NIC for them."""
+        self.cmd("txcsum %d" % (1 if on else 0))
+
     def poll(self):
         return self._outs(self.cmd("poll"))
 
@@ -74,8 +83,11 @@ class Harness:
     def _outs(lines):
         res = []
         for r in lines:
-            _, port, hexs = r.split(" ", 2)
-            res.append((port, Ether(bytes.fromhex(hexs))))
+            words = r.split(" ")
+            e = Ether(bytes.fromhex(words[2]))
+            # "tx=ip,tcp": the frame asked for checksum insertion, done as a NIC would.
+            e.sw_tx_csum = words[3][3:] if len(words) > 3 else ""
+            res.append((words[1], e))
         return res
 
     def flows(self):
