@@ -191,6 +191,31 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /synwall/ports: per port role, its device, driver and the checksum offloads in use. */
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const char *names[SW_NB_PORTS] = {g_app->outside_name, g_app->inside_name};
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	for (unsigned p = 0; p < SW_NB_PORTS; p++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "name", names[p]);
+		rte_tel_data_add_dict_u64(c, "port_id", g_app->sh.port_id[p]);
+		rte_tel_data_add_dict_string(c, "driver", g_app->port_driver[p]);
+		rte_tel_data_add_dict_u64(c, "rx_csum_offload", g_app->csum_rx[p]);
+		rte_tel_data_add_dict_u64(c, "tx_csum_offload", g_app->csum_tx[p]);
+		rte_tel_data_add_dict_container(d, sw_stats_port_role[p], c, 0);
+	}
+	return 0;
+}
+
 static void
 flows_by_state(uint32_t by_state[SW_CONN_STATE_MAX], uint32_t *total)
 {
@@ -541,6 +566,8 @@ sw_app_telemetry_init(struct sw_app *app)
 		"Per service: counters, SYN rate, distinct sources, attack state");
 	rte_telemetry_register_cmd("/synwall/lcores", tel_lcores,
 		"Per worker lcore: packets, busy/idle polls, cycles per packet");
+	rte_telemetry_register_cmd(
+		"/synwall/ports", tel_ports, "Per port: device, driver, checksum offloads in use");
 	rte_telemetry_register_cmd(
 		"/synwall/config", tel_config, "Running config file, generation, reload counts");
 	rte_telemetry_register_cmd(

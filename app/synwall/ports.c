@@ -121,6 +121,49 @@ sw_app_pools_fini(struct sw_app *app)
 	}
 }
 
+/*
+ * PMDs that pass segments with a partial checksum (the sender's
+ * CHECKSUM_PARTIAL, flagged RTE_MBUF_F_RX_L4_CKSUM_NONE) once RX checksum
+ * offload is on: synwall bridges and relays segments without summing them,
+ * so they would leave with that partial checksum. No RX offload there.
+ */
+static bool
+rx_csum_partial(const char *driver)
+{
+	static const char *const drivers[] = {"net_virtio", "net_virtio_user", "net_vhost"};
+
+	for (unsigned i = 0; i < RTE_DIM(drivers); i++)
+		if (strcmp(driver, drivers[i]) == 0)
+			return true;
+	return false;
+}
+
+/* [ports] csum_offload = auto: the checksum offloads the port has (see config/synwall.ini). */
+static void
+csum_offloads(struct sw_app *app, unsigned role, const struct rte_eth_dev_info *info,
+	struct rte_eth_conf *conf)
+{
+	const uint64_t rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	const uint64_t tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+
+	app->csum_rx[role] = false;
+	app->csum_tx[role] = false;
+	snprintf(app->port_driver[role], sizeof(app->port_driver[role]), "%s",
+		info->driver_name != NULL ? info->driver_name : "?");
+	if (!app->csum_offload)
+		return;
+	/* RX: each segment's flags say what the NIC verified; a part of it helps. */
+	if ((info->rx_offload_capa & rx) != 0 && !rx_csum_partial(app->port_driver[role])) {
+		conf->rxmode.offloads |= info->rx_offload_capa & rx;
+		app->csum_rx[role] = true;
+	}
+	/* TX: the one-pass writers hand over both sums, IPv4 header and TCP. */
+	if ((info->tx_offload_capa & tx) == tx) {
+		conf->txmode.offloads |= tx;
+		app->csum_tx[role] = true;
+	}
+}
+
 static int
 port_setup(struct sw_app *app, unsigned role, const char *devname)
 {
@@ -172,6 +215,7 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	csum_offloads(app, role, &info, &conf);
 
 	ret = rte_eth_dev_configure(port_id, nq, nq, &conf);
 	if (ret != 0) {
@@ -239,7 +283,13 @@ sw_app_ports_init(struct sw_app *app)
 
 		if (ret != 0)
 			return ret;
+		SW_LOG(INFO, "%s port %s (%s): checksum offload rx %s, tx %s\n",
+			sw_stats_port_role[role], names[role], app->port_driver[role],
+			app->csum_rx[role] ? "on" : "off", app->csum_tx[role] ? "on" : "off");
 	}
+	/* The generated packets go out of either port: offloaded only when both insert. */
+	for (unsigned i = 0; i < app->sh.nb_workers; i++)
+		app->workers[i]->tx_csum = app->csum_tx[0] && app->csum_tx[1];
 	return 0;
 }
 

@@ -17,6 +17,7 @@ sw_app_apply_general(struct sw_app *app, const struct sw_config *cfg)
 	snprintf(app->inside_name, sizeof(app->inside_name), "%s", cfg->ports.inside);
 	app->nb_mbufs = cfg->general.mbufs;
 	app->mtu = cfg->general.mtu;
+	app->csum_offload = cfg->ports.csum_offload;
 	app->sh.flow_capacity = cfg->general.flow_capacity;
 	app->sh.cookie_epoch_ms = cfg->general.cookie_epoch_ms;
 	app->sh.src_rate_slots = cfg->general.src_rate_slots;

@@ -35,6 +35,9 @@ struct sw_app {
 	struct sw_dp_shared sh;
 	struct sw_worker *workers[SW_MAX_WORKERS];
 	bool port_started[SW_NB_PORTS];
+	bool csum_offload; /* [ports] csum_offload = auto */
+	bool csum_rx[SW_NB_PORTS], csum_tx[SW_NB_PORTS]; /* checksum offloads enabled */
+	char port_driver[SW_NB_PORTS][64]; /* rte_eth_dev_info.driver_name */
 	bool pool0_alias;
 
 	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */

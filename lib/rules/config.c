@@ -58,11 +58,13 @@ struct slot {
 static const char *const words_default[] = {"bridge", "drop", NULL};
 static const char *const words_action[] = {"proxy", "pass", "drop", NULL};
 static const char *const words_opt[] = {"learn", "on", "off", NULL};
+static const char *const words_offload[] = {"auto", "off", NULL};
 
-enum { P_OUTSIDE, P_INSIDE, P_MAX };
+enum { P_OUTSIDE, P_INSIDE, P_CSUM_OFFLOAD, P_MAX };
 static const struct key_spec ports_keys[P_MAX] = {
 	[P_OUTSIDE] = {.name = "outside", .kind = K_DEVICE, .flags = KF_REQUIRED},
 	[P_INSIDE] = {.name = "inside", .kind = K_DEVICE, .flags = KF_REQUIRED},
+	[P_CSUM_OFFLOAD] = {.name = "csum_offload", .kind = K_ENUM, .words = words_offload},
 };
 
 enum {
@@ -615,6 +617,7 @@ phase2(struct load *ld)
 			strcpy(c->ports.outside, o->text);
 		if (in->is_ok)
 			strcpy(c->ports.inside, in->text);
+		c->ports.csum_offload = val(&ld->ports[P_CSUM_OFFLOAD], 0) == 0;
 	}
 
 	check_slots(ld, "general", ld->general_line, general_keys, G_MAX, ld->general);

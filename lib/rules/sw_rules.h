@@ -74,6 +74,8 @@ struct sw_config_prefixes {
 struct sw_config_ports {
 	char outside[SW_CONFIG_DEV_MAX]; /* clients / Internet side */
 	char inside[SW_CONFIG_DEV_MAX]; /* servers side */
+	/* csum_offload = auto (default): the NIC checksum offloads a port has; off: none. */
+	bool csum_offload;
 };
 
 /* [general]. */

@@ -233,6 +233,7 @@ test_good_full(void **state)
 	FMT(path, "%s/good_full.ini", configs_dir);
 	assert_string_equal(c->path, path);
 	assert_string_equal(c->ports.outside, "0000:3b:00.0");
+	assert_false(c->ports.csum_offload);
 	assert_string_equal(c->ports.inside, "net_af_packet1");
 
 	assert_int_equal(c->general.workers, 4);
@@ -395,6 +396,7 @@ test_lab(void **state)
 	c = load_ok(path);
 	assert_string_equal(c->ports.outside, "net_af_packet0");
 	assert_string_equal(c->ports.inside, "net_af_packet1");
+	assert_true(c->ports.csum_offload); /* auto, the default */
 	assert_int_equal(c->n_services, 1);
 	assert_int_equal(c->services[0].action, SW_CONFIG_ACTION_PROXY);
 	assert_int_equal(c->services[0].dst.n, 1);
