@@ -159,6 +159,8 @@ micro()
 	local i need_kb avail_kb n7=10000000 rc=0
 	for ((i = 1; i <= BENCH_RUNS_SMALL; i++)); do
 		bench_dp "$res/micro/bench_dp-1e4-$i.log" 10000 || rc=1
+		# As on a NIC with checksum offloads ([ports] csum_offload = auto).
+		SW_BENCH_OFFLOAD=1 bench_dp "$res/micro/bench_dp-1e4ol-$i.log" 10000 || rc=1
 	done
 	for ((i = 1; i <= BENCH_RUNS_1E6; i++)); do
 		# The stateless paths over 10^6 tuples with a table that stays in cache.

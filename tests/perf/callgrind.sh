@@ -14,14 +14,19 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 command -v valgrind >/dev/null || { echo "callgrind: valgrind not installed" >&2; exit 1; }
-valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$tmp/cg.out" \
-	"$build/tests/perf/bench_dp" "$n" >"$tmp/bench.log" 2>"$tmp/valgrind.log" ||
-	{ tail -n 20 "$tmp/valgrind.log"; exit 1; }
+# Twice: software checksums (the keys as they are), then as on a NIC with checksum
+# offloads (SW_BENCH_OFFLOAD=1: keys with the suffix _ol).
+for ol in 0 1; do
+	SW_BENCH_OFFLOAD=$ol valgrind --tool=callgrind --collect-atstart=no \
+		--callgrind-out-file="$tmp/cg$ol.out" "$build/tests/perf/bench_dp" "$n" \
+		>"$tmp/bench$ol.log" 2>"$tmp/valgrind.log" ||
+		{ tail -n 20 "$tmp/valgrind.log"; exit 1; }
+done
 
 printf '| path | instructions/packet | baseline | change |\n|---|---|---|---|\n'
 fail=0
 : >"$tmp/new.txt"
-for f in "$tmp"/cg.out.*; do
+for f in "$tmp"/cg0.out.* "$tmp"/cg1.out.*; do
 	key=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
 	ir=$(sed -n 's/^summary: //p' "$f")
 	[[ -n "$key" && -n "$ir" ]] || continue
