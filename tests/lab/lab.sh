@@ -18,6 +18,12 @@
 #                                                                         route 198.19.0.0/16
 #                                                                         via 198.18.1.1
 #
+# With LAB_PMD=tap, synwall's ports are net_tap devices instead: DPDK creates the kernel
+# tap interfaces swto0 / swti0 in the dut namespace when synwall starts, and tc wires each
+# one to the veth end of its side, both ways (ingress qdisc, u32 match-all, mirred egress
+# redirect): swo0 <-> swto0 [net_tap0] synwall [net_tap1] swti0 <-> swi0. The wiring is
+# made once synwall runs (the taps exist only then) and removed when it stops.
+#
 # Client and server share one L2 segment through synwall. The spoofed flood range
 # (LAB_FLOOD_NET) is routed by the server back through synwall to the client, so the
 # server kernel really answers spoofed SYNs. Addresses come only from 198.18.0.0/15 and
@@ -30,6 +36,11 @@
 #   LAB_HUGE=auto     1: hugepages, 0: --no-huge -m 512, auto: hugepages if >= 512 MiB free
 #   LAB_LCORES=0-1    EAL -l argument ("0@0,1@1,2@1": --lcores, more lcores than CPUs)
 #   LAB_QPAIRS=N      af_packet queue pairs per port (one per synwall worker)
+#   LAB_PMD=af_packet the DPDK driver of synwall's ports: af_packet (net_af_packet0/1 on the
+#                     veths) or tap (net_tap0/1, wired to the veths with tc, see above; RX
+#                     and TX checksum offload, done in software by the PMD). Set it before
+#                     lab_up; configs must name the ports $LAB_OUT_PORT / $LAB_IN_PORT
+#                     (lab_write_config does)
 #   SYNWALL=PATH      binary to run (default $LAB_BUILD_DIR/app/synwall)
 #   LAB_BUILD_DIR=DIR meson build tree for synwall and tests/tools (default build/)
 #   LAB_STANDIN=testpmd  develop the lab against dpdk-testpmd (io forwarding) instead of
@@ -71,9 +82,13 @@ LAB_SRV_MAC=02:53:57:00:02:01
 LAB_OUT_MAC=02:53:57:00:0f:01
 LAB_IN_MAC=02:53:57:00:0f:02
 LAB_PYTHON=${LAB_PYTHON:-/usr/bin/python3}
-# The PMD the lab wires synwall to (the only one today; see test_udp_fragments).
-LAB_PMD=af_packet
+# The PMD the lab wires synwall to (see the knob above and test_udp_fragments), and the
+# kernel names of the tap interfaces DPDK creates in the dut namespace for LAB_PMD=tap.
+LAB_PMD=${LAB_PMD:-af_packet}
+LAB_OUT_TAP=swto0
+LAB_IN_TAP=swti0
 export LAB_PMD LAB_CLI_IF LAB_SRV_IF LAB_OUT_IF LAB_IN_IF LAB_CLI_IP LAB_SRV_IP LAB_PLEN
+export LAB_OUT_TAP LAB_IN_TAP
 export LAB_FLOOD_NET LAB_CLI_IP6 LAB_SRV_IP6 LAB_PLEN6 LAB_CLI_MAC LAB_SRV_MAC
 export LAB_OUT_MAC LAB_IN_MAC LAB_PYTHON
 
@@ -278,6 +293,21 @@ _lab_host_setup()
 	_lab_run ip -n "$ns" link set "$ifname" up || return 1
 }
 
+# _lab_port_names: set and export LAB_OUT_PORT / LAB_IN_PORT, the DPDK names of synwall's
+# outside / inside ports (what a config's [ports] section names) for LAB_PMD.
+_lab_port_names()
+{
+	case "$LAB_PMD" in
+	af_packet) LAB_OUT_PORT=net_af_packet0 LAB_IN_PORT=net_af_packet1 ;;
+	tap) LAB_OUT_PORT=net_tap0 LAB_IN_PORT=net_tap1 ;;
+	*)
+		lab_die "unknown LAB_PMD '$LAB_PMD' (af_packet|tap)"
+		return 1
+		;;
+	esac
+	export LAB_OUT_PORT LAB_IN_PORT
+}
+
 # lab_up: build the lab. Sets and exports LAB_ID, LAB_CLI, LAB_SRV, LAB_DUT, LAB_DIR and
 # installs an EXIT trap (plus INT/TERM -> exit) that calls lab_down.
 lab_up()
@@ -289,6 +319,11 @@ lab_up()
 	done
 	LAB_MTU=${LAB_MTU:-1500}
 	LAB_IPV6=${LAB_IPV6:-0}
+	_lab_port_names || return 1
+	if [[ "$LAB_PMD" == tap ]]; then
+		command -v tc >/dev/null || { lab_die "missing tool: tc (LAB_PMD=tap)"; return 1; }
+		[[ -c /dev/net/tun ]] || { lab_die "no /dev/net/tun (LAB_PMD=tap)"; return 1; }
+	fi
 	LAB_ID=${LAB_ID_BASE:-$$}
 	# A stale lab from a crashed run with the same PID: pick another id, never reuse it.
 	while [[ -e "/run/netns/sw-$LAB_ID$suffix-cli" || -e "/run/netns/sw-$LAB_ID$suffix-dut" ||
@@ -302,7 +337,7 @@ lab_up()
 	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sw-lab-$LAB_ID.XXXXXX") || return 1
 	LAB_OWNER=$BASHPID
 	LAB_NS_CREATED=""
-	export LAB_ID LAB_CLI LAB_SRV LAB_DUT LAB_DIR LAB_OWNER LAB_MTU LAB_IPV6
+	export LAB_ID LAB_CLI LAB_SRV LAB_DUT LAB_DIR LAB_OWNER LAB_MTU LAB_IPV6 LAB_PMD
 	trap lab_down EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -333,7 +368,8 @@ lab_up()
 	# Server answers to spoofed flood sources go back through synwall to the client.
 	_lab_run ip -n "$LAB_SRV" route add "$LAB_FLOOD_NET" via "$LAB_CLI_IP" dev "$LAB_SRV_IF" ||
 		{ lab_die "flood route failed"; return 1; }
-	lab_log "up: $LAB_CLI <-> $LAB_DUT <-> $LAB_SRV (mtu $LAB_MTU, ipv6 $LAB_IPV6, dir $LAB_DIR)"
+	lab_log "up: $LAB_CLI <-> $LAB_DUT <-> $LAB_SRV (mtu $LAB_MTU, ipv6 $LAB_IPV6," \
+		"pmd $LAB_PMD, dir $LAB_DIR)"
 }
 
 # lab_afp_framesz: af_packet ring frame size for LAB_MTU. A frame holds the tpacket v2
@@ -365,9 +401,15 @@ lab_eal_args()
 	[[ -n "${LAB_QPAIRS:-}" ]] && vdev_opts+=",qpairs=$LAB_QPAIRS"
 	# "0@0,1@1,2@1" maps more lcores than CPUs (EAL --lcores); "0-1" is a plain list.
 	[[ "${LAB_LCORES:-}" == *@* ]] && lc_opt=--lcores
-	printf '%s\n' "$lc_opt" "${LAB_LCORES:-0-1}" --no-pci --file-prefix "sw-$LAB_ID" \
-		--vdev "net_af_packet0,iface=$LAB_OUT_IF$vdev_opts" \
-		--vdev "net_af_packet1,iface=$LAB_IN_IF$vdev_opts"
+	printf '%s\n' "$lc_opt" "${LAB_LCORES:-0-1}" --no-pci --file-prefix "sw-$LAB_ID"
+	if [[ "$LAB_PMD" == tap ]]; then
+		# Queues come from the application's configuration: no qpairs, no frame sizes.
+		printf '%s\n' --vdev "net_tap0,iface=$LAB_OUT_TAP" \
+			--vdev "net_tap1,iface=$LAB_IN_TAP"
+	else
+		printf '%s\n' --vdev "net_af_packet0,iface=$LAB_OUT_IF$vdev_opts" \
+			--vdev "net_af_packet1,iface=$LAB_IN_IF$vdev_opts"
+	fi
 	case "${LAB_HUGE:-auto}" in
 	1) ;;
 	0) printf '%s\n' --no-huge -m 512 ;;
@@ -399,8 +441,8 @@ lab_write_config()
 	cat >"$file" <<EOF
 ; synwall lab config written by tests/lab/lab.sh
 [ports]
-outside = net_af_packet0
-inside = net_af_packet1
+outside = ${LAB_OUT_PORT:-net_af_packet0}
+inside = ${LAB_IN_PORT:-net_af_packet1}
 
 [service web]
 dst = 198.18.2.0/24
@@ -408,9 +450,53 @@ ports = $ports
 EOF
 }
 
+# _lab_tc_redirect FROM TO: every frame FROM receives (dut namespace) leaves through TO.
+# (qdisc replace: a tap PMD with rte_flow support has added an ingress qdisc already.)
+_lab_tc_redirect()
+{
+	_lab_run tc -n "$LAB_DUT" qdisc replace dev "$1" ingress || return 1
+	_lab_run tc -n "$LAB_DUT" filter add dev "$1" parent ffff: protocol all prio 1 \
+		u32 match u32 0 0 action mirred egress redirect dev "$2"
+}
+
+# _lab_tap_wire: LAB_PMD=tap: once the DPDK process runs, connect each of its tap
+# interfaces to the veth of its side in both directions (see the header). The taps get the
+# veths' treatment: offloads off (frames cross as they are), no IPv6, promiscuous.
+_lab_tap_wire()
+{
+	local pair veth tap
+	_lab_tap_unwire
+	for pair in "$LAB_OUT_IF:$LAB_OUT_TAP" "$LAB_IN_IF:$LAB_IN_TAP"; do
+		veth=${pair%%:*} tap=${pair#*:}
+		lab_wait_for 10 ip -n "$LAB_DUT" link show dev "$tap" ||
+			{ lab_die "tap interface $tap not in $LAB_DUT"; return 1; }
+		_lab_sysctl "$LAB_DUT" "net.ipv6.conf.$tap.disable_ipv6=1"
+		_lab_offloads_off "$LAB_DUT" "$tap" || return 1
+		_lab_run ip -n "$LAB_DUT" link set "$tap" promisc on up || return 1
+		if ! _lab_tc_redirect "$veth" "$tap" || ! _lab_tc_redirect "$tap" "$veth"; then
+			lab_die "tc redirect $veth <-> $tap failed"
+			return 1
+		fi
+	done
+	lab_log "wired $LAB_OUT_IF <-> $LAB_OUT_TAP, $LAB_IN_IF <-> $LAB_IN_TAP (tc mirred)"
+}
+
+# _lab_tap_unwire: remove what _lab_tap_wire added (the taps themselves vanish with the
+# DPDK process that created them). Harmless when nothing is wired.
+_lab_tap_unwire()
+{
+	local ifname
+	[[ "$LAB_PMD" == tap && -n "${LAB_DUT:-}" ]] || return 0
+	for ifname in "$LAB_OUT_IF" "$LAB_IN_IF" "$LAB_OUT_TAP" "$LAB_IN_TAP"; do
+		tc -n "$LAB_DUT" qdisc del dev "$ifname" ingress >/dev/null 2>&1
+	done
+	return 0
+}
+
 # lab_start_synwall CONFIG [EXTRA_ARGS...]: start synwall in the dut namespace on the lab
 # ports, with --summary-json $LAB_DIR/summary.json, and wait (30 s max) for
-# "synwall: running". Log: $LAB_DIR/synwall.log. Exit code lands in $LAB_DIR/synwall.rc.
+# "synwall: running" (LAB_PMD=tap: then wires its taps to the veths). Log:
+# $LAB_DIR/synwall.log. Exit code lands in $LAB_DIR/synwall.rc.
 lab_start_synwall()
 {
 	local config=$1 bin ready_re timeout_s=${LAB_START_TIMEOUT:-30} deadline pid
@@ -478,6 +564,10 @@ lab_start_synwall()
 		sleep 0.1
 	done
 	pid=$(cat "$LAB_DIR/synwall.pid")
+	if [[ "$LAB_PMD" == tap ]] && ! _lab_tap_wire; then
+		lab_stop_synwall KILL >/dev/null 2>&1
+		return 1
+	fi
 	lab_log "synwall running (pid $pid)"
 }
 
@@ -504,11 +594,13 @@ lab_stop_synwall()
 				lab_log "synwall (pid $pid) did not exit ${timeout_s}s after SIG$sig; killing"
 				kill -KILL "$pid" 2>/dev/null
 				lab_wait_for 5 test -e "$LAB_DIR/synwall.rc"
+				_lab_tap_unwire
 				return 124
 			fi
 			sleep 0.05
 		done
 	fi
+	_lab_tap_unwire
 	rc=$(cat "$LAB_DIR/synwall.rc")
 	return "$rc"
 }
