@@ -26,39 +26,14 @@ e2e_file_setup()
 
 # --- helpers ---------------------------------------------------------------------------
 
-# off_write_config FILE [CSUM_OFFLOAD]: the lab's tap ports, short teardown timeouts and
-# service web on the server's PROXY_PORT, with [ports] csum_offload = CSUM_OFFLOAD (empty:
-# no such line, the default).
-off_write_config()
-{
-	local file=$1 mode=${2:-} line=""
-	[[ -z "$mode" ]] || line="csum_offload = $mode"
-	cat >"$file" <<EOF
-; synwall offload e2e config written by tests/e2e/test_offload.sh
-[ports]
-outside = $LAB_OUT_PORT
-inside = $LAB_IN_PORT
-$line
-
-[timeouts]
-syn_sent = 5s
-fin_wait = 5s
-close_wait = 5s
-last_ack = 5s
-closing = 5s
-time_wait = 2s
-closed = 1s
-
-[service web]
-dst = $LAB_SRV_IP/32
-ports = 80, $PROXY_PORT
-EOF
-}
-
-# off_start CSUM_OFFLOAD: write the config above and start synwall on it.
+# off_start CSUM_OFFLOAD: the proxy e2e config (tests/lab/proxy_helpers.sh) on the tap
+# ports, service web on 80 and PROXY_PORT, with [ports] csum_offload = CSUM_OFFLOAD (empty:
+# no such line, the default), and synwall started on it.
 off_start()
 {
-	off_write_config "$LAB_DIR/synwall.ini" "$1"
+	local line=""
+	[[ -z "$1" ]] || line="csum_offload = $1"
+	proxy_write_config "$LAB_DIR/synwall.ini" "80, $PROXY_PORT" "$line"
 	# shellcheck disable=SC2086
 	lab_start_synwall "$LAB_DIR/synwall.ini" ${E2E_SYNWALL_ARGS:-}
 }

@@ -4,17 +4,19 @@
 # lab.sh and e2e.sh: the proxy config, live counters and flows over DPDK telemetry, host
 # sysctl profiles, packet captures whose decode lands in the test log when a test fails.
 
-# proxy_write_config FILE [PORTS]: the lab ports, short teardown timeouts (ESTABLISHED keeps
-# its 1 h default, so a flow whose teardown synwall missed never drains), and the service
-# 198.18.2.1/32 on PORTS (default "80, 5001, 5002").
+# proxy_write_config FILE [PORTS [PORTS_LINE]]: the lab ports ($LAB_OUT_PORT / $LAB_IN_PORT,
+# lab.sh), PORTS_LINE (e.g. "csum_offload = off") in [ports], short teardown timeouts
+# (ESTABLISHED keeps its 1 h default, so a flow whose teardown synwall missed never drains),
+# and the service 198.18.2.1/32 on PORTS (default "80, 5001, 5002").
 proxy_write_config()
 {
-	local file=$1 ports=${2:-80, 5001, 5002}
+	local file=$1 ports=${2:-80, 5001, 5002} line=${3:-}
 	cat >"$file" <<EOF
 ; synwall proxy e2e config written by tests/lab/proxy_helpers.sh
 [ports]
-outside = net_af_packet0
-inside = net_af_packet1
+outside = ${LAB_OUT_PORT:-net_af_packet0}
+inside = ${LAB_IN_PORT:-net_af_packet1}
+$line
 
 [timeouts]
 syn_sent = 5s
