@@ -76,6 +76,26 @@ synack_generic(
 	return dp_make_tcp(p->m, &p->v, seq, ack, flags, 0, opt, opt_len);
 }
 
+bool
+dp_csum_nic(const struct dp_pkt *p, uint64_t *addr_sum)
+{
+	const uint64_t ol = p->m->ol_flags;
+	const uint64_t l4 = ol & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const uint64_t l3 = ol & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD && !p->v.is_fragment &&
+		(p->v.family != 4 || l3 == RTE_MBUF_F_RX_IP_CKSUM_GOOD)) {
+		const uint8_t *ip = p->frame + p->v.l3_off;
+
+		*addr_sum = p->v.family == 4 ? (uint64_t)sw_ld32(ip + 12) + sw_ld32(ip + 16)
+					     : sw_csum_addrs(p->frame, &p->v);
+		return true;
+	}
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD || l3 == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	return sw_csum_verify_tcp_addrs(p->frame, &p->v, addr_sum);
+}
+
 /* Options the proxy advertises to a service's clients in its SYN-ACK. */
 struct dp_adv {
 	uint16_t mss;
@@ -171,8 +191,9 @@ syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
 
 /*
  * The SYN-ACKs of the burst's n queued SYNs, their cookies made; tx_ol is
- * w->tx_csum, a constant in each of dp_syn_flush()'s two copies. Returns how
- * many could not be built.
+ * w->tx_csum. Returns how many could not be built. One loop that tests
+ * tx_ol per SYN: a copy of the loop for each value saved 8 instructions
+ * per SYN but cost 3 cycles (bench_dp 200000 20000, interleaved runs).
  */
 static __rte_always_inline unsigned
 synack_all(struct sw_worker *w, unsigned n, const uint32_t *cookie, const uint32_t *low6,
@@ -218,10 +239,7 @@ dp_syn_flush(struct sw_worker *w)
 	/* All the burst's cookies first: independent hashes, so their latencies overlap. */
 	memset(low6, 0, n * sizeof(low6[0]));
 	sw_cookie_make_bulk(&w->keys, w->syn_req, n, cookie, low6);
-	if (unlikely(w->tx_csum))
-		failed = synack_all(w, n, cookie, low6, true);
-	else
-		failed = synack_all(w, n, cookie, low6, false);
+	failed = synack_all(w, n, cookie, low6, w->tx_csum);
 	/* Once per burst: the answered SYNs are those queued but the few not built. */
 	w->stats.ev[SW_EV_synack_sent] += n - failed;
 	w->syn_n = 0;
