@@ -87,6 +87,7 @@ dp_csum_nic(const struct dp_pkt *p, uint64_t *addr_sum)
 		(p->v.family != 4 || l3 == RTE_MBUF_F_RX_IP_CKSUM_GOOD)) {
 		const uint8_t *ip = p->frame + p->v.l3_off;
 
+		/* IPv4 inline: sw_csum_addrs() for both costs 18 instructions per SYN. */
 		*addr_sum = p->v.family == 4 ? (uint64_t)sw_ld32(ip + 12) + sw_ld32(ip + 16)
 					     : sw_csum_addrs(p->frame, &p->v);
 		return true;
