@@ -37,8 +37,11 @@
 #   LAB_LCORES=0-1    EAL -l argument ("0@0,1@1,2@1": --lcores, more lcores than CPUs)
 #   LAB_QPAIRS=N      af_packet queue pairs per port (one per synwall worker)
 #   LAB_PMD=af_packet the DPDK driver of synwall's ports: af_packet (net_af_packet0/1 on the
-#                     veths) or tap (net_tap0/1, wired to the veths with tc, see above; RX
-#                     and TX checksum offload, done in software by the PMD). Set it before
+#                     veths), af_xdp (net_af_xdp0/1 on the veths: the PMD loads an XDP
+#                     program that redirects every frame to its AF_XDP socket, copy mode
+#                     on veth; LAB_QPAIRS queues need veths created with as many) or tap
+#                     (net_tap0/1, wired to the veths with tc, see above; RX and TX
+#                     checksum offload, done in software by the PMD). Set it before
 #                     lab_up; configs must name the ports $LAB_OUT_PORT / $LAB_IN_PORT
 #                     (lab_write_config does)
 #   SYNWALL=PATH      binary to run (default $LAB_BUILD_DIR/app/synwall)
@@ -254,8 +257,12 @@ lab_reset_hosts()
 _lab_veth()
 {
 	local ns_a=$1 if_a=$2 mac_a=$3 ns_b=$4 if_b=$5 mac_b=$6
-	_lab_run ip -n "$ns_a" link add "$if_a" address "$mac_a" mtu "$LAB_MTU" type veth \
-		peer name "$if_b" address "$mac_b" mtu "$LAB_MTU" netns "$ns_b" || return 1
+	local -a q=()
+	# AF_XDP binds one socket per queue: a veth has one unless asked for more.
+	[[ "$LAB_PMD" == af_xdp && -n "${LAB_QPAIRS:-}" ]] &&
+		q=(numtxqueues "$LAB_QPAIRS" numrxqueues "$LAB_QPAIRS")
+	_lab_run ip -n "$ns_a" link add "$if_a" address "$mac_a" mtu "$LAB_MTU" "${q[@]}" type veth \
+		peer name "$if_b" address "$mac_b" mtu "$LAB_MTU" "${q[@]}" netns "$ns_b" || return 1
 }
 
 # Checksum/segmentation offloads off: af_packet hands frames to DPDK as they are, so
@@ -299,9 +306,10 @@ _lab_port_names()
 {
 	case "$LAB_PMD" in
 	af_packet) LAB_OUT_PORT=net_af_packet0 LAB_IN_PORT=net_af_packet1 ;;
+	af_xdp) LAB_OUT_PORT=net_af_xdp0 LAB_IN_PORT=net_af_xdp1 ;;
 	tap) LAB_OUT_PORT=net_tap0 LAB_IN_PORT=net_tap1 ;;
 	*)
-		lab_die "unknown LAB_PMD '$LAB_PMD' (af_packet|tap)"
+		lab_die "unknown LAB_PMD '$LAB_PMD' (af_packet|af_xdp|tap)"
 		return 1
 		;;
 	esac
@@ -406,6 +414,10 @@ lab_eal_args()
 		# Queues come from the application's configuration: no qpairs, no frame sizes.
 		printf '%s\n' --vdev "net_tap0,iface=$LAB_OUT_TAP" \
 			--vdev "net_tap1,iface=$LAB_IN_TAP"
+	elif [[ "$LAB_PMD" == af_xdp ]]; then
+		vdev_opts=",start_queue=0,queue_count=${LAB_QPAIRS:-1}"
+		printf '%s\n' --vdev "net_af_xdp0,iface=$LAB_OUT_IF$vdev_opts" \
+			--vdev "net_af_xdp1,iface=$LAB_IN_IF$vdev_opts"
 	else
 		printf '%s\n' --vdev "net_af_packet0,iface=$LAB_OUT_IF$vdev_opts" \
 			--vdev "net_af_packet1,iface=$LAB_IN_IF$vdev_opts"

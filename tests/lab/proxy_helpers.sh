@@ -250,6 +250,51 @@ proxy_sockets()
 		"( sport = :$port or dport = :$port )"
 }
 
+# proxy_ports: /synwall/ports (tests/lab/swtel.py) as one line per role:
+# "ROLE name=N port_id=N driver=D rx_csum_offload=N tx_csum_offload=N".
+proxy_ports()
+{
+	local out
+	out=$("$LAB_PYTHON" "$LAB_LIB_DIR/swtel.py" get "sw-$LAB_ID" /synwall/ports) ||
+		fail "telemetry /synwall/ports failed"
+	"$LAB_PYTHON" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+for role in ("outside", "inside"):
+    p = d.get(role, {})
+    keys = ("name", "port_id", "driver", "rx_csum_offload", "tx_csum_offload")
+    print(role, " ".join("%s=%s" % (k, p.get(k, "missing")) for k in keys))
+' "$out"
+}
+
+# proxy_xfer PORT UP_MIB DOWN_MIB: one proxied connection through tcpxfer.py, both ways at
+# once; byte counts and sha256 must match across client and server.
+proxy_xfer()
+{
+	local port=$1 up=$2 down=$3 limit=30 cli srv rc=0
+	lab_bg srv "xfer-$port" "$LAB_PYTHON" "$LAB_LIB_DIR/tcpxfer.py" serve "$LAB_SRV_IP" \
+		"$port" --send-mib "$down" --timeout "$limit"
+	lab_wait_tcp srv "$port" 10
+	cli=$(lab_cli timeout $((limit + 10)) "$LAB_PYTHON" "$LAB_LIB_DIR/tcpxfer.py" send \
+		"$LAB_SRV_IP" "$port" --send-mib "$up" --timeout "$limit") || rc=$?
+	lab_bg_wait "xfer-$port" $((limit + 10)) || rc=$((rc ? rc : 100 + $?))
+	srv=$(grep '^tcpxfer role=server' "$LAB_DIR/xfer-$port.log" || true)
+	echo "client: $cli"
+	echo "server: $srv"
+	if ((rc != 0)) || [[ -z "$srv" || -z "$cli" ]]; then
+		sed 's/^/server log: /' "$LAB_DIR/xfer-$port.log" >&2
+		fail "transfer on port $port (up $up MiB, down $down MiB) failed (rc $rc)"
+	fi
+	assert_eq "$(proxy_kv "$cli" sent)" "$((up * 1048576))" "bytes the client sent"
+	assert_eq "$(proxy_kv "$srv" sent)" "$((down * 1048576))" "bytes the server sent"
+	assert_eq "$(proxy_kv "$srv" rcvd)" "$(proxy_kv "$cli" sent)" "bytes client->server"
+	assert_eq "$(proxy_kv "$srv" rcvd_sha)" "$(proxy_kv "$cli" sent_sha)" \
+		"sha256 client->server"
+	assert_eq "$(proxy_kv "$cli" rcvd)" "$(proxy_kv "$srv" sent)" "bytes server->client"
+	assert_eq "$(proxy_kv "$cli" rcvd_sha)" "$(proxy_kv "$srv" sent_sha)" \
+		"sha256 server->client"
+}
+
 # proxy_kv LINE KEY: value of KEY=VALUE in a helper's result line.
 proxy_kv()
 {
