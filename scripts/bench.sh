@@ -68,7 +68,9 @@ fi
 BENCH_RUNS_SMALL=${BENCH_RUNS_SMALL:-7}
 BENCH_RUNS_1E6=${BENCH_RUNS_1E6:-3}
 BENCH_1E7=${BENCH_1E7:-1}
-CG_FLOWS=${SW_CG_FLOWS:-2000}
+# Instructions over 10^6 distinct 4-tuples, as the goals are stated (about 90 s and 2.3 GB
+# under valgrind); --quick counts 2000 flows, as CI's baseline check does.
+if ((quick)); then CG_FLOWS=${SW_CG_FLOWS:-2000}; else CG_FLOWS=${SW_CG_FLOWS:-1000000}; fi
 
 t_start=$SECONDS
 mkdir -p "$res"
@@ -177,6 +179,11 @@ micro()
 			log "10^7 flows skipped: MemAvailable $((avail_kb / 1024)) MiB < $((need_kb / 1024)) MiB"
 		fi
 	fi
+	avail_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
+	if ((CG_FLOWS > 2000 && avail_kb < CG_FLOWS * 3 + 1024 * 1024)); then
+		log "callgrind: $CG_FLOWS flows need $((CG_FLOWS * 3 / 1024 + 1024)) MiB, MemAvailable $((avail_kb / 1024)) MiB: 2000 flows"
+		CG_FLOWS=2000
+	fi
 	# callgrind.sh's bench_dp gets a private, throwaway /run/dpdk (its PID is valgrind's).
 	mkdir -p /run/dpdk
 	# shellcheck disable=SC2016 # $0 and $1 are for the inner sh
@@ -211,7 +218,7 @@ want micro && stage micro micro
 want macro && stage macro env BUILD_DIR="$build" MACRO_DURATION="${MACRO_DURATION:-10}" \
 	"$repo/tests/perf/macro_memif.sh" "$res/macro"
 want kernel && stage kernel env LAB_BUILD_DIR="$build" "$repo/tests/perf/flood_compare.sh" \
-	"$res/flood" both
+	"$res/flood" all
 
 runtime=$((SECONDS - t_start - waited))
 "$PY" - "$res/env.json" <<EOF

@@ -4,12 +4,18 @@
 # unlike cycles), and a regression check against tests/perf/callgrind-baseline.txt.
 #   tests/perf/callgrind.sh [BUILD_DIR]             print the table, check the baseline
 #   SW_CG_UPDATE=1 tests/perf/callgrind.sh [BUILD]  rewrite the baseline
-# Fails when a stage costs more than 10% over its baseline.
+# Fails when a stage costs more than 10% over its baseline. The baseline is counted at
+# 2000 flows (its header says): with another SW_CG_FLOWS the change is shown, not checked
+# (the per-packet figures agree within 1% up to 10^6 flows, except expiry, whose cost per
+# flow includes the empty polls of a walk over a larger table).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build=${1:-$here/../../build}
 n=${SW_CG_FLOWS:-2000}
 base="$here/callgrind-baseline.txt"
+base_n=$(sed -n '1s/.*, \([0-9]*\) flows)$/\1/p' "$base" 2>/dev/null || true)
+check=1
+[[ "$base_n" == "$n" ]] || check=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -36,7 +42,7 @@ for f in "$tmp"/cg0.out.* "$tmp"/cg1.out.*; do
 	if [[ -n "$old" ]]; then
 		pct=$(( (per - old) * 100 / old ))
 		printf '| %s | %d | %d | %+d%% |\n' "$key" "$per" "$old" "$pct"
-		if (( per * 100 > old * 110 )); then
+		if (( check && per * 100 > old * 110 )); then
 			echo "REGRESSION: $key costs $per instructions/packet, baseline $old (> +10%)" >&2
 			fail=1
 		fi
@@ -44,6 +50,7 @@ for f in "$tmp"/cg0.out.* "$tmp"/cg1.out.*; do
 		printf '| %s | %d | - | new |\n' "$key" "$per"
 	fi
 done
+((check)) || echo "flows $n: the baseline ($base_n flows) is shown, not checked"
 if [[ "${SW_CG_UPDATE:-0}" == 1 ]]; then
 	{ echo "# instructions per packet (tests/perf/callgrind.sh, $n flows)"; cat "$tmp/new.txt"; } >"$base"
 	echo "baseline written: $base"

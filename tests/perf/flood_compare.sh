@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # flood_compare.sh: the same bounded spoofed SYN flood against Linux iptables SYNPROXY
-# (tests/lab/kernel_synproxy.sh) and against synwall on net_af_packet (tests/lab/lab.sh),
-# measured the same way: SYN-ACKs answered per second, legitimate curl connections during
-# the flood (success rate, time_connect p50/p99), and CPU per million SYNs.
+# (tests/lab/kernel_synproxy.sh) and against synwall on net_af_packet and on net_af_xdp
+# (tests/lab/lab.sh, LAB_PMD), measured the same way: SYN-ACKs answered per second,
+# legitimate curl connections during the flood (success rate, time_connect p50/p99), and
+# CPU per million SYNs.
 #
-#   tests/perf/flood_compare.sh OUT_DIR [kernel|synwall|both]
+#   tests/perf/flood_compare.sh OUT_DIR [kernel|synwall|synwall_xdp|both|all]
 #
-# Writes OUT_DIR/{kernel,synwall}/result.json (plus raw samples and logs beside them).
+# both: kernel and synwall (af_packet); all: the three. Writes
+# OUT_DIR/{kernel,synwall,synwall_xdp}/result.json (plus raw samples and logs beside them).
 # Environment: FLOOD_COUNT (3000000 SYNs), FLOOD_RATE (0 = unpaced), FLOOD_DURATION (10 s),
 # CURL_MAX (2000 curls at most per phase), LAB_BUILD_DIR (build/).
 #
@@ -23,7 +25,8 @@ set -euo pipefail
 PY=${PYTHON:-/usr/bin/python3}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-out=${1:?usage: flood_compare.sh OUT_DIR [kernel|synwall|both]}
+usage="usage: $0 OUT_DIR [kernel|synwall|synwall_xdp|both|all]"
+out=${1:?$usage}
 which=${2:-both}
 FLOOD_COUNT=${FLOOD_COUNT:-3000000}
 FLOOD_RATE=${FLOOD_RATE:-0}
@@ -202,26 +205,30 @@ run_kernel()
 	)
 }
 
+# run_synwall NAME PMD: synwall on the lab's LAB_PMD=PMD ports, results in OUT_DIR/NAME.
 run_synwall()
 {
+	local name=$1 pmd=$2
 	(
 		# shellcheck source=../lab/lab.sh
 		source "$repo/tests/lab/lab.sh"
-		export LAB_HUGE=${LAB_HUGE:-0} LAB_LCORES=0-1
+		export LAB_HUGE=${LAB_HUGE:-0} LAB_LCORES=0-1 LAB_PMD=$pmd
 		lab_up
 		lab_write_config "$LAB_DIR/synwall.ini" 80
 		lab_start_synwall "$LAB_DIR/synwall.ini" --prometheus "127.0.0.1:$PROM_PORT"
 		lab_wait_for 10 lab_dut curl -sf -m 1 "http://127.0.0.1:$PROM_PORT/metrics" ||
 			{ log "synwall: no Prometheus endpoint"; exit 1; }
-		measure synwall "$LAB_CLI" "$LAB_SRV" probe_synwall
+		measure "$name" "$LAB_CLI" "$LAB_SRV" probe_synwall
 		lab_stop_synwall INT || log "synwall exited with $?"
-		cp "$LAB_DIR/synwall.log" "$LAB_DIR/summary.json" "$out/synwall/" 2>/dev/null || true
+		cp "$LAB_DIR/synwall.log" "$LAB_DIR/summary.json" "$out/$name/" 2>/dev/null || true
 	)
 }
 
 case "$which" in
 kernel) run_kernel ;;
-synwall) run_synwall ;;
-both) run_kernel && run_synwall ;;
-*) echo "usage: $0 OUT_DIR [kernel|synwall|both]" >&2; exit 2 ;;
+synwall) run_synwall synwall af_packet ;;
+synwall_xdp) run_synwall synwall_xdp af_xdp ;;
+both) run_kernel && run_synwall synwall af_packet ;;
+all) run_kernel && run_synwall synwall af_packet && run_synwall synwall_xdp af_xdp ;;
+*) echo "$usage" >&2; exit 2 ;;
 esac

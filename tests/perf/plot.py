@@ -12,7 +12,7 @@ RESULTS_DIR holds what bench.sh collected:
   micro/callgrind.log          tests/perf/callgrind.sh (instructions/packet)
   micro/bench_flowtab.log      tests/perf/bench_flowtab (bytes per live flow)
   macro/result.json            tests/perf/macro_memif.sh
-  flood/{kernel,synwall}/result.json   tests/perf/flood_compare.sh
+  flood/{kernel,synwall,synwall_xdp}/result.json   tests/perf/flood_compare.sh
 Missing parts are shown as "-" (a stage that was skipped or failed).
 The PNG needs matplotlib (python3-matplotlib); the markdown does not.
 """
@@ -138,6 +138,7 @@ def collect(res):
     data["macro"] = load_json(os.path.join(res, "macro", "result.json")) or {}
     data["kernel"] = load_json(os.path.join(res, "flood", "kernel", "result.json")) or {}
     data["synwall_afp"] = load_json(os.path.join(res, "flood", "synwall", "result.json")) or {}
+    data["synwall_xdp"] = load_json(os.path.join(res, "flood", "synwall_xdp", "result.json")) or {}
     return data
 
 
@@ -263,46 +264,65 @@ def render_md(data):
              f"| - |")
     L.append("")
 
-    k, s = data["kernel"], data["synwall_afp"]
+    k = data["kernel"]
+    # synwall's columns: af_packet always (a dash when not run), af_xdp when it ran.
+    sws = [("af_packet", data["synwall_afp"])]
+    if data["synwall_xdp"]:
+        sws.append(("af_xdp", data["synwall_xdp"]))
     L.append("### Against the kernel: spoofed SYN flood in the netns lab "
-             "(Linux SYNPROXY vs synwall on net_af_packet)")
+             f"(Linux SYNPROXY vs synwall on {' and '.join('net_' + n for n, _ in sws)})")
     L.append("")
-    L.append("| metric | Linux SYNPROXY | synwall (af_packet) | synwall / kernel |")
-    L.append("|---|---:|---:|---:|")
+    L.append("| metric | Linux SYNPROXY | "
+             + " | ".join(f"synwall ({n})" for n, _ in sws) + " | "
+             + " | ".join(f"{n} / kernel" for n, _ in sws) + " |")
+    L.append("|---|---:|" + "---:|" * (2 * len(sws)))
 
-    def row(name, kv, sv, digits=1, scale=1.0, rat=True):
-        L.append(f"| {name} | {fmt(kv, digits, scale)} | {fmt(sv, digits, scale)} | "
-                 f"{fmt(ratio(sv, kv), 2) if rat else '-'} |")
+    def line(name, kcell, cells, rats=None):
+        rats = rats if rats is not None else ["-"] * len(sws)
+        L.append(f"| {name} | {kcell} | " + " | ".join(cells) + " | " + " | ".join(rats) + " |")
 
-    row("flood offered, kpps (sender on CPU 0)", k.get("flood_pps"), s.get("flood_pps"), 1, 1e-3)
-    row("SYN-ACKs answered, kpps", k.get("answered_pps"), s.get("answered_pps"), 1, 1e-3)
-    row("answered, % of SYNs sent", k.get("answered_pct"), s.get("answered_pct"), rat=False)
-    kc, sc = k.get("curl_flood") or {}, s.get("curl_flood") or {}
-    ki, si = k.get("curl_idle") or {}, s.get("curl_idle") or {}
-    L.append(f"| legitimate curls during the flood: ok / tried | "
-             f"{kc.get('ok', '-')} / {kc.get('attempts', '-')} | "
-             f"{sc.get('ok', '-')} / {sc.get('attempts', '-')} | - |")
-    row("curl success during the flood, %", kc.get("success_pct"), sc.get("success_pct"),
-        rat=False)
-    row("time_connect p50, ms (idle)", ki.get("connect_ms_p50"), si.get("connect_ms_p50"), 2)
-    row("time_connect p50, ms (flood)", kc.get("connect_ms_p50"), sc.get("connect_ms_p50"), 2)
-    row("time_connect p99, ms (flood)", kc.get("connect_ms_p99"), sc.get("connect_ms_p99"), 2)
-    row("curl time_total p50, ms (flood; one small page)", kc.get("total_ms_p50"),
-        sc.get("total_ms_p50"), 2)
-    row("kernel softirq CPU-s per million SYNs answered", k.get("cpu_s_per_msyn"),
-        s.get("softirq_s_per_msyn"), 2)
-    L.append(f"| synwall process CPU-s per million SYNs (utime+stime; polls 100%) | - | "
-             f"{fmt(s.get('cpu_s_per_msyn'), 2)} | - |")
-    L.append(f"| synwall busy-poll CPU-s per million SYNs (cycles_busy) | - | "
-             f"{fmt(s.get('busy_s_per_msyn'), 2)} | "
-             f"{fmt(ratio(s.get('busy_s_per_msyn'), k.get('cpu_s_per_msyn')), 2)} |")
-    cs = ratio(s.get("sw_cpu_s"), s.get("window_s"))
-    L.append(f"| share of a core synwall got during the flood (CPU time / wall) | - | "
-             f"{fmt(cs and cs * 100, 0)} % | - |")
-    br = s.get("sw_busy_ratio_cycles")
-    bp = s.get("sw_busy_ratio_polls")
-    L.append(f"| synwall busy-poll ratio: cycles_busy / elapsed; polls_busy / polls | - | "
-             f"{fmt(br and br * 100, 1)} %; {fmt(bp and bp * 100, 2)} % | - |")
+    def row(name, key, digits=1, scale=1.0, rat=True, sub=None, skey=None):
+        get = (lambda d: (d.get(sub) or {}).get(key)) if sub else (lambda d: d.get(key))
+        sget = (lambda d: d.get(skey)) if skey else get
+        kv = get(k)
+        line(name, fmt(kv, digits, scale), [fmt(sget(s), digits, scale) for _, s in sws],
+             [fmt(ratio(sget(s), kv), 2) if rat else "-" for _, s in sws])
+
+    def srow(name, f, rat=None):
+        line(name, "-", [f(s) for _, s in sws],
+             [rat(s) for _, s in sws] if rat else None)
+
+    row("flood offered, kpps (sender on CPU 0)", "flood_pps", 1, 1e-3)
+    row("SYN-ACKs answered, kpps", "answered_pps", 1, 1e-3)
+    row("answered, % of SYNs sent", "answered_pct", rat=False)
+    kc = k.get("curl_flood") or {}
+    line("legitimate curls during the flood: ok / tried",
+         f"{kc.get('ok', '-')} / {kc.get('attempts', '-')}",
+         [f"{(s.get('curl_flood') or {}).get('ok', '-')} / "
+          f"{(s.get('curl_flood') or {}).get('attempts', '-')}" for _, s in sws])
+    row("curl success during the flood, %", "success_pct", rat=False, sub="curl_flood")
+    row("time_connect p50, ms (idle)", "connect_ms_p50", 2, sub="curl_idle")
+    row("time_connect p50, ms (flood)", "connect_ms_p50", 2, sub="curl_flood")
+    row("time_connect p99, ms (flood)", "connect_ms_p99", 2, sub="curl_flood")
+    row("curl time_total p50, ms (flood; one small page)", "total_ms_p50", 2, sub="curl_flood")
+    row("kernel softirq CPU-s per million SYNs answered", "cpu_s_per_msyn", 2,
+        skey="softirq_s_per_msyn")
+    srow("synwall process CPU-s per million SYNs (utime+stime; polls 100%)",
+         lambda s: fmt(s.get("cpu_s_per_msyn"), 2))
+    srow("synwall busy-poll CPU-s per million SYNs (cycles_busy)",
+         lambda s: fmt(s.get("busy_s_per_msyn"), 2),
+         lambda s: fmt(ratio(s.get("busy_s_per_msyn"), k.get("cpu_s_per_msyn")), 2))
+
+    def share(s):
+        cs = ratio(s.get("sw_cpu_s"), s.get("window_s"))
+        return f"{fmt(cs and cs * 100, 0)} %"
+
+    def busy(s):
+        br, bp = s.get("sw_busy_ratio_cycles"), s.get("sw_busy_ratio_polls")
+        return f"{fmt(br and br * 100, 1)} %; {fmt(bp and bp * 100, 2)} %"
+
+    srow("share of a core synwall got during the flood (CPU time / wall)", share)
+    srow("synwall busy-poll ratio: cycles_busy / elapsed; polls_busy / polls", busy)
     L.append("")
     if env:
         L.append(f"Run: {env.get('date', '?')}, {env.get('cpu', '?')}, {env.get('nproc', '?')} "
@@ -397,18 +417,21 @@ def render_png(data, path):
     ax.legend(fontsize=8)
 
     ax = axs[1][2]
-    k, s = data["kernel"], data["synwall_afp"]
-    metrics = [("answered\nkpps", k.get("answered_pps", 0) / 1e3, s.get("answered_pps", 0) / 1e3),
-               ("curl ok\n% in flood", (k.get("curl_flood") or {}).get("success_pct") or 0,
-                (s.get("curl_flood") or {}).get("success_pct") or 0),
-               ("connect p99\nms in flood", (k.get("curl_flood") or {}).get("connect_ms_p99") or 0,
-                (s.get("curl_flood") or {}).get("connect_ms_p99") or 0),
-               ("CPU-s per\nM SYN (*)", k.get("cpu_s_per_msyn") or 0,
-                s.get("busy_s_per_msyn") or 0)]
-    w = 0.38
-    for i, lab in enumerate(("Linux SYNPROXY", "synwall af_packet")):
-        vals = [m[1 + i] for m in metrics]
-        bars = ax.bar([j + (i - 0.5) * w for j in range(len(metrics))], vals, w, label=lab)
+    cols = [("Linux SYNPROXY", data["kernel"], "cpu_s_per_msyn"),
+            ("synwall af_packet", data["synwall_afp"], "busy_s_per_msyn")]
+    if data["synwall_xdp"]:
+        cols.append(("synwall af_xdp", data["synwall_xdp"], "busy_s_per_msyn"))
+    metrics = [("answered\nkpps", lambda d, c: (d.get("answered_pps") or 0) / 1e3),
+               ("curl ok\n% in flood",
+                lambda d, c: (d.get("curl_flood") or {}).get("success_pct") or 0),
+               ("connect p99\nms in flood",
+                lambda d, c: (d.get("curl_flood") or {}).get("connect_ms_p99") or 0),
+               ("CPU-s per\nM SYN (*)", lambda d, c: d.get(c) or 0)]
+    w = 0.8 / len(cols)
+    for i, (lab, d, cpu_key) in enumerate(cols):
+        vals = [f(d, cpu_key) for _, f in metrics]
+        bars = ax.bar([j + (i - (len(cols) - 1) / 2) * w for j in range(len(metrics))], vals, w,
+                      label=lab)
         for b, v in zip(bars, vals):
             ax.text(b.get_x() + b.get_width() / 2, v, f"{v:,.1f}", ha="center", va="bottom",
                     fontsize=7)
