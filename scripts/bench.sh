@@ -11,7 +11,7 @@
 # BENCH_WAIT_QUIET=SECONDS first waits (bounded) for a quiet machine.
 #
 # Prints a markdown table and writes into DIR (default build/bench/): results.md,
-# results.json, bench.png (matplotlib) and every raw log. About 3 minutes on 2 idle cores
+# results.json, bench.png (matplotlib) and every raw log. About 5 minutes on 2 idle cores
 # (--quick: about 2, smaller counts, for checking the script itself).
 #
 #   micro   tests/perf/bench_dp with 10^4 (table in cache), 10^6 (SYN and forged ACK also

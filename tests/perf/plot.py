@@ -157,7 +157,7 @@ def render_md(data):
              f"paths only: 20,000 slots, 10,000 other flows) / 10^6 / 10^7 tuples with the "
              f"table sized for them (capacity 2x, 2x, 1x flows); SYN and forged ACK: best of 3 "
              f"passes within a run. Instructions/packet: callgrind, "
-             f"{env.get('callgrind_flows', '2000')} flows. ✓/✗: goal met or not with the table "
+             f"{int(env.get('callgrind_flows', 2000)):,} flows. ✓/✗: goal met or not with the table "
              f"in cache, as the goals are stated (SYN and forged ACK: 10^6 tuples; the paths "
              f"that need their flows in the table: 10^4).")
     L.append("")
