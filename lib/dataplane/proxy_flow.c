@@ -43,7 +43,7 @@ window_update_generic(struct sw_worker *w, const struct dp_pkt *p, struct rte_mb
 			rte_pktmbuf_free(upd);
 	} else {
 		/* The client's zero-window probe fetches the window later. */
-		w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+		w->stats.ev[SW_EV_gen_no_mbuf]++;
 	}
 }
 
@@ -85,7 +85,7 @@ window_update(struct sw_worker *w, const struct dp_pkt *p, struct rte_mbuf *kept
 		upd = rte_pktmbuf_alloc(w->pool);
 		if (upd == NULL) {
 			/* The client's zero-window probe fetches the window later. */
-			w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+			w->stats.ev[SW_EV_gen_no_mbuf]++;
 			return;
 		}
 	}
@@ -391,7 +391,7 @@ reset_client(struct sw_worker *w, struct sw_flow *f)
 		return;
 	m = dp_copy_headers(w, syn, &v);
 	if (m == NULL) {
-		w->stats.drop[SW_PORT_INSIDE][SW_DROP_no_mbuf]++;
+		w->stats.ev[SW_EV_gen_no_mbuf]++;
 		return;
 	}
 	frame = rte_pktmbuf_mtod(m, uint8_t *);

@@ -212,8 +212,13 @@ steer_hash(const struct dp_pkt *p)
 		a = rte_hash_crc_4byte(sw_rd32(ip + 12), 0);
 		b = rte_hash_crc_4byte(sw_rd32(ip + 16), 0);
 	} else {
-		a = rte_hash_crc(ip + 8, 16, 0);
-		b = rte_hash_crc(sw_pkt_dst(p->frame, &p->v), 16, 0);
+		/* rte_hash_crc() loads 8 bytes at a time: hand it aligned copies. */
+		uint64_t s6[2], d6[2];
+
+		memcpy(s6, ip + 8, sizeof(s6));
+		memcpy(d6, sw_pkt_dst(p->frame, &p->v), sizeof(d6));
+		a = rte_hash_crc(s6, sizeof(s6), 0);
+		b = rte_hash_crc(d6, sizeof(d6), 0);
 	}
 	if (!p->v.is_fragment &&
 		(p->v.l4_proto == SW_IPPROTO_TCP || p->v.l4_proto == SW_IPPROTO_UDP)) {
