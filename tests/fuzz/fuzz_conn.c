@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_rd.h"
 #include "sw_conn.h"
 #include "sw_pkt.h"
 #include "sw_tcpopt.h"
@@ -29,39 +30,6 @@
  * Relative numbers are the expected value (the sender's SND.NXT, the peer's SND.NXT in
  * the sender's view) plus the low 16 bits taken as signed.
  */
-
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t
-rd8(struct rd *r)
-{
-	uint8_t v = 0;
-
-	if (r->n > 0) {
-		v = *r->p++;
-		r->n--;
-	}
-	return v;
-}
-
-static uint16_t
-rd16(struct rd *r)
-{
-	uint16_t v = (uint16_t)(rd8(r) << 8);
-
-	return (uint16_t)(v | rd8(r));
-}
-
-static uint32_t
-rd32(struct rd *r)
-{
-	uint32_t v = (uint32_t)rd16(r) << 16;
-
-	return v | rd16(r);
-}
 
 static const uint8_t ip_src[4] = {198, 18, 0, 1};
 static const uint8_t ip_dst[4] = {198, 18, 0, 2};

@@ -25,6 +25,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "fuzz_rd.h"
 #include "sw_dataplane.h"
 #include "sw_pkt.h"
 #include "sw_tcpopt.h"
@@ -107,39 +108,6 @@
 #define PAYLOAD_MAX 1460
 #define START_MS 1000000ull /* the clock starts at 1000 s */
 #define TEARDOWN_STEP_MS (200ull * 3600 * 1000) /* past every timeout (168 h at most) */
-
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t
-rd8(struct rd *r)
-{
-	uint8_t v = 0;
-
-	if (r->n > 0) {
-		v = *r->p++;
-		r->n--;
-	}
-	return v;
-}
-
-static uint16_t
-rd16(struct rd *r)
-{
-	uint16_t v = (uint16_t)(rd8(r) << 8);
-
-	return (uint16_t)(v | rd8(r));
-}
-
-static uint32_t
-rd32(struct rd *r)
-{
-	uint32_t v = (uint32_t)rd16(r) << 16;
-
-	return v | rd16(r);
-}
 
 /*
  * The client / server pairs: IPv4 198.18.NET.HOST, IPv6 2001:2:0:NET::HOST
