@@ -42,8 +42,8 @@ cfg="$LAB_DIR/demo.ini"
 cat >"$cfg" <<EOF
 ; The demo's config: protect the server's port 80 and 5001; bridge everything else.
 [ports]
-outside = net_af_packet0
-inside = net_af_packet1
+outside = ${LAB_OUT_PORT:-net_af_packet0}
+inside = ${LAB_IN_PORT:-net_af_packet1}
 [general]
 flow_capacity = 65536
 mbufs = 16384

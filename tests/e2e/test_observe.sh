@@ -397,8 +397,8 @@ test_dumpcap_synacks()
 	grep -q -- '--no-huge' "$LAB_DIR/synwall.cmd" &&
 		skip "synwall runs without hugepages: a secondary process cannot attach"
 	rm -f "$LAB_DIR/cap.pcapng"
-	lab_bg dut dumpcap timeout 30 dpdk-dumpcap --file-prefix "sw-$LAB_ID" -i net_af_packet0 \
-		-w "$LAB_DIR/cap.pcapng" -a duration:8
+	lab_bg dut dumpcap timeout 30 dpdk-dumpcap --file-prefix "sw-$LAB_ID" \
+		-i "${LAB_OUT_PORT:-net_af_packet0}" -w "$LAB_DIR/cap.pcapng" -a duration:8
 	# "Packets captured:" comes once the capture is enabled in synwall (stderr, unbuffered).
 	lab_wait_for 15 grep -q "Packets captured:" "$LAB_DIR/dumpcap.log" ||
 		fail "dpdk-dumpcap did not attach: $(cat "$LAB_DIR/dumpcap.log")"

@@ -61,7 +61,8 @@ reload_cfg()
 	esac
 	{
 		echo "; synwall reload e2e config $variant (tests/e2e/test_reload.sh)"
-		printf '[ports]\noutside = net_af_packet0\ninside = net_af_packet1\n\n'
+		printf '[ports]\noutside = %s\ninside = %s\n\n' \
+			"${LAB_OUT_PORT:-net_af_packet0}" "${LAB_IN_PORT:-net_af_packet1}"
 		printf '[general]\nprometheus = %s\n' "$RELOAD_PROM"
 		if [[ -n "$general" ]]; then echo "$general"; fi
 		printf '\n[timeouts]\nsyn_sent = 5s\ntime_wait = 2s\nclosed = 1s\n'

@@ -43,8 +43,8 @@ vl_write_config()
 	cat >"$1" <<EOF
 ; synwall VLAN e2e config written by tests/e2e/test_vlan.sh
 [ports]
-outside = net_af_packet0
-inside = net_af_packet1
+outside = ${LAB_OUT_PORT:-net_af_packet0}
+inside = ${LAB_IN_PORT:-net_af_packet1}
 
 [timeouts]
 time_wait = 2s
@@ -473,8 +473,8 @@ test_vlan_check_config()
 	e2e_check_config "$LAB_DIR/synwall.ini" || fail "the running config does not check"
 	cat >"$cfg" <<EOF2
 [ports]
-outside = net_af_packet0
-inside = net_af_packet1
+outside = ${LAB_OUT_PORT:-net_af_packet0}
+inside = ${LAB_IN_PORT:-net_af_packet1}
 [service web]
 dst = 198.18.2.0/24
 ports = 80
