@@ -18,10 +18,15 @@ XDP_FLOOD_N=${XDP_FLOOD_N:-20000}
 TIMEOUT_test_proxied_transfer=90
 TIMEOUT_test_flood_answered=90
 
+# xdp_have_pmd: this DPDK has the AF_XDP PMD.
+xdp_have_pmd()
+{
+	[[ -n "$(find /usr/lib -name 'librte_net_af_xdp.so*' -print -quit 2>/dev/null)" ]]
+}
+
 e2e_file_setup()
 {
-	[[ -n "$(find /usr/lib -name 'librte_net_af_xdp.so*' -print -quit 2>/dev/null)" ]] ||
-		{ echo "no net_af_xdp PMD in this DPDK"; return 0; }
+	xdp_have_pmd || { echo "no net_af_xdp PMD in this DPDK"; return 0; }
 	proxy_write_config "$LAB_DIR/synwall.ini" "80, $PROXY_PORT"
 	# shellcheck disable=SC2086
 	lab_start_synwall "$LAB_DIR/synwall.ini" ${E2E_SYNWALL_ARGS:-}
@@ -30,8 +35,7 @@ e2e_file_setup()
 # xdp_require: skip when this DPDK has no AF_XDP PMD (e2e_file_setup started nothing).
 xdp_require()
 {
-	[[ -n "$(find /usr/lib -name 'librte_net_af_xdp.so*' -print -quit 2>/dev/null)" ]] ||
-		skip "no net_af_xdp PMD in this DPDK"
+	xdp_have_pmd || skip "no net_af_xdp PMD in this DPDK"
 }
 
 # xdp_counters: "CLI_TX SRV_RX SRV_TX CLI_RX": frames each lab host sent and received.
