@@ -378,6 +378,7 @@ static int
 tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct sw_runtime *rt = cur_rt();
+	struct rte_tel_data *restart;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
@@ -395,6 +396,17 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "software_steering", g_app->sh.steer);
 	rte_tel_data_add_dict_u64(d, "reload_ok", g_app->reload_ok);
 	rte_tel_data_add_dict_u64(d, "reload_failed", g_app->reload_failed);
+	/* Start-only keys the file changed since the start: they wait for a restart. */
+	restart = rte_tel_data_alloc();
+	if (restart != NULL) {
+		uint32_t mask = __atomic_load_n(&g_app->restart_mask, __ATOMIC_RELAXED);
+
+		rte_tel_data_start_array(restart, RTE_TEL_STRING_VAL);
+		for (unsigned i = 0; i < SW_RESTART_KEYS; i++)
+			if (mask & (UINT32_C(1) << i))
+				rte_tel_data_add_array_string(restart, sw_app_restart_key_names[i]);
+		rte_tel_data_add_dict_container(d, "restart_needed", restart, 0);
+	}
 	return 0;
 }
 

@@ -42,12 +42,51 @@ sw_app_check_workers(struct sw_app *app)
 	return 0;
 }
 
+const char *const sw_app_restart_key_names[SW_RESTART_KEYS] = {
+	"[ports] outside",
+	"[ports] inside",
+	"[ports] csum_offload",
+	"[general] workers",
+	"[general] flow_capacity",
+	"[general] mbufs",
+	"[general] mtu",
+	"[general] src_rate_slots",
+	"[general] prometheus",
+};
+
+/*
+ * The keys a reload cannot apply (they size memory or set the ports up) whose
+ * value in cfg differs from the running one: bit i for sw_app_restart_key_names[i].
+ */
+static uint32_t
+restart_mask(const struct sw_app *app, const struct sw_config *cfg)
+{
+	const struct sw_config_general *g = &cfg->general;
+	const bool changed[SW_RESTART_KEYS] = {
+		strcmp(cfg->ports.outside, app->outside_name) != 0,
+		strcmp(cfg->ports.inside, app->inside_name) != 0,
+		cfg->ports.csum_offload != app->csum_offload,
+		g->workers != 0 && g->workers != app->sh.nb_workers,
+		g->flow_capacity != app->sh.flow_capacity,
+		g->mbufs != app->nb_mbufs,
+		g->mtu != app->mtu,
+		g->src_rate_slots != app->sh.src_rate_slots,
+		strcmp(g->prometheus, app->prom_addr_cfg) != 0,
+	};
+	uint32_t mask = 0;
+
+	for (unsigned i = 0; i < SW_RESTART_KEYS; i++)
+		mask |= (uint32_t)changed[i] << i;
+	return mask;
+}
+
 int
 sw_app_reload(struct sw_app *app)
 {
 	struct sw_config_errors errs;
 	struct sw_config *cfg;
 	struct sw_runtime *rt, *old;
+	uint32_t mask;
 
 	memset(&errs, 0, sizeof(errs));
 	cfg = sw_config_load(app->config_path, &errs);
@@ -79,5 +118,14 @@ sw_app_reload(struct sw_app *app)
 		app->stats_interval_s = (cfg->general.stats_interval_ms + 999) / 1000;
 	app->reload_ok++;
 	SW_LOG(INFO, "reloaded %s (generation %" PRIu64 ")\n", app->config_path, rt->generation);
+	/* Start-only keys: said at every reload that leaves them different, never applied. */
+	mask = restart_mask(app, cfg);
+	__atomic_store_n(&app->restart_mask, mask, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < SW_RESTART_KEYS; i++)
+		if (mask & (UINT32_C(1) << i))
+			SW_LOG(WARNING,
+				"reload: %s changed in %s: it applies at the next start, "
+				"the running value stays\n",
+				sw_app_restart_key_names[i], app->config_path);
 	return 0;
 }

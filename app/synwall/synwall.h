@@ -18,6 +18,10 @@ extern int sw_app_logtype;
 
 struct sw_prom_http;
 
+/* Keys a reload cannot apply; their names, "[section] key". */
+#define SW_RESTART_KEYS 9
+extern const char *const sw_app_restart_key_names[SW_RESTART_KEYS];
+
 /* Everything main owns. Written by the main lcore only. */
 struct sw_app {
 	const char *config_path;
@@ -41,6 +45,12 @@ struct sw_app {
 	bool pool0_alias;
 
 	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */
+	/*
+	 * Start-only keys whose value in the file differs from the running one
+	 * after the last good reload: bit i is sw_app_restart_key_names[i].
+	 * Written by the main lcore, read by telemetry (atomic, relaxed).
+	 */
+	uint32_t restart_mask;
 	atomic_bool reload_requested; /* set by /synwall/reload (telemetry thread) */
 	const char *prom_addr; /* --prometheus ADDR:PORT, or [general] prometheus */
 	char prom_addr_cfg[SW_CONFIG_DEV_MAX];

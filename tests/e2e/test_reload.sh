@@ -5,7 +5,8 @@
 # invalid one); invalid configs are rejected and counted, never applied; new rules (a
 # deny, an action change, a removed service) apply to new connections within one second
 # while existing flows, even from a newly denied source or of a removed service, finish;
-# reloadable [general] keys (cookie_epoch, attack thresholds) take effect.
+# reloadable [general] keys (cookie_epoch, attack thresholds) take effect; start-only keys
+# keep their running values and are named (log, /synwall/config restart_needed).
 #
 # Client addresses: 198.18.1.1 (the lab's) and 198.18.1.2 (added here, the one a reload
 # denies). Server 198.18.2.1: port 5001 carries the transfers, port 80 answers probes.
@@ -32,9 +33,11 @@ RELOAD_PROM=127.0.0.1:9100
 #   general   A with reloadable [general] keys changed: cookie_epoch = 5s, attack
 #             thresholds 300 / 100 SYN/s (README: only [ports], workers, flow_capacity,
 #             mbufs, mtu, src_rate_slots and prometheus need a restart)
+#   restart   A with three of those start-only keys changed: [ports] csum_offload = off,
+#             [general] flow_capacity = 4096, mbufs = 4096
 reload_cfg()
 {
-	local file=$1 variant=$2 general="" timeouts="" api="" web_extra="" web=1
+	local file=$1 variant=$2 general="" timeouts="" api="" web_extra="" web=1 ports=""
 	case "$variant" in
 	A) ;;
 	B)
@@ -57,12 +60,18 @@ reload_cfg()
 	general)
 		general=$'cookie_epoch = 5s\nattack_syn_rate = 300\nattack_syn_rate_off = 100'
 		;;
+	restart)
+		ports="csum_offload = off"
+		general=$'flow_capacity = 4096\nmbufs = 4096'
+		;;
 	*) fail "reload_cfg: unknown variant $variant" ;;
 	esac
 	{
 		echo "; synwall reload e2e config $variant (tests/e2e/test_reload.sh)"
-		printf '[ports]\noutside = %s\ninside = %s\n\n' \
+		printf '[ports]\noutside = %s\ninside = %s\n' \
 			"${LAB_OUT_PORT:-net_af_packet0}" "${LAB_IN_PORT:-net_af_packet1}"
+		if [[ -n "$ports" ]]; then echo "$ports"; fi
+		echo
 		printf '[general]\nprometheus = %s\n' "$RELOAD_PROM"
 		if [[ -n "$general" ]]; then echo "$general"; fi
 		printf '\n[timeouts]\nsyn_sent = 5s\ntime_wait = 2s\nclosed = 1s\n'
@@ -520,6 +529,32 @@ test_reload_cookie_epoch_applies()
 	got=$(rl_tel /synwall/config cookie_epoch_ms)
 	rl_reload A
 	assert_eq "$got" 5000 "cookie_epoch_ms 1 s after a reload to cookie_epoch = 5s"
+}
+
+# Start-only keys ([ports] csum_offload, [general] flow_capacity and mbufs here) changed by
+# a reload: the reload succeeds (the rest of the file applies), the running values stay,
+# synwall says which keys wait for a restart (a warning per key in its log and
+# /synwall/config restart_needed), and a reload back to the start values clears that.
+test_reload_start_only_keys_named()
+{
+	local cap warned
+	e2e_require_synwall
+	rl_config_a
+	assert_eq "$(rl_tel /synwall/config restart_needed)" "" "restart_needed at the start"
+	cap=$(rl_tel /synwall/config flow_capacity_per_worker)
+	rl_reload restart
+	rl_tel /synwall/config
+	assert_eq "$(rl_tel /synwall/config restart_needed | paste -sd '|')" \
+		"[ports] csum_offload|[general] flow_capacity|[general] mbufs" \
+		"restart_needed after a reload to csum_offload = off, flow_capacity, mbufs = 4096"
+	assert_eq "$(rl_tel /synwall/config flow_capacity_per_worker)" "$cap" \
+		"flow_capacity_per_worker after that reload (the running value)"
+	warned=$(grep -c "reload: \[.*\] .* changed in .*: it applies at the next start" \
+		"$LAB_DIR/synwall.log" || true)
+	rl_reload A
+	assert_eq "$warned" 3 "warnings in the log, one per start-only key"
+	assert_eq "$(rl_tel /synwall/config restart_needed)" "" \
+		"restart_needed after a reload back to the start config"
 }
 
 # The attack thresholds are reloadable too: a 600 SYN/s flood (spoofed, 198.19.0.0/16)
