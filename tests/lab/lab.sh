@@ -36,6 +36,8 @@
 #   LAB_HUGE=auto     1: hugepages, 0: --no-huge -m 512, auto: hugepages if >= 512 MiB free
 #   LAB_LCORES=0-1    EAL -l argument ("0@0,1@1,2@1": --lcores, more lcores than CPUs)
 #   LAB_QPAIRS=N      af_packet queue pairs per port (one per synwall worker)
+#   LAB_AFP_FRAMECNT=N  frames in each net_af_packet ring (the PMD's framecnt; its default
+#                     is 512): a deeper ring absorbs the worker's scheduling gaps
 #   LAB_PMD=af_packet the DPDK driver of synwall's ports: af_packet (net_af_packet0/1 on the
 #                     veths), af_xdp (net_af_xdp0/1 on the veths: the PMD loads an XDP
 #                     program that redirects every frame to its AF_XDP socket, copy mode
@@ -407,6 +409,7 @@ lab_eal_args()
 	fi
 	# Several workers need one queue pair each on every port.
 	[[ -n "${LAB_QPAIRS:-}" ]] && vdev_opts+=",qpairs=$LAB_QPAIRS"
+	[[ -n "${LAB_AFP_FRAMECNT:-}" ]] && vdev_opts+=",framecnt=$LAB_AFP_FRAMECNT"
 	# "0@0,1@1,2@1" maps more lcores than CPUs (EAL --lcores); "0-1" is a plain list.
 	[[ "${LAB_LCORES:-}" == *@* ]] && lc_opt=--lcores
 	printf '%s\n' "$lc_opt" "${LAB_LCORES:-0-1}" --no-pci --file-prefix "sw-$LAB_ID"
