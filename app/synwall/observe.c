@@ -562,6 +562,11 @@ prom_render(void *arg, FILE *out)
 		g_app->reload_ok);
 	sw_prom_sample_u64(&pw, "synwall_config_reloads_total", SW_PROM_LABELS("result", "failed"),
 		g_app->reload_failed);
+	sw_prom_family(&pw, "synwall_config_restart_needed",
+		"start-only config keys changed by a reload, waiting for a restart", SW_PROM_GAUGE);
+	sw_prom_sample_u64(&pw, "synwall_config_restart_needed", NULL,
+		(uint64_t)__builtin_popcount(
+			__atomic_load_n(&g_app->restart_mask, __ATOMIC_RELAXED)));
 	return sw_prom_finish(&pw);
 }
 

@@ -117,12 +117,14 @@ rl_delta()
 	awk -v k="$3" 'FNR == 1 { f++ } $1 == k { v[f] = $2 } END { print v[2] - v[1] }' "$1" "$2"
 }
 
-# rl_prom NAME LABELS: one sample of synwall's Prometheus endpoint, e.g.
+# rl_prom NAME [LABELS]: one sample of synwall's Prometheus endpoint, e.g.
 #   rl_prom synwall_config_reloads_total 'result="ok"'
 rl_prom()
 {
+	local want=$1
+	[[ -n "${2:-}" ]] && want="$1{$2}"
 	lab_dut curl -sf --max-time 5 "http://$RELOAD_PROM/metrics" |
-		awk -v want="$1{$2}" '$1 == want { print $2; found = 1 } END { exit !found }'
+		awk -v want="$want" '$1 == want { print $2; found = 1 } END { exit !found }'
 }
 
 # rl_rst_capture_start [PORT]: record every RST seen by the client and the server (only
@@ -549,12 +551,16 @@ test_reload_start_only_keys_named()
 		"restart_needed after a reload to csum_offload = off, flow_capacity, mbufs = 4096"
 	assert_eq "$(rl_tel /synwall/config flow_capacity_per_worker)" "$cap" \
 		"flow_capacity_per_worker after that reload (the running value)"
+	assert_eq "$(rl_prom synwall_config_restart_needed)" 3 \
+		"Prometheus synwall_config_restart_needed after that reload"
 	warned=$(grep -c "reload: \[.*\] .* changed in .*: it applies at the next start" \
 		"$LAB_DIR/synwall.log" || true)
 	rl_reload A
 	assert_eq "$warned" 3 "warnings in the log, one per start-only key"
 	assert_eq "$(rl_tel /synwall/config restart_needed)" "" \
 		"restart_needed after a reload back to the start config"
+	assert_eq "$(rl_prom synwall_config_restart_needed)" 0 \
+		"Prometheus synwall_config_restart_needed after the reload back"
 }
 
 # The attack thresholds are reloadable too: a 600 SYN/s flood (spoofed, 198.19.0.0/16)
