@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Command line: parse (syntax, units) then validate (ranges, the 198.18.0.0/15 rule, ports). */
+/* Command line: parse (syntax, units) then validate (ranges, the lab address rule, ports). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -29,7 +29,9 @@ gen_args_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"Usage: %s [EAL options] -- --mode MODE[,MODE...] [options]\n"
 		"\n"
-		"Lab traffic generator for synwall. Addresses must lie in 198.18.0.0/15.\n"
+		"Lab traffic generator for synwall. Addresses must lie in 198.18.0.0/15 (IPv4)\n"
+		"or 2001:2::/48 (IPv6); the three of --client-net, --server-ip and --src-net\n"
+		"are of one family, which is the family of every frame sent.\n"
 		"Every run is bounded by --duration (and --count / --conns); SIGINT stops it.\n"
 		"\n"
 		"Modes (combinable):\n"
@@ -42,14 +44,18 @@ gen_args_usage(FILE *f, const char *prog)
 		"Ports and addresses:\n"
 		"  --port-client N      port of clients and floods (default 0)\n"
 		"  --port-server N      port of servers (default 1, or 0 with servers alone)\n"
-		"  --client-net PFX     client source addresses (default 198.18.1.0/24)\n"
-		"  --server-ip IP       server address (default 198.18.2.1)\n"
+		"  --client-net PFX     client source addresses (default 198.18.1.0/24; IPv6:\n"
+		"                       e.g. 2001:2:0:1::/64)\n"
+		"  --server-ip IP       server address (default 198.18.2.1; IPv6: e.g.\n"
+		"                       2001:2:0:2::1)\n"
 		"  --service-port N     server TCP port (default 80)\n"
-		"  --src-net PFX        flood sources (default 198.19.0.0/16)\n"
+		"  --src-net PFX        flood sources (default 198.19.0.0/16; IPv6: e.g.\n"
+		"                       2001:2:0:8000::/49, random low 64 bits at most)\n"
 		"  --client-mac MAC     source MAC on the client port (default: the port's)\n"
 		"  --server-mac MAC     source MAC on the server port (default: the port's)\n"
 		"  --dst-mac MAC        destination of client-port frames (default: the local\n"
-		"                       server port's MAC, else resolved by ARP)\n"
+		"                       server port's MAC, else resolved by ARP; IPv6 without\n"
+		"                       servers needs it: no neighbour discovery)\n"
 		"Floods:\n"
 		"  --rate PPS           per flood mode, 0 = as fast as possible (default 10000)\n"
 		"  --count N            per flood mode, 0 = until --duration (default 0)\n"
@@ -64,7 +70,8 @@ gen_args_usage(FILE *f, const char *prog)
 		"  --synack-zero-window  SYN-ACKs announce window 0 and no update follows, so\n"
 		"                       clients must probe (tests the path a SYN proxy takes)\n"
 		"TCP:\n"
-		"  --mss N (default 1460)  --wscale N|none (7)  --no-sack  --no-ts\n"
+		"  --mss N (default and most 1460, IPv6 1440)  --wscale N|none (7)  --no-sack\n"
+		"  --no-ts\n"
 		"  --window BYTES       receive window (default 65535)\n"
 		"  --rto-ms N (200)  --rto-max-ms N (1000)  --retries N (5)\n"
 		"  --probe-ms N         zero-window probe delay (default 200)\n"
@@ -232,24 +239,41 @@ bad:
 	return ERR_USAGE;
 }
 
+/* An IPv4 or IPv6 address; *family says which. */
 static int
-parse_ip(const char *opt, const char *s, uint32_t *ip)
+parse_ip(const char *opt, const char *s, struct gen_ip *ip, uint8_t *family)
 {
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1) {
-		fprintf(stderr, GEN_NAME ": --%s: '%s' is not an IPv4 address\n", opt, s);
-		return ERR_USAGE;
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, ip->b) == 1) {
+		*family = 4;
+		return 0;
 	}
-	*ip = ntohl(a.s_addr);
-	return 0;
+	if (inet_pton(AF_INET6, s, ip->b) == 1) {
+		*family = 6;
+		return 0;
+	}
+	fprintf(stderr, GEN_NAME ": --%s: '%s' is not an IPv4 or IPv6 address\n", opt, s);
+	return ERR_USAGE;
 }
 
-/* A.B.C.D/LEN with zero host bits. */
-static int
-parse_prefix(const char *opt, const char *s, uint32_t *net, uint8_t *plen)
+/* Any bit of a set past the first plen. */
+static bool
+has_host_bits(const struct gen_ip *a, uint8_t plen)
 {
-	char buf[INET_ADDRSTRLEN + 4];
+	for (unsigned int i = 0; i < sizeof(a->b); i++) {
+		int net_bits = (int)plen - (int)(8 * i); /* of this byte, if in 0..7 */
+
+		if (net_bits < 8 && (a->b[i] & (net_bits <= 0 ? 0xffu : 0xffu >> net_bits)))
+			return true;
+	}
+	return false;
+}
+
+/* ADDR/LEN with zero host bits, IPv4 or IPv6. */
+static int
+parse_prefix(const char *opt, const char *s, struct gen_ip *net, uint8_t *plen, uint8_t *family)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
 	char *slash;
 	uint64_t len;
 
@@ -260,16 +284,17 @@ parse_prefix(const char *opt, const char *s, uint32_t *net, uint8_t *plen)
 	if (slash == NULL)
 		goto bad;
 	*slash = '\0';
-	if (parse_ip(opt, buf, net) != 0 || parse_u64(opt, slash + 1, 0, 32, &len) != 0)
+	if (parse_ip(opt, buf, net, family) != 0 ||
+		parse_u64(opt, slash + 1, 0, gen_ip_len(*family) * 8, &len) != 0)
 		return ERR_USAGE;
 	*plen = (uint8_t)len;
-	if (!gen_in_net(*net, *net, *plen)) {
+	if (has_host_bits(net, *plen)) {
 		fprintf(stderr, GEN_NAME ": --%s: '%s' has host bits set\n", opt, s);
 		return ERR_USAGE;
 	}
 	return 0;
 bad:
-	fprintf(stderr, GEN_NAME ": --%s: '%s' is not a prefix A.B.C.D/LEN\n", opt, s);
+	fprintf(stderr, GEN_NAME ": --%s: '%s' is not a prefix ADDR/LEN\n", opt, s);
 	return ERR_USAGE;
 }
 
@@ -307,23 +332,28 @@ parse_modes(const char *s, uint32_t *modes)
 	return 0;
 }
 
+/* The address options: their families must agree (family[] of parse_one()). */
+enum { ADDR_CLIENT, ADDR_SERVER, ADDR_SRC, ADDR_MAX };
+
 static void
-defaults(struct gen_cfg *cfg)
+defaults(struct gen_cfg *cfg, uint8_t family[ADDR_MAX])
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->client_net = 0xc6120100u; /* 198.18.1.0/24 */
+	sw_wr32(cfg->client_net.b, 0xc6120100u); /* 198.18.1.0/24 */
 	cfg->client_plen = 24;
-	cfg->server_ip = 0xc6120201u; /* 198.18.2.1 */
+	sw_wr32(cfg->server_ip.b, 0xc6120201u); /* 198.18.2.1 */
 	cfg->service_port = 80;
-	cfg->src_net = 0xc6130000u; /* 198.19.0.0/16 */
+	sw_wr32(cfg->src_net.b, 0xc6130000u); /* 198.19.0.0/16 */
 	cfg->src_plen = 16;
+	for (int i = 0; i < ADDR_MAX; i++)
+		family[i] = 4;
 	cfg->rate_pps = 10000;
 	cfg->duration_ms = 10000;
 	cfg->conns = 1000;
 	cfg->concurrency = 64;
 	cfg->request_bytes = 128;
 	cfg->response_bytes = 1024;
-	cfg->mss = 1460;
+	cfg->mss = 0; /* the family's largest, set by validate() */
 	cfg->wscale = 7;
 	cfg->sack = true;
 	cfg->ts = true;
@@ -343,7 +373,7 @@ defaults(struct gen_cfg *cfg)
 }
 
 static int
-parse_one(struct gen_cfg *cfg, int c, const char *arg)
+parse_one(struct gen_cfg *cfg, uint8_t family[ADDR_MAX], int c, const char *arg)
 {
 	const char *opt = NULL;
 	uint64_t v = 0;
@@ -366,15 +396,16 @@ parse_one(struct gen_cfg *cfg, int c, const char *arg)
 		return ret;
 	}
 	case OPT_CLIENT_NET:
-		return parse_prefix(opt, arg, &cfg->client_net, &cfg->client_plen);
+		return parse_prefix(
+			opt, arg, &cfg->client_net, &cfg->client_plen, &family[ADDR_CLIENT]);
 	case OPT_SERVER_IP:
-		return parse_ip(opt, arg, &cfg->server_ip);
+		return parse_ip(opt, arg, &cfg->server_ip, &family[ADDR_SERVER]);
 	case OPT_SERVICE_PORT:
 		ret = parse_u32(opt, arg, 1, 65535, &u);
 		cfg->service_port = (uint16_t)u;
 		return ret;
 	case OPT_SRC_NET:
-		return parse_prefix(opt, arg, &cfg->src_net, &cfg->src_plen);
+		return parse_prefix(opt, arg, &cfg->src_net, &cfg->src_plen, &family[ADDR_SRC]);
 	case OPT_CLIENT_MAC:
 		cfg->has_mac[GEN_ROLE_CLIENT] = true;
 		return parse_mac(opt, arg, &cfg->mac[GEN_ROLE_CLIENT]);
@@ -412,7 +443,7 @@ parse_one(struct gen_cfg *cfg, int c, const char *arg)
 		cfg->synack_zero_win = true;
 		return 0;
 	case OPT_MSS:
-		ret = parse_u32(opt, arg, 64, 1460, &u);
+		ret = parse_u32(opt, arg, 64, GEN_MSS_MAX4, &u);
 		cfg->mss = (uint16_t)u;
 		return ret;
 	case OPT_WSCALE:
@@ -479,48 +510,94 @@ parse_one(struct gen_cfg *cfg, int c, const char *arg)
 	}
 }
 
-/* A prefix inside 198.18.0.0/15 (RFC 2544): the network rule of the lab, no exception. */
+/*
+ * A prefix inside 198.18.0.0/15 (RFC 2544) or 2001:2::/48 (RFC 5180): the
+ * network rule of the lab, no exception.
+ */
 static int
-check_lab(const char *opt, uint32_t net, uint8_t plen)
+check_lab(const char *opt, uint8_t family, const struct gen_ip *net, uint8_t plen)
 {
-	char buf[INET_ADDRSTRLEN];
-	struct in_addr a = {.s_addr = htonl(net)};
+	static const struct gen_ip lab6 = {{GEN_LAB_NET6}};
+	uint8_t lab_plen = family == 6 ? GEN_LAB_PLEN6 : GEN_LAB_PLEN4;
+	struct gen_ip lab4 = {{0}};
+	char buf[INET6_ADDRSTRLEN];
 
-	if (plen >= GEN_LAB_PLEN && gen_in_net(net, GEN_LAB_NET, GEN_LAB_PLEN))
+	sw_wr32(lab4.b, GEN_LAB_NET4);
+	if (plen >= lab_plen && gen_in_net(net, family == 6 ? &lab6 : &lab4, lab_plen))
 		return 0;
-	inet_ntop(AF_INET, &a, buf, sizeof(buf));
-	fprintf(stderr, GEN_NAME ": --%s %s/%u refused: only 198.18.0.0/15 may be used\n", opt, buf,
-		plen);
+	inet_ntop(family == 6 ? AF_INET6 : AF_INET, net->b, buf, sizeof(buf));
+	fprintf(stderr, GEN_NAME ": --%s %s/%u refused: only %s may be used\n", opt, buf, plen,
+		family == 6 ? "2001:2::/48" : "198.18.0.0/15");
 	return ERR_USAGE;
 }
 
-static bool
-overlap(uint32_t a, uint8_t alen, uint32_t b, uint8_t blen)
+/* The addresses: one family, inside the lab ranges, the three sets apart. */
+static int
+validate_addrs(struct gen_cfg *cfg, const uint8_t family[ADDR_MAX])
 {
-	uint8_t l = RTE_MIN(alen, blen);
+	static const char *const opt[ADDR_MAX] = {"client-net", "server-ip", "src-net"};
 
-	return gen_in_net(
-		a & (l == 0 ? 0 : ~0u << (32 - l)), b & (l == 0 ? 0 : ~0u << (32 - l)), l);
+	if (family[ADDR_CLIENT] != family[ADDR_SERVER] || family[ADDR_SRC] != family[ADDR_SERVER]) {
+		fprintf(stderr,
+			GEN_NAME ": --%s (IPv%u), --%s (IPv%u) and --%s (IPv%u) must be of one "
+				 "family; the defaults are IPv4, so give all three for IPv6\n",
+			opt[ADDR_CLIENT], family[ADDR_CLIENT], opt[ADDR_SERVER],
+			family[ADDR_SERVER], opt[ADDR_SRC], family[ADDR_SRC]);
+		return ERR_USAGE;
+	}
+	cfg->family = family[ADDR_SERVER];
+	if (check_lab(opt[ADDR_CLIENT], cfg->family, &cfg->client_net, cfg->client_plen) != 0 ||
+		check_lab(opt[ADDR_SERVER], cfg->family, &cfg->server_ip,
+			(uint8_t)(gen_ip_len(cfg->family) * 8)) != 0 ||
+		check_lab(opt[ADDR_SRC], cfg->family, &cfg->src_net, cfg->src_plen) != 0)
+		return ERR_USAGE;
+	if (gen_in_net(&cfg->src_net, &cfg->client_net, RTE_MIN(cfg->src_plen, cfg->client_plen))) {
+		fprintf(stderr, GEN_NAME ": --src-net and --client-net overlap\n");
+		return ERR_USAGE;
+	}
+	if (gen_in_net(&cfg->server_ip, &cfg->src_net, cfg->src_plen) ||
+		gen_in_net(&cfg->server_ip, &cfg->client_net, cfg->client_plen)) {
+		fprintf(stderr, GEN_NAME ": --server-ip lies in --src-net or --client-net\n");
+		return ERR_USAGE;
+	}
+	return 0;
+}
+
+/* Frames leave the client port for a MAC we know: IPv6 has no ARP, and we do no ND. */
+static bool
+client_port_needs_mac(const struct gen_cfg *cfg)
+{
+	if (cfg->family != 6 || cfg->has_dst_mac || gen_mode_on(cfg, GEN_MODE_SERVERS))
+		return false;
+	for (int m = 0; m < GEN_MODE_MAX; m++)
+		if (gen_mode_on(cfg, (enum gen_mode)m) && gen_modes[m]->role == GEN_ROLE_CLIENT)
+			return true;
+	return false;
 }
 
 static int
-validate(struct gen_cfg *cfg)
+validate(struct gen_cfg *cfg, const uint8_t family[ADDR_MAX])
 {
+	uint16_t mss_max;
+
 	if (cfg->modes == 0) {
 		fprintf(stderr, GEN_NAME ": --mode is required (see --help)\n");
 		return ERR_USAGE;
 	}
-	if (check_lab("client-net", cfg->client_net, cfg->client_plen) != 0 ||
-		check_lab("server-ip", cfg->server_ip, 32) != 0 ||
-		check_lab("src-net", cfg->src_net, cfg->src_plen) != 0)
+	if (validate_addrs(cfg, family) != 0)
 		return ERR_USAGE;
-	if (overlap(cfg->src_net, cfg->src_plen, cfg->client_net, cfg->client_plen)) {
-		fprintf(stderr, GEN_NAME ": --src-net and --client-net overlap\n");
+	if (client_port_needs_mac(cfg)) {
+		fprintf(stderr,
+			GEN_NAME ": IPv6 without --mode servers needs --dst-mac (no neighbour "
+				 "discovery)\n");
 		return ERR_USAGE;
 	}
-	if (gen_in_net(cfg->server_ip, cfg->src_net, cfg->src_plen) ||
-		gen_in_net(cfg->server_ip, cfg->client_net, cfg->client_plen)) {
-		fprintf(stderr, GEN_NAME ": --server-ip lies in --src-net or --client-net\n");
+	mss_max = (uint16_t)(GEN_MSS_MAX4 - (cfg->family == 6 ? GEN_IP6_EXTRA : 0));
+	if (cfg->mss == 0) {
+		cfg->mss = mss_max;
+	} else if (cfg->mss > mss_max) {
+		fprintf(stderr, GEN_NAME ": --mss %u: at most %u over IPv%u\n", cfg->mss, mss_max,
+			cfg->family);
 		return ERR_USAGE;
 	}
 	if (cfg->duration_ms == 0) {
@@ -553,9 +630,10 @@ validate(struct gen_cfg *cfg)
 int
 gen_args_parse(struct gen_cfg *cfg, int argc, char **argv)
 {
+	uint8_t family[ADDR_MAX];
 	int c, ret;
 
-	defaults(cfg);
+	defaults(cfg, family);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -566,7 +644,7 @@ gen_args_parse(struct gen_cfg *cfg, int argc, char **argv)
 			gen_args_usage(stderr, argv[0]);
 			return ERR_USAGE;
 		}
-		ret = parse_one(cfg, c, optarg);
+		ret = parse_one(cfg, family, c, optarg);
 		if (ret != 0)
 			return ret;
 	}
@@ -574,7 +652,7 @@ gen_args_parse(struct gen_cfg *cfg, int argc, char **argv)
 		fprintf(stderr, GEN_NAME ": unexpected argument '%s'\n", argv[optind]);
 		return ERR_USAGE;
 	}
-	return validate(cfg);
+	return validate(cfg, family);
 }
 
 /* After EAL init: the ports the enabled modes need exist and differ. */

@@ -20,8 +20,7 @@ struct client {
 	uint64_t started; /* connections opened */
 	uint64_t next; /* next tuple index, 0 .. space - 1 */
 	uint64_t space; /* client addresses * source ports */
-	uint32_t host_first; /* first client address */
-	uint32_t n_hosts;
+	struct gen_hosts hosts; /* client addresses */
 };
 
 static int
@@ -38,15 +37,9 @@ clients_init(struct gen_worker *w, void **priv)
 		rte_free(c);
 		return ret;
 	}
-	/* Hosts of the prefix: without network and broadcast addresses up to /30. */
-	if (cfg->client_plen >= 31) {
-		c->host_first = cfg->client_net;
-		c->n_hosts = cfg->client_plen == 32 ? 1 : 2;
-	} else {
-		c->host_first = cfg->client_net + 1;
-		c->n_hosts = (1u << (32 - cfg->client_plen)) - 2;
-	}
-	c->space = (uint64_t)c->n_hosts * SPORT_COUNT;
+	/* At most 2^32 addresses (an IPv6 /64 has 2^64): space stays far below 2^64. */
+	gen_hosts_init(&c->hosts, &cfg->client_net, cfg->client_plen, cfg->family, UINT32_MAX);
+	c->space = c->hosts.n * SPORT_COUNT;
 	/* A random start: a rerun does not meet the flows a middlebox still holds. */
 	c->next = rte_rand_max(c->space);
 	*priv = c;
@@ -69,13 +62,15 @@ open_one(struct gen_worker *w, struct client *c)
 	struct gen_tcb *t = NULL;
 
 	for (int i = 0; i < TUPLE_TRIES && t == NULL; i++) {
-		uint32_t lip = c->host_first + (uint32_t)(c->next % c->n_hosts);
-		uint16_t lport = (uint16_t)(SPORT_FIRST + c->next / c->n_hosts);
+		uint16_t lport = (uint16_t)(SPORT_FIRST + c->next / c->hosts.n);
+		struct gen_ip lip;
 
+		gen_hosts_get(&c->hosts, c->next % c->hosts.n, cfg->family, &lip);
 		c->next = (c->next + 1) % c->space;
-		if (gen_tcp_lookup(&c->tcp, lip, cfg->server_ip, lport, cfg->service_port) != NULL)
+		if (gen_tcp_lookup(&c->tcp, &lip, &cfg->server_ip, lport, cfg->service_port) !=
+			NULL)
 			continue;
-		t = gen_tcp_alloc(&c->tcp, lip, cfg->server_ip, lport, cfg->service_port);
+		t = gen_tcp_alloc(&c->tcp, &lip, &cfg->server_ip, lport, cfg->service_port);
 		if (t == NULL)
 			return NULL;
 	}
@@ -84,8 +79,8 @@ open_one(struct gen_worker *w, struct client *c)
 	t->peer_mac = w->port[GEN_ROLE_CLIENT].dst_mac;
 	t->tx_len = cfg->request_bytes;
 	t->rx_len = cfg->response_bytes;
-	t->seed_tx = gen_pattern_seed(t->lip, t->rip, t->lport, t->rport, false);
-	t->seed_rx = gen_pattern_seed(t->lip, t->rip, t->lport, t->rport, true);
+	t->seed_tx = gen_pattern_seed(cfg->family, &t->lip, &t->rip, t->lport, t->rport, false);
+	t->seed_rx = gen_pattern_seed(cfg->family, &t->lip, &t->rip, t->lport, t->rport, true);
 	gen_tcp_connect(&c->tcp, t);
 	return t;
 }
@@ -137,12 +132,14 @@ clients_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 	struct client *c = priv;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *tcph = f + v->l4_off;
-	uint32_t sip = sw_rd32(f + v->l3_off + 12), dip = sw_rd32(f + v->l3_off + 16);
+	struct gen_ip sip, dip;
 	struct sw_tcpopt o;
 	struct gen_tcb *t;
 
-	if (role != GEN_ROLE_CLIENT || !gen_in_net(dip, cfg->client_net, cfg->client_plen) ||
-		sip != cfg->server_ip || sw_rd16(tcph + SW_TCP_OFF_SPORT) != cfg->service_port)
+	gen_pkt_addrs(f, v, &sip, &dip);
+	if (role != GEN_ROLE_CLIENT || !gen_in_net(&dip, &cfg->client_net, cfg->client_plen) ||
+		!gen_ip_eq(&sip, &cfg->server_ip) ||
+		sw_rd16(tcph + SW_TCP_OFF_SPORT) != cfg->service_port)
 		return false;
 	if (!sw_csum_verify_tcp(f, v) ||
 		sw_tcpopt_parse(
@@ -150,7 +147,8 @@ clients_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 		gen_ctr_add(w, GEN_CTR_rx_bad, 1);
 		return true;
 	}
-	t = gen_tcp_lookup(&c->tcp, dip, sip, sw_rd16(tcph + SW_TCP_OFF_DPORT), cfg->service_port);
+	t = gen_tcp_lookup(
+		&c->tcp, &dip, &sip, sw_rd16(tcph + SW_TCP_OFF_DPORT), cfg->service_port);
 	if (t == NULL) {
 		/* E.g. a FIN retransmitted after our TIME_WAIT ended: let the peer close. */
 		gen_ctr_add(w, GEN_CTR_rx_stray, 1);

@@ -16,11 +16,14 @@ struct flood {
 	uint64_t sent;
 	uint64_t credit; /* --rate token bucket: tokens * hz */
 	uint64_t last_tsc;
-	uint32_t src_first; /* first source address and how many */
-	uint32_t src_n;
+	struct gen_hosts src; /* source addresses */
+	uint16_t mss_less; /* taken off flood_mss[]: the IPv6 header's extra 20 bytes */
 };
 
-/* MSS values seen in the wild: Ethernet, PPPoE, tunnels, the RFC 9293 default, jumbo. */
+/*
+ * IPv4 MSS values seen in the wild: Ethernet, PPPoE, tunnels, the RFC 9293
+ * default, jumbo. IPv6 SYNs announce each 20 bytes less (the same MTUs).
+ */
 static const uint16_t flood_mss[8] = {1460, 1460, 1460, 1452, 1440, 1400, 536, 8960};
 
 static int
@@ -33,13 +36,9 @@ flood_init(struct gen_worker *w, void **priv, enum gen_mode mode, enum gen_ctr c
 		return -ENOMEM;
 	fl->mode = mode;
 	fl->ctr = ctr;
-	if (cfg->src_plen >= 31) {
-		fl->src_first = cfg->src_net;
-		fl->src_n = cfg->src_plen == 32 ? 1 : 2;
-	} else {
-		fl->src_first = cfg->src_net + 1;
-		fl->src_n = (1u << (32 - cfg->src_plen)) - 2;
-	}
+	/* IPv6: up to 2^64 - 1 sources, the low 64 bits of a shorter prefix. */
+	gen_hosts_init(&fl->src, &cfg->src_net, cfg->src_plen, cfg->family, UINT64_MAX);
+	fl->mss_less = cfg->family == 6 ? GEN_IP6_EXTRA : 0;
 	*priv = fl;
 	return 0;
 }
@@ -82,11 +81,14 @@ flood_pkt(struct gen_worker *w, const struct flood *fl)
 	uint64_t r = rte_rand(), r2 = rte_rand();
 	uint8_t opt[SW_TCP_OPT_MAX];
 	struct rte_mbuf *m;
-	struct gen_tcp4 h;
+	struct gen_seg h;
 
 	h.src_mac = &w->port[GEN_ROLE_CLIENT].mac;
 	h.dst_mac = &w->port[GEN_ROLE_CLIENT].dst_mac;
-	h.sip = fl->src_first + (uint32_t)((r & 0xffffffffu) % fl->src_n);
+	/* IPv4 prefixes have fewer than 2^32 hosts: r's low half picks one, as it always did. */
+	gen_hosts_get(&fl->src,
+		fl->src.n <= UINT32_MAX ? (r & 0xffffffffu) % fl->src.n : rte_rand_max(fl->src.n),
+		cfg->family, &h.sip);
 	h.dip = cfg->server_ip;
 	h.sport = (uint16_t)(1024 + (r >> 32) % 64512);
 	h.dport = cfg->service_port;
@@ -104,7 +106,7 @@ flood_pkt(struct gen_worker *w, const struct flood *fl)
 		h.flags = SW_TCP_SYN;
 		h.ack = 0;
 		h.win = (k & 1) ? 64240 : 65535;
-		so.mss = flood_mss[(k >> 1) & 7];
+		so.mss = (uint16_t)(flood_mss[(k >> 1) & 7] - fl->mss_less);
 		so.has_wscale = (k >> 4) % 10 != 0; /* 90 % */
 		so.wscale = (uint8_t)((r2 >> 40) % 11);
 		so.has_sack_perm = (k >> 5) % 8 != 0;
@@ -129,9 +131,9 @@ flood_pkt(struct gen_worker *w, const struct flood *fl)
 		h.flags = SW_TCP_FIN | SW_TCP_ACK;
 		break;
 	}
-	m = gen_pkt_tcp4(w, &h, NULL);
+	m = gen_pkt_tcp(w, &h, NULL);
 	if (m != NULL)
-		gen_pkt_tcp4_finish(m);
+		gen_pkt_tcp_finish(w, m);
 	return m;
 }
 
@@ -195,10 +197,11 @@ flood_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 	const struct gen_cfg *cfg = w->cfg;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint8_t flags = v->tcp_flags;
+	struct gen_ip dip;
 
 	RTE_SET_USED(priv);
-	if (role != GEN_ROLE_CLIENT ||
-		!gen_in_net(sw_rd32(f + v->l3_off + 16), cfg->src_net, cfg->src_plen))
+	gen_ip_read(&dip, sw_pkt_dst(f, v), v->family);
+	if (role != GEN_ROLE_CLIENT || !gen_in_net(&dip, &cfg->src_net, cfg->src_plen))
 		return false;
 	if ((flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == (SW_TCP_SYN | SW_TCP_ACK))
 		gen_ctr_add(w, GEN_CTR_rx_flood_synack, 1);

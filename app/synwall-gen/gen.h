@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_ether.h>
@@ -15,9 +16,22 @@
 
 #define GEN_NAME "synwall-gen"
 
-/* The only IPv4 space the generator may put on a wire: 198.18.0.0/15 (RFC 2544 benchmarking). */
-#define GEN_LAB_NET 0xc6120000u /* 198.18.0.0 */
-#define GEN_LAB_PLEN 15
+/*
+ * The only address space the generator may put on a wire: 198.18.0.0/15
+ * (RFC 2544) and 2001:2::/48 (RFC 5180), the benchmarking ranges.
+ */
+#define GEN_LAB_NET4 0xc6120000u /* 198.18.0.0 */
+#define GEN_LAB_PLEN4 15
+#define GEN_LAB_NET6 0x20, 0x01, 0x00, 0x02 /* 2001:2::, the bytes before the zeros */
+#define GEN_LAB_PLEN6 48
+
+/*
+ * The largest MSS (and the default): a 1500-byte MTU and one mbuf of payload.
+ * The IPv6 header is 20 bytes longer than IPv4's, so the same MTU leaves 20
+ * bytes less for TCP payload (RFC 8200 section 8.3).
+ */
+#define GEN_MSS_MAX4 1460
+#define GEN_IP6_EXTRA 20
 
 #define GEN_BURST_MAX 64
 /*
@@ -45,7 +59,64 @@ enum gen_mode {
 enum gen_role { GEN_ROLE_CLIENT = 0, GEN_ROLE_SERVER, GEN_ROLE_MAX };
 
 /*
- * Parsed and validated command line (args.c). Addresses and ports host order.
+ * An address in network byte order, either family: IPv4 takes the first 4
+ * bytes, the rest zero (as in struct sw_tuple), so one type, comparison and
+ * hash key serve both. The family itself is the run's (gen_cfg.family).
+ */
+struct gen_ip {
+	uint8_t b[16];
+};
+
+/* Address bytes of a family: 4 or 16. */
+static inline unsigned int
+gen_ip_len(uint8_t family)
+{
+	return family == 6 ? 16 : 4;
+}
+
+/* The address of family at p (4 or 16 bytes of a header). */
+static inline void
+gen_ip_read(struct gen_ip *a, const uint8_t *p, uint8_t family)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->b, p, gen_ip_len(family));
+}
+
+static inline bool
+gen_ip_eq(const struct gen_ip *a, const struct gen_ip *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* a lies in net/plen (net without host bits): the first plen bits are equal. */
+static inline bool
+gen_in_net(const struct gen_ip *a, const struct gen_ip *net, uint8_t plen)
+{
+	unsigned int full = plen / 8u, rest = plen % 8u;
+
+	if (memcmp(a->b, net->b, full) != 0)
+		return false;
+	return rest == 0 || ((a->b[full] ^ net->b[full]) & (0xff00u >> rest)) == 0;
+}
+
+/* Source and destination address of a parsed IP frame, of v->family. */
+static inline void
+gen_pkt_addrs(
+	const uint8_t *frame, const struct sw_pkt_view *v, struct gen_ip *src, struct gen_ip *dst)
+{
+	gen_ip_read(src, frame + v->l3_off + (v->family == 6 ? 8 : 12), v->family);
+	gen_ip_read(dst, sw_pkt_dst(frame, v), v->family);
+}
+
+/* Usable addresses of a prefix: first and how many (see gen_hosts_init()). */
+struct gen_hosts {
+	struct gen_ip first;
+	uint64_t n;
+};
+
+/*
+ * Parsed and validated command line (args.c). Addresses network order (struct
+ * gen_ip), ports host order.
  * Written once before the worker starts; read-only afterwards.
  */
 struct gen_cfg {
@@ -57,11 +128,12 @@ struct gen_cfg {
 	struct rte_ether_addr
 		dst_mac; /* destination of client-port frames, valid with has_dst_mac */
 	bool has_dst_mac;
-	uint32_t client_net; /* client source addresses: client_net/client_plen, hosts only */
+	uint8_t family; /* 4 or 6: the family of every address below */
+	struct gen_ip client_net; /* client source addresses: client_net/client_plen, hosts only */
 	uint8_t client_plen;
-	uint32_t server_ip; /* servers listen here; clients and floods target it */
+	struct gen_ip server_ip; /* servers listen here; clients and floods target it */
 	uint16_t service_port; /* TCP port of the service */
-	uint32_t src_net; /* flood sources: src_net/src_plen, inside 198.18.0.0/15 */
+	struct gen_ip src_net; /* flood sources: src_net/src_plen, inside the lab ranges */
 	uint8_t src_plen;
 	uint64_t rate_pps; /* per flood mode; 0 = as fast as the TX queue takes them */
 	uint64_t count; /* per flood mode; 0 = until duration */
@@ -73,7 +145,7 @@ struct gen_cfg {
 	uint32_t response_bytes; /* clients: response size asked of the server */
 	bool server_closes_first; /* --close-first server */
 	bool synack_zero_win; /* servers: SYN-ACK with window 0 and no update (probe test) */
-	uint16_t mss; /* MSS we announce and never exceed */
+	uint16_t mss; /* MSS we announce and never exceed (default per family) */
 	int8_t wscale; /* window shift we announce, -1 = no Window Scale option */
 	bool sack; /* announce SACK-permitted (RFC 2018); we never send SACK blocks */
 	bool ts; /* announce Timestamps (RFC 7323) */
@@ -212,7 +284,8 @@ struct gen_mode_ops {
 	uint16_t (*tx_burst)(struct gen_worker *w, void *priv, uint16_t budget);
 	/*
 	 * Offer one received frame: returns true when the mode claims it.
-	 * Borrows m (the caller frees it). Called for TCP/IPv4 frames only.
+	 * Borrows m (the caller frees it). Called for TCP frames of the run's
+	 * address family only.
 	 */
 	bool (*rx)(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 		const struct sw_pkt_view *v);
@@ -286,14 +359,6 @@ gen_mode_on(const struct gen_cfg *cfg, enum gen_mode m)
 	return (cfg->modes & (1u << m)) != 0;
 }
 
-static inline bool
-gen_in_net(uint32_t ip, uint32_t net, uint8_t plen)
-{
-	uint32_t mask = plen == 0 ? 0 : ~0u << (32 - plen);
-
-	return (ip & mask) == net;
-}
-
 /* args.c */
 int gen_args_parse(struct gen_cfg *cfg, int argc, char **argv);
 void gen_args_usage(FILE *f, const char *prog);
@@ -310,10 +375,21 @@ void gen_arp_rx(
 	struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, const struct sw_pkt_view *v);
 void gen_arp_poll(struct gen_worker *w);
 
-/* pkt.c: frame building and the verifiable byte pattern. */
-struct gen_tcp4 {
+/* pkt.c: addresses, frame building and the verifiable byte pattern. */
+/*
+ * The hosts of net/plen: without the network and broadcast addresses up to
+ * IPv4 /30, without the Subnet-Router anycast address (host part zero, RFC
+ * 4291 section 2.6.1) up to IPv6 /126; /31, /127 and /32, /128 use them all.
+ * n is capped at max (an IPv6 prefix has up to 2^80 of them).
+ */
+void gen_hosts_init(
+	struct gen_hosts *hs, const struct gen_ip *net, uint8_t plen, uint8_t family, uint64_t max);
+/* Host i (< hs->n) of the prefix. */
+void gen_hosts_get(const struct gen_hosts *hs, uint64_t i, uint8_t family, struct gen_ip *a);
+/* One TCP segment to build; the IP header is of the run's family. */
+struct gen_seg {
 	const struct rte_ether_addr *src_mac, *dst_mac;
-	uint32_t sip, dip; /* host order */
+	struct gen_ip sip, dip;
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
@@ -322,11 +398,16 @@ struct gen_tcp4 {
 	uint16_t opt_len;
 	uint16_t payload_len;
 };
-/* Build Ethernet + IPv4 + TCP headers; *payload gets where payload_len bytes go. */
-struct rte_mbuf *gen_pkt_tcp4(struct gen_worker *w, const struct gen_tcp4 *h, uint8_t **payload);
-/* Fill the IPv4 and TCP checksums of a frame gen_pkt_tcp4() built (payload written). */
-void gen_pkt_tcp4_finish(struct rte_mbuf *m);
-uint32_t gen_pattern_seed(uint32_t cip, uint32_t sip, uint16_t cport, uint16_t sport, bool s2c);
+/*
+ * Build Ethernet + IPv4 (or IPv6, no extension headers) + TCP headers;
+ * *payload gets where payload_len bytes go.
+ */
+struct rte_mbuf *gen_pkt_tcp(struct gen_worker *w, const struct gen_seg *h, uint8_t **payload);
+/* Fill the checksums (IPv4 header, TCP) of a frame gen_pkt_tcp() built (payload written). */
+void gen_pkt_tcp_finish(const struct gen_worker *w, struct rte_mbuf *m);
+/* Seed of one direction of a connection, from its addresses (all of them) and ports. */
+uint32_t gen_pattern_seed(uint8_t family, const struct gen_ip *cip, const struct gen_ip *sip,
+	uint16_t cport, uint16_t sport, bool s2c);
 void gen_pattern_fill(uint32_t seed, uint32_t off, uint8_t *buf, uint32_t len);
 /* 0 when buf holds the pattern at off, else -EBADMSG. */
 int gen_pattern_check(uint32_t seed, uint32_t off, const uint8_t *buf, uint32_t len);

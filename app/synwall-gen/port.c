@@ -233,16 +233,16 @@ gen_tx_flush(struct gen_worker *w)
 
 /* Addresses we answer ARP for on a port: the client addresses, or the server address. */
 static bool
-is_ours(const struct gen_cfg *cfg, enum gen_role role, uint32_t ip)
+is_ours(const struct gen_cfg *cfg, enum gen_role role, const struct gen_ip *ip)
 {
 	if (role == GEN_ROLE_SERVER)
-		return ip == cfg->server_ip;
-	return gen_in_net(ip, cfg->client_net, cfg->client_plen);
+		return gen_ip_eq(ip, &cfg->server_ip);
+	return gen_in_net(ip, &cfg->client_net, cfg->client_plen);
 }
 
 static void
 arp_send(struct gen_worker *w, enum gen_role role, uint16_t op, const struct rte_ether_addr *tha,
-	uint32_t sip, uint32_t tip)
+	const struct gen_ip *sip, const struct gen_ip *tip)
 {
 	struct gen_port *p = &w->port[role];
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
@@ -271,12 +271,12 @@ arp_send(struct gen_worker *w, enum gen_role role, uint16_t op, const struct rte
 	ah->arp_plen = 4;
 	ah->arp_opcode = rte_cpu_to_be_16(op);
 	ah->arp_data.arp_sha = p->mac;
-	ah->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	memcpy(&ah->arp_data.arp_sip, sip->b, sizeof(ah->arp_data.arp_sip));
 	if (op == RTE_ARP_OP_REQUEST)
 		memset(&ah->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
 	else
 		ah->arp_data.arp_tha = *tha;
-	ah->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	memcpy(&ah->arp_data.arp_tip, tip->b, sizeof(ah->arp_data.arp_tip));
 	gen_tx(w, role, m);
 	gen_ctr_add(w, GEN_CTR_tx_arp, 1);
 }
@@ -289,10 +289,11 @@ gen_arp_rx(
 	const struct rte_arp_hdr *ah;
 	struct gen_port *p = &w->port[role];
 	struct rte_ether_addr sha;
-	uint32_t sip, tip;
+	struct gen_ip sip, tip;
 
 	gen_ctr_add(w, GEN_CTR_rx_arp, 1);
-	if (rte_pktmbuf_data_len(m) < (uint32_t)v->l3_off + sizeof(*ah))
+	/* ARP resolves IPv4 addresses: an IPv6 run has none to answer for. */
+	if (cfg->family != 4 || rte_pktmbuf_data_len(m) < (uint32_t)v->l3_off + sizeof(*ah))
 		return;
 	ah = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, v->l3_off);
 	if (ah->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
@@ -300,16 +301,16 @@ gen_arp_rx(
 		ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != 4)
 		return;
 	sha = ah->arp_data.arp_sha;
-	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
-	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
+	gen_ip_read(&sip, (const uint8_t *)&ah->arp_data.arp_sip, 4);
+	gen_ip_read(&tip, (const uint8_t *)&ah->arp_data.arp_tip, 4);
 	/* Learn the server's MAC from its request or reply (RFC 826 merge step). */
-	if (role == GEN_ROLE_CLIENT && sip == cfg->server_ip && !cfg->has_dst_mac &&
+	if (role == GEN_ROLE_CLIENT && gen_ip_eq(&sip, &cfg->server_ip) && !cfg->has_dst_mac &&
 		!rte_is_multicast_ether_addr(&sha)) {
 		p->dst_mac = sha;
 		p->has_dst_mac = true;
 	}
-	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && is_ours(cfg, role, tip))
-		arp_send(w, role, RTE_ARP_OP_REPLY, &sha, tip, sip);
+	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && is_ours(cfg, role, &tip))
+		arp_send(w, role, RTE_ARP_OP_REPLY, &sha, &tip, &sip);
 }
 
 void
@@ -317,11 +318,13 @@ gen_arp_poll(struct gen_worker *w)
 {
 	const struct gen_cfg *cfg = w->cfg;
 	struct gen_port *p = &w->port[GEN_ROLE_CLIENT];
+	struct gen_hosts first;
 
+	/* IPv6 runs always have dst_mac (args.c: no neighbour discovery): this is IPv4's ARP. */
 	if (!p->is_used || p->has_dst_mac || w->now_tsc < w->arp_next_tsc)
 		return;
 	w->arp_next_tsc = w->now_tsc + ARP_RETRY_MS * w->hz / 1000;
 	/* Asked from the first client address, which this port answers ARP for. */
-	arp_send(w, GEN_ROLE_CLIENT, RTE_ARP_OP_REQUEST, NULL,
-		cfg->client_plen >= 31 ? cfg->client_net : cfg->client_net + 1, cfg->server_ip);
+	gen_hosts_init(&first, &cfg->client_net, cfg->client_plen, cfg->family, 1);
+	arp_send(w, GEN_ROLE_CLIENT, RTE_ARP_OP_REQUEST, NULL, &first.first, &cfg->server_ip);
 }

@@ -51,7 +51,8 @@ servers_tx_burst(struct gen_worker *w, void *priv, uint16_t budget)
 /* A SYN (no ACK): new connection, retransmission, or reuse of a lingering tuple. */
 static void
 on_syn(struct gen_worker *w, struct server *s, struct gen_tcb *t, const uint8_t *f,
-	const struct sw_pkt_view *v, const struct sw_tcpopt *o, uint32_t rip, uint16_t rport)
+	const struct sw_pkt_view *v, const struct sw_tcpopt *o, const struct gen_ip *rip,
+	uint16_t rport)
 {
 	const struct gen_cfg *cfg = w->cfg;
 
@@ -64,7 +65,7 @@ on_syn(struct gen_worker *w, struct server *s, struct gen_tcb *t, const uint8_t 
 		gen_tcp_input(&s->tcp, t, f, v, o);
 		return;
 	}
-	t = gen_tcp_alloc(&s->tcp, cfg->server_ip, rip, cfg->service_port, rport);
+	t = gen_tcp_alloc(&s->tcp, &cfg->server_ip, rip, cfg->service_port, rport);
 	if (t == NULL) {
 		gen_ctr_add(w, GEN_CTR_srv_table_full, 1);
 		return;
@@ -80,12 +81,13 @@ servers_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 	struct server *s = priv;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *tcph = f + v->l4_off;
-	uint32_t sip = sw_rd32(f + v->l3_off + 12), dip = sw_rd32(f + v->l3_off + 16);
 	uint16_t sport = sw_rd16(tcph + SW_TCP_OFF_SPORT);
+	struct gen_ip sip, dip;
 	struct sw_tcpopt o;
 	struct gen_tcb *t;
 
-	if (role != GEN_ROLE_SERVER || dip != cfg->server_ip ||
+	gen_pkt_addrs(f, v, &sip, &dip);
+	if (role != GEN_ROLE_SERVER || !gen_ip_eq(&dip, &cfg->server_ip) ||
 		sw_rd16(tcph + SW_TCP_OFF_DPORT) != cfg->service_port)
 		return false;
 	if (!sw_csum_verify_tcp(f, v) ||
@@ -95,9 +97,9 @@ servers_rx(struct gen_worker *w, void *priv, uint16_t role, struct rte_mbuf *m,
 		return true;
 	}
 	gen_ctr_add(w, GEN_CTR_rx_server, 1);
-	t = gen_tcp_lookup(&s->tcp, dip, sip, cfg->service_port, sport);
+	t = gen_tcp_lookup(&s->tcp, &dip, &sip, cfg->service_port, sport);
 	if ((v->tcp_flags & (SW_TCP_SYN | SW_TCP_ACK | SW_TCP_RST)) == SW_TCP_SYN) {
-		on_syn(w, s, t, f, v, &o, sip, sport);
+		on_syn(w, s, t, f, v, &o, &sip, sport);
 		return true;
 	}
 	if (t == NULL) {

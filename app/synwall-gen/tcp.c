@@ -73,16 +73,18 @@ gen_tcp_fini(struct gen_tcp *e)
 }
 
 static void
-make_key(struct gen_tcp_key *k, uint32_t lip, uint32_t rip, uint16_t lport, uint16_t rport)
+make_key(struct gen_tcp_key *k, const struct gen_ip *lip, const struct gen_ip *rip, uint16_t lport,
+	uint16_t rport)
 {
-	k->lip = lip;
-	k->rip = rip;
+	k->lip = *lip;
+	k->rip = *rip;
 	k->lport = lport;
 	k->rport = rport;
 }
 
 struct gen_tcb *
-gen_tcp_lookup(struct gen_tcp *e, uint32_t lip, uint32_t rip, uint16_t lport, uint16_t rport)
+gen_tcp_lookup(struct gen_tcp *e, const struct gen_ip *lip, const struct gen_ip *rip,
+	uint16_t lport, uint16_t rport)
 {
 	struct gen_tcp_key k;
 	int32_t pos;
@@ -95,7 +97,8 @@ gen_tcp_lookup(struct gen_tcp *e, uint32_t lip, uint32_t rip, uint16_t lport, ui
 }
 
 struct gen_tcb *
-gen_tcp_alloc(struct gen_tcp *e, uint32_t lip, uint32_t rip, uint16_t lport, uint16_t rport)
+gen_tcp_alloc(struct gen_tcp *e, const struct gen_ip *lip, const struct gen_ip *rip, uint16_t lport,
+	uint16_t rport)
 {
 	struct gen_tcp_key k;
 	struct gen_tcb *t;
@@ -111,8 +114,8 @@ gen_tcp_alloc(struct gen_tcp *e, uint32_t lip, uint32_t rip, uint16_t lport, uin
 	}
 	t = &e->tcb[pos];
 	memset(t, 0, sizeof(*t));
-	t->lip = lip;
-	t->rip = rip;
+	t->lip = *lip;
+	t->rip = *rip;
 	t->lport = lport;
 	t->rport = rport;
 	t->live_idx = e->n_live;
@@ -132,7 +135,7 @@ gen_tcp_free(struct gen_tcp *e, struct gen_tcb *t)
 		e->n_active--;
 		set_active(e);
 	}
-	make_key(&k, t->lip, t->rip, t->lport, t->rport);
+	make_key(&k, &t->lip, &t->rip, t->lport, t->rport);
 	rte_hash_del_key(e->h, &k);
 	/* Swap the last live entry into this one's place. */
 	last = e->live[--e->n_live];
@@ -178,7 +181,7 @@ gen_tcp_xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, 
 	const struct gen_cfg *cfg = w->cfg;
 	uint8_t opt[SW_TCP_OPT_MAX];
 	struct rte_mbuf *m;
-	struct gen_tcp4 h;
+	struct gen_seg h;
 	uint8_t *pl;
 
 	h.src_mac = &w->port[e->role].mac;
@@ -213,7 +216,7 @@ gen_tcp_xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, 
 	} else if (t->flags & F(TS)) {
 		h.opt_len = sw_tcpopt_ts_build(opt, w->now_ms, t->ts_recent);
 	}
-	m = gen_pkt_tcp4(w, &h, &pl);
+	m = gen_pkt_tcp(w, &h, &pl);
 	if (m == NULL)
 		return;
 	if (len > 0) {
@@ -227,7 +230,7 @@ gen_tcp_xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, 
 			memcpy(pl, hdr + off, RTE_MIN(len, GEN_HDR_LEN - off));
 		}
 	}
-	gen_pkt_tcp4_finish(m);
+	gen_pkt_tcp_finish(w, m);
 	gen_tx(w, e->role, m);
 	gen_ctr_add(w, gen_tcp_rc[e->role].tx, 1);
 }
@@ -432,8 +435,8 @@ gen_tcp_accept(struct gen_tcp *e, struct gen_tcb *t, const uint8_t *frame,
 	t->snd_nxt = t->iss + 1;
 	t->snd_max = t->snd_nxt;
 	t->rx_len = GEN_HDR_LEN; /* until the header says more */
-	t->seed_rx = gen_pattern_seed(t->rip, t->lip, t->rport, t->lport, false);
-	t->seed_tx = gen_pattern_seed(t->rip, t->lip, t->rport, t->lport, true);
+	t->seed_rx = gen_pattern_seed(w->cfg->family, &t->rip, &t->lip, t->rport, t->lport, false);
+	t->seed_tx = gen_pattern_seed(w->cfg->family, &t->rip, &t->lip, t->rport, t->lport, true);
 	gen_tcp_take_syn_opts(e, t, o, true);
 	t->state = GEN_TCB_SYN_RCVD;
 	t->open_tsc = w->now_tsc;
@@ -536,11 +539,11 @@ void
 gen_tcp_reply_rst(
 	struct gen_worker *w, enum gen_role role, const uint8_t *frame, const struct sw_pkt_view *v)
 {
-	const uint8_t *ip = frame + v->l3_off, *tcph = frame + v->l4_off;
+	const uint8_t *tcph = frame + v->l4_off;
 	uint8_t flags = v->tcp_flags;
 	struct rte_ether_addr dst;
 	struct rte_mbuf *m;
-	struct gen_tcp4 h;
+	struct gen_seg h;
 
 	if (flags & SW_TCP_RST)
 		return;
@@ -548,8 +551,7 @@ gen_tcp_reply_rst(
 	memset(&h, 0, sizeof(h));
 	h.src_mac = &w->port[role].mac;
 	h.dst_mac = &dst;
-	h.sip = sw_rd32(ip + 16);
-	h.dip = sw_rd32(ip + 12);
+	gen_pkt_addrs(frame, v, &h.dip, &h.sip);
 	h.sport = sw_rd16(tcph + SW_TCP_OFF_DPORT);
 	h.dport = sw_rd16(tcph + SW_TCP_OFF_SPORT);
 	if (flags & SW_TCP_ACK) {
@@ -560,10 +562,10 @@ gen_tcp_reply_rst(
 			((flags & SW_TCP_SYN) ? 1 : 0) + ((flags & SW_TCP_FIN) ? 1 : 0);
 		h.flags = SW_TCP_RST | SW_TCP_ACK;
 	}
-	m = gen_pkt_tcp4(w, &h, NULL);
+	m = gen_pkt_tcp(w, &h, NULL);
 	if (m == NULL)
 		return;
-	gen_pkt_tcp4_finish(m);
+	gen_pkt_tcp_finish(w, m);
 	gen_tx(w, role, m);
 	gen_ctr_add(w, GEN_CTR_rst_tx, 1);
 }

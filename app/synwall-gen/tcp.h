@@ -56,11 +56,11 @@ enum gen_tmr {
 
 /*
  * One connection (owner: the worker). Sequence numbers are absolute; our data
- * byte i has sequence iss + 1 + i, the peer's irs + 1 + i. Addresses and
- * ports host order.
+ * byte i has sequence iss + 1 + i, the peer's irs + 1 + i. Ports host
+ * order.
  */
 struct gen_tcb {
-	uint32_t lip, rip; /* local and remote IPv4 address */
+	struct gen_ip lip, rip; /* local and remote address */
 	uint16_t lport, rport;
 	uint8_t state; /* enum gen_tcb_state */
 	uint8_t tmr; /* enum gen_tmr */
@@ -103,18 +103,20 @@ struct gen_tcp {
 	uint32_t n_pend;
 };
 
+/* Full addresses, IPv6 too: connections differing in any address byte are different. */
 struct gen_tcp_key {
-	uint32_t lip, rip;
+	struct gen_ip lip, rip;
 	uint16_t lport, rport;
 };
+_Static_assert(sizeof(struct gen_tcp_key) == 36, "no padding: the whole key is hashed");
 
 int gen_tcp_init(struct gen_tcp *e, struct gen_worker *w, enum gen_role role, const char *name);
 void gen_tcp_fini(struct gen_tcp *e);
-struct gen_tcb *gen_tcp_lookup(
-	struct gen_tcp *e, uint32_t lip, uint32_t rip, uint16_t lport, uint16_t rport);
+struct gen_tcb *gen_tcp_lookup(struct gen_tcp *e, const struct gen_ip *lip,
+	const struct gen_ip *rip, uint16_t lport, uint16_t rport);
 /* A zeroed entry keyed by the tuple, or NULL (table full). The caller sets it up. */
-struct gen_tcb *gen_tcp_alloc(
-	struct gen_tcp *e, uint32_t lip, uint32_t rip, uint16_t lport, uint16_t rport);
+struct gen_tcb *gen_tcp_alloc(struct gen_tcp *e, const struct gen_ip *lip, const struct gen_ip *rip,
+	uint16_t lport, uint16_t rport);
 void gen_tcp_free(struct gen_tcp *e, struct gen_tcb *t);
 /* Client: send the SYN of a fresh entry (tx_len, rx_len, seeds, peer_mac set). */
 void gen_tcp_connect(struct gen_tcp *e, struct gen_tcb *t);

@@ -8,7 +8,11 @@
 
 #include "gen.h"
 
-/* One received frame: ARP to the responder, TCP/IPv4 to the first mode that claims it. */
+/*
+ * One received frame: ARP to the responder, TCP of the run's family to the
+ * first mode that claims it. The other family is never ours (every address
+ * of a run is of one family), and the modes compare addresses of one family.
+ */
 static void
 dispatch(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m)
 {
@@ -29,7 +33,8 @@ dispatch(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m)
 		gen_ctr_add(w, GEN_CTR_rx_bad, 1);
 		return;
 	}
-	if (v.family != 4 || v.l4_proto != SW_IPPROTO_TCP || !v.has_l4 || v.is_fragment) {
+	if (v.family != w->cfg->family || v.l4_proto != SW_IPPROTO_TCP || !v.has_l4 ||
+		v.is_fragment) {
 		gen_ctr_add(w, GEN_CTR_rx_other, 1);
 		return;
 	}
