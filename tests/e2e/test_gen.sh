@@ -1,10 +1,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# synwall-gen e2e: foreign ranges refused, gen <-> gen over a memif pair, the zero-window
-# probe path, clients plus a SYN flood through synwall, SIGINT and the duration bound.
+# synwall-gen e2e: foreign ranges refused, then IPv4 and IPv6 each: gen <-> gen over a
+# memif pair, the zero-window probe path, every flood answered, clients plus a SYN flood
+# through synwall; SIGINT and the duration bound.
 # Everything runs over net_memif inside the lab's dut namespace (no kernel on the path,
 # abstract memif sockets private to that namespace); the file starts its own synwall.
 # shellcheck disable=SC2034 # read by run.sh, which sources this file
 E2E_SYNWALL=0
+
+# The IPv6 lab addresses, all in 2001:2::/48 (RFC 5180): clients, server, flood sources
+# (a /49: more than 64 host bits, of which the generator randomizes the low 64).
+GEN6_CLIENT_NET=2001:2:0:1::/64
+GEN6_SERVER_IP=2001:2:0:2::1
+GEN6_SRC_NET=2001:2:0:8000::/49
+GEN6_ADDRS="--client-net $GEN6_CLIENT_NET --server-ip $GEN6_SERVER_IP --src-net $GEN6_SRC_NET"
 
 gen_bin()
 {
@@ -60,24 +68,60 @@ test_gen_refuses_foreign_ranges()
 		assert_eq "$rc" 2 "synwall-gen $args"
 		assert_file_match "$LAB_DIR/refused.err" refused "synwall-gen $args"
 	done
+	# IPv6: only 2001:2::/48; a later option overrides the valid one before it.
+	for args in "--src-net 2001:db8::/32" "--src-net 2001:3::/48" "--src-net 2001:2:1::/48" \
+		"--client-net 2001:2::/47" "--client-net ::/0" "--server-ip 2001:db8::1" \
+		"--server-ip 2001:3::1" "--server-ip ::ffff:198.18.2.1"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$(gen_bin)" --no-pci -- --mode syn-flood,clients $GEN6_ADDRS $args \
+			2>"$LAB_DIR/refused.err" || rc=$?
+		assert_eq "$rc" 2 "synwall-gen (IPv6) $args"
+		assert_file_match "$LAB_DIR/refused.err" refused "synwall-gen (IPv6) $args"
+	done
+	# One family for all three (the defaults are IPv4).
+	for args in "--server-ip $GEN6_SERVER_IP" "--client-net $GEN6_CLIENT_NET" \
+		"$GEN6_ADDRS --src-net 198.19.0.0/16" "$GEN6_ADDRS --server-ip 198.18.2.1"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$(gen_bin)" --no-pci -- --mode syn-flood,clients $args 2>"$LAB_DIR/refused.err" || rc=$?
+		assert_eq "$rc" 2 "synwall-gen $args"
+		assert_file_match "$LAB_DIR/refused.err" "of one family" "synwall-gen $args"
+	done
 	for args in "--duration 0" "--duration 2h" "--rate -1" "--count x" "--mode nope" \
-		"--request-bytes 8" "--src-net 198.19.0.1/16"; do
+		"--request-bytes 8" "--src-net 198.19.0.1/16" "$GEN6_ADDRS --src-net 2001:2:0:8000::/48" \
+		"$GEN6_ADDRS --client-net 2001:2:0:1::/129"; do
 		rc=0
 		# shellcheck disable=SC2086
 		"$(gen_bin)" --no-pci -- --mode syn-flood $args 2>/dev/null || rc=$?
 		assert_eq "$rc" 2 "synwall-gen $args"
 	done
+	# IPv6 frames from the client port need --dst-mac without local servers (no ND).
+	rc=0
+	# shellcheck disable=SC2086
+	"$(gen_bin)" --no-pci -- --mode syn-flood $GEN6_ADDRS 2>"$LAB_DIR/refused.err" || rc=$?
+	assert_eq "$rc" 2 "IPv6 syn-flood without --dst-mac"
+	assert_file_match "$LAB_DIR/refused.err" "needs --dst-mac" "IPv6 syn-flood without --dst-mac"
+	# The same MTU leaves IPv6 20 bytes less of MSS.
+	rc=0
+	# shellcheck disable=SC2086
+	"$(gen_bin)" --no-pci -- --mode servers $GEN6_ADDRS --mss 1441 2>"$LAB_DIR/refused.err" || rc=$?
+	assert_eq "$rc" 2 "IPv6 --mss 1441"
+	assert_file_match "$LAB_DIR/refused.err" "at most 1440" "IPv6 --mss 1441"
 }
 
-test_gen_self_clients_servers()
+# gen_self_clients_servers NAME [ADDRESS ARGS...]: clients and servers of one generator.
+gen_self_clients_servers()
 {
-	local j="$LAB_DIR/self.json" n=3000 rc=0
-	trap 'gen_cleanup self' EXIT
-	gen_self self 0-1 --mode clients,servers --conns $n --concurrency 64 \
+	local name=$1 j="$LAB_DIR/$1.json" n=3000 rc=0
+	shift
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "gen_cleanup $name" EXIT
+	gen_self "$name" 0-1 --mode clients,servers --conns $n --concurrency 64 \
 		--request-bytes 3000 --response-bytes 20000 --close-first server --duration 30 \
-		--stats-interval 0 --json "$j"
-	lab_bg_wait self 40 || rc=$?
-	cat "$LAB_DIR/self.log"
+		--stats-interval 0 --json "$j" "$@"
+	lab_bg_wait "$name" 40 || rc=$?
+	cat "$LAB_DIR/$name.log"
 	assert_eq "$rc" 0 "generator exit status"
 	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed"
 	assert_eq "$(gen_val "$j" counters.srv_completed)" $n "servers completed"
@@ -86,16 +130,31 @@ test_gen_self_clients_servers()
 	assert_eq "$(gen_val "$j" counters.srv_bytes_verified)" $((n * (3000 - 16))) \
 		"request bytes verified (header excluded)"
 	assert_eq "$(gen_val "$j" latency_us.conn.count)" $n "connection latency samples"
+	assert_eq "$(gen_val "$j" counters.rx_bad)" 0 "frames with a bad checksum"
 }
 
-test_gen_zero_window_probe()
+test_gen_self_clients_servers()
 {
-	local j="$LAB_DIR/probe.json" n=200 rc=0
-	trap 'gen_cleanup probe' EXIT
-	gen_self probe 0-1 --mode clients,servers --conns $n --concurrency 100 \
-		--synack-zero-window --probe-ms 200 --duration 20 --stats-interval 0 --json "$j"
-	lab_bg_wait probe 30 || rc=$?
-	cat "$LAB_DIR/probe.log"
+	gen_self_clients_servers self
+}
+
+test_gen6_self_clients_servers()
+{
+	# shellcheck disable=SC2086
+	gen_self_clients_servers self6 $GEN6_ADDRS
+}
+
+# gen_zero_window_probe NAME [ADDRESS ARGS...]: servers that never open their zero window.
+gen_zero_window_probe()
+{
+	local name=$1 j="$LAB_DIR/$1.json" n=200 rc=0
+	shift
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "gen_cleanup $name" EXIT
+	gen_self "$name" 0-1 --mode clients,servers --conns $n --concurrency 100 \
+		--synack-zero-window --probe-ms 200 --duration 20 --stats-interval 0 --json "$j" "$@"
+	lab_bg_wait "$name" 30 || rc=$?
+	cat "$LAB_DIR/$name.log"
 	assert_eq "$rc" 0 "generator exit status"
 	assert_eq "$(gen_val "$j" counters.cli_zero_win)" $n "zero-window SYN-ACKs"
 	assert_ge "$(gen_val "$j" counters.cli_probe)" $n "zero-window probes"
@@ -104,39 +163,92 @@ test_gen_zero_window_probe()
 	assert_ge "$(gen_val "$j" latency_us.setup.p50)" 190000 "setup p50 (us)"
 }
 
-test_gen_through_synwall()
+test_gen_zero_window_probe()
 {
-	local j="$LAB_DIR/sw-gen.json" sj="$LAB_DIR/sw-summary.json" n=5000 flood=50000 rc=0
-	local out="$LAB_DIR/sw-out.sock" in="$LAB_DIR/sw-in.sock"
-	trap 'gen_cleanup gen sw' EXIT
-	cat >"$LAB_DIR/sw-memif.ini" <<EOF
+	gen_zero_window_probe probe
+}
+
+test_gen6_zero_window_probe()
+{
+	# shellcheck disable=SC2086
+	gen_zero_window_probe probe6 $GEN6_ADDRS
+}
+
+# gen_self_floods NAME [ADDRESS ARGS...]: every flood mode at the generator's own servers,
+# which answer each SYN with a SYN-ACK and each ACK and FIN-ACK with a RST (no connection),
+# back to the spoofed sources. Exact counts: every frame parsed, its checksum verified.
+gen_self_floods()
+{
+	local name=$1 j="$LAB_DIR/$1.json" n=2000 rc=0
+	shift
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "gen_cleanup $name" EXIT
+	gen_self "$name" 0-1 --mode servers,syn-flood,ack-flood,rst-flood,fin-flood \
+		--rate 20000 --count $n --duration 20 --stats-interval 0 --json "$j" "$@"
+	lab_bg_wait "$name" 30 || rc=$?
+	cat "$LAB_DIR/$name.log"
+	assert_eq "$rc" 0 "generator exit status"
+	assert_eq "$(gen_val "$j" counters.tx_syn_flood)" $n "SYNs sent"
+	assert_eq "$(gen_val "$j" counters.tx_ack_flood)" $n "ACKs sent"
+	assert_eq "$(gen_val "$j" counters.tx_rst_flood)" $n "RSTs sent"
+	assert_eq "$(gen_val "$j" counters.tx_fin_flood)" $n "FIN-ACKs sent"
+	assert_eq "$(gen_val "$j" counters.rx_bad)" 0 "frames with a bad checksum"
+	assert_eq "$(gen_val "$j" counters.srv_syn)" $n "SYNs the servers took"
+	# Spoofed sources do not answer: SYN-ACK retransmissions may come on top.
+	assert_ge "$(gen_val "$j" counters.rx_flood_synack)" $n "SYN-ACKs back to the sources"
+	assert_eq "$(gen_val "$j" counters.rx_flood_rst)" $((2 * n)) "RSTs back to the sources"
+	assert_eq "$(gen_val "$j" counters.rx_flood_other)" 0 "other segments to the sources"
+}
+
+test_gen_self_floods()
+{
+	gen_self_floods floods
+}
+
+test_gen6_self_floods()
+{
+	# shellcheck disable=SC2086
+	gen_self_floods floods6 $GEN6_ADDRS
+}
+
+# gen_through_synwall NAME SERVICE_DST [ADDRESS ARGS...]: clients, servers and a SYN flood
+# of one generator, with synwall between its two ports proxying SERVICE_DST port 80.
+gen_through_synwall()
+{
+	local name=$1 dst=$2 j="$LAB_DIR/$1-gen.json" sj="$LAB_DIR/$1-summary.json" n=5000
+	local flood=50000 out="$LAB_DIR/$1-out.sock" in="$LAB_DIR/$1-in.sock" rc=0
+	shift 2
+	# shellcheck disable=SC2064 # the names are fixed now
+	trap "gen_cleanup $name-gen $name" EXIT
+	cat >"$LAB_DIR/$name-memif.ini" <<EOF
 [ports]
 outside = net_memif0
 inside = net_memif1
 [service web]
-dst = 198.18.2.0/24
+dst = $dst
 ports = 80
 EOF
-	lab_bg dut sw "$(lab_synwall_bin)" -l 0-1 --no-pci --no-huge -m 512 \
+	lab_bg dut "$name" "$(lab_synwall_bin)" -l 0-1 --no-pci --no-huge -m 512 \
 		--file-prefix "sw-$LAB_ID-gen" --log-level=lib.eal:error \
 		--vdev "net_memif0,role=server,id=0,socket=$out" \
 		--vdev "net_memif1,role=server,id=0,socket=$in" \
-		-- -f "$LAB_DIR/sw-memif.ini" --summary-json "$sj"
-	lab_wait_for 20 grep -q "synwall: running" "$LAB_DIR/sw.log" || fail "synwall did not start"
-	lab_bg dut gen "$(gen_bin)" -l 0 --no-pci --no-huge -m 512 \
-		--file-prefix "gen-$LAB_ID-sw" --log-level=lib.eal:error \
+		-- -f "$LAB_DIR/$name-memif.ini" --summary-json "$sj"
+	lab_wait_for 20 grep -q "synwall: running" "$LAB_DIR/$name.log" || fail "synwall did not start"
+	lab_bg dut "$name-gen" "$(gen_bin)" -l 0 --no-pci --no-huge -m 512 \
+		--file-prefix "gen-$LAB_ID-$name" --log-level=lib.eal:error \
 		--vdev "net_memif0,role=client,id=0,socket=$out" \
 		--vdev "net_memif1,role=client,id=0,socket=$in" \
 		-- --mode clients,servers,syn-flood --conns $n --concurrency 128 \
-		--rate 50000 --count $flood --duration 40 --stats-interval 5 --json "$j" --hold 30
+		--rate 50000 --count $flood --duration 40 --stats-interval 5 --json "$j" --hold 30 "$@"
 	# The generator holds its ports open, unpolled, so that synwall stops first: a memif
 	# peer leaving tears the rings down under whoever still polls them (DPDK 22.11).
-	lab_wait_for 50 grep -q "holding the ports" "$LAB_DIR/gen.log" || fail "generator not done"
-	kill -INT "$(lab_bg_pid sw)"
-	lab_bg_wait sw 20 || fail "synwall exit $? on SIGINT"
-	kill -INT "$(lab_bg_pid gen)"
-	lab_bg_wait gen 20 || rc=$?
-	cat "$LAB_DIR/gen.log" "$LAB_DIR/sw.log"
+	lab_wait_for 50 grep -q "holding the ports" "$LAB_DIR/$name-gen.log" ||
+		fail "generator not done"
+	kill -INT "$(lab_bg_pid "$name")"
+	lab_bg_wait "$name" 20 || fail "synwall exit $? on SIGINT"
+	kill -INT "$(lab_bg_pid "$name-gen")"
+	lab_bg_wait "$name-gen" 20 || rc=$?
+	cat "$LAB_DIR/$name-gen.log" "$LAB_DIR/$name.log"
 	assert_eq "$rc" 0 "generator exit status"
 	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed through synwall"
 	# The proxy answers every SYN itself with window 0 and opens it once spliced.
@@ -148,6 +260,18 @@ EOF
 	# The flood never reaches the servers: they saw exactly the clients' SYNs.
 	assert_eq "$(gen_val "$j" counters.srv_syn)" $n "SYNs that reached the servers"
 	lab_summary_check "$sj"
+}
+
+test_gen_through_synwall()
+{
+	gen_through_synwall sw 198.18.2.0/24
+}
+
+# The same over IPv6: synwall's IPv6 service, cookies to IPv6 spoofed sources.
+test_gen6_through_synwall()
+{
+	# shellcheck disable=SC2086
+	gen_through_synwall sw6 2001:2:0:2::/64 $GEN6_ADDRS
 }
 
 test_gen_sigint_and_duration()
