@@ -19,23 +19,6 @@ l4_off(uint8_t family)
 		(family == 6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr)));
 }
 
-static inline uint64_t
-rd64(const uint8_t *p)
-{
-	rte_be64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return rte_be_to_cpu_64(x);
-}
-
-static inline void
-wr64(uint8_t *p, uint64_t x)
-{
-	rte_be64_t be = rte_cpu_to_be_64(x);
-
-	memcpy(p, &be, sizeof(be));
-}
-
 /* a += n, a a big-endian number of the family's width (callers stay inside one prefix). */
 static void
 ip_add(struct gen_ip *a, uint64_t n, uint8_t family)
@@ -46,11 +29,11 @@ ip_add(struct gen_ip *a, uint64_t n, uint8_t family)
 		sw_wr32(a->b, sw_rd32(a->b) + (uint32_t)n);
 		return;
 	}
-	lo = rd64(a->b + 8);
+	lo = sw_rd64(a->b + 8);
 	sum = lo + n;
-	wr64(a->b + 8, sum);
+	sw_wr64(a->b + 8, sum);
 	if (sum < lo)
-		wr64(a->b, rd64(a->b) + 1);
+		sw_wr64(a->b, sw_rd64(a->b) + 1);
 }
 
 void

@@ -320,6 +320,15 @@ sw_csum_replace32(rte_be16_t *cksum, rte_be32_t old_v, rte_be32_t new_v)
  * TCP header at frame + v->l4_off and the like: one load or store and a
  * byte swap (memcpy of a fixed size is a plain unaligned access).
  */
+static inline uint64_t
+sw_rd64(const uint8_t *p)
+{
+	rte_be64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return rte_be_to_cpu_64(x);
+}
+
 static inline uint32_t
 sw_rd32(const uint8_t *p)
 {
@@ -336,6 +345,14 @@ sw_rd16(const uint8_t *p)
 
 	memcpy(&x, p, sizeof(x));
 	return rte_be_to_cpu_16(x);
+}
+
+static inline void
+sw_wr64(uint8_t *p, uint64_t x)
+{
+	rte_be64_t be = rte_cpu_to_be_64(x);
+
+	memcpy(p, &be, sizeof(be));
 }
 
 static inline void

@@ -31,6 +31,21 @@ gen_self()
 		--vdev "net_memif1,role=client,id=0,socket=$sock" -- "$@"
 }
 
+# gen_self_run NAME WAIT_S GEN_ARGS...: gen_self NAME on lcores 0-1 with --json
+# $LAB_DIR/NAME.json, stopped by gen_cleanup when the test ends; waits up to WAIT_S for it,
+# prints its log and asserts it exited 0.
+gen_self_run()
+{
+	local name=$1 wait_s=$2 rc=0
+	shift 2
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "gen_cleanup $name" EXIT
+	gen_self "$name" 0-1 "$@" --json "$LAB_DIR/$name.json"
+	lab_bg_wait "$name" "$wait_s" || rc=$?
+	cat "$LAB_DIR/$name.log"
+	assert_eq "$rc" 0 "generator exit status"
+}
+
 # gen_cleanup NAME...: at the end of a test, however it ends: stop the processes it started
 # (lab_bg NAMEs) and remove the DPDK runtime directories of this file's prefixes.
 gen_cleanup()
@@ -113,16 +128,11 @@ test_gen_refuses_foreign_ranges()
 # gen_self_clients_servers NAME [ADDRESS ARGS...]: clients and servers of one generator.
 gen_self_clients_servers()
 {
-	local name=$1 j="$LAB_DIR/$1.json" n=3000 rc=0
+	local name=$1 j="$LAB_DIR/$1.json" n=3000
 	shift
-	# shellcheck disable=SC2064 # the name is fixed now
-	trap "gen_cleanup $name" EXIT
-	gen_self "$name" 0-1 --mode clients,servers --conns $n --concurrency 64 \
+	gen_self_run "$name" 40 --mode clients,servers --conns $n --concurrency 64 \
 		--request-bytes 3000 --response-bytes 20000 --close-first server --duration 30 \
-		--stats-interval 0 --json "$j" "$@"
-	lab_bg_wait "$name" 40 || rc=$?
-	cat "$LAB_DIR/$name.log"
-	assert_eq "$rc" 0 "generator exit status"
+		--stats-interval 0 "$@"
 	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed"
 	assert_eq "$(gen_val "$j" counters.srv_completed)" $n "servers completed"
 	assert_eq "$(gen_val "$j" counters.cli_failed)" 0 "client failures"
@@ -147,15 +157,10 @@ test_gen6_self_clients_servers()
 # gen_zero_window_probe NAME [ADDRESS ARGS...]: servers that never open their zero window.
 gen_zero_window_probe()
 {
-	local name=$1 j="$LAB_DIR/$1.json" n=200 rc=0
+	local name=$1 j="$LAB_DIR/$1.json" n=200
 	shift
-	# shellcheck disable=SC2064 # the name is fixed now
-	trap "gen_cleanup $name" EXIT
-	gen_self "$name" 0-1 --mode clients,servers --conns $n --concurrency 100 \
-		--synack-zero-window --probe-ms 200 --duration 20 --stats-interval 0 --json "$j" "$@"
-	lab_bg_wait "$name" 30 || rc=$?
-	cat "$LAB_DIR/$name.log"
-	assert_eq "$rc" 0 "generator exit status"
+	gen_self_run "$name" 30 --mode clients,servers --conns $n --concurrency 100 \
+		--synack-zero-window --probe-ms 200 --duration 20 --stats-interval 0 "$@"
 	assert_eq "$(gen_val "$j" counters.cli_zero_win)" $n "zero-window SYN-ACKs"
 	assert_ge "$(gen_val "$j" counters.cli_probe)" $n "zero-window probes"
 	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed"
@@ -179,15 +184,10 @@ test_gen6_zero_window_probe()
 # back to the spoofed sources. Exact counts: every frame parsed, its checksum verified.
 gen_self_floods()
 {
-	local name=$1 j="$LAB_DIR/$1.json" n=2000 rc=0
+	local name=$1 j="$LAB_DIR/$1.json" n=2000
 	shift
-	# shellcheck disable=SC2064 # the name is fixed now
-	trap "gen_cleanup $name" EXIT
-	gen_self "$name" 0-1 --mode servers,syn-flood,ack-flood,rst-flood,fin-flood \
-		--rate 20000 --count $n --duration 20 --stats-interval 0 --json "$j" "$@"
-	lab_bg_wait "$name" 30 || rc=$?
-	cat "$LAB_DIR/$name.log"
-	assert_eq "$rc" 0 "generator exit status"
+	gen_self_run "$name" 30 --mode servers,syn-flood,ack-flood,rst-flood,fin-flood \
+		--rate 20000 --count $n --duration 20 --stats-interval 0 "$@"
 	assert_eq "$(gen_val "$j" counters.tx_syn_flood)" $n "SYNs sent"
 	assert_eq "$(gen_val "$j" counters.tx_ack_flood)" $n "ACKs sent"
 	assert_eq "$(gen_val "$j" counters.tx_rst_flood)" $n "RSTs sent"
