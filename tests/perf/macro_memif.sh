@@ -11,6 +11,8 @@
 #   flood-*    spoofed SYN flood, unpaced, MACRO_FLOOD_COUNT SYNs (self/testpmd: with
 #              servers on port 1 that count the SYNs crossing)
 #   ackflood-synwall  forged-cookie ACK flood, unpaced, MACRO_FLOOD_COUNT ACKs
+#   flood6-synwall, conns6-synwall  flood-synwall and conns-synwall over IPv6 (clients
+#              2001:2:0:1::/64, server 2001:2:0:2::1, flood sources 2001:2:0:8000::/49)
 #   conns-*    MACRO_CONNS short connections (64 B request, 64 B response), 256 at once
 #   relay-*    MACRO_RELAY_CONNS bulk connections of MACRO_RELAY_BYTES response each
 #   latency-*  MACRO_LAT_CONNS connections at MACRO_LAT_RATE/s (light load: setup latency)
@@ -48,7 +50,10 @@ MACRO_DURATION=${MACRO_DURATION:-10}
 MACRO_ROUNDS=${MACRO_ROUNDS:-2}
 ALL=(flood-self flood-testpmd flood-synwall ackflood-synwall conns-self conns-testpmd
 	conns-synwall relay-self relay-testpmd relay-synwall latency-self latency-testpmd
-	latency-synwall)
+	latency-synwall flood6-synwall conns6-synwall)
+# The IPv6 scenarios' addresses (2001:2::/48 only). Without its servers in the same run the
+# generator has no neighbour discovery to learn a MAC: any will do, synwall bridges it.
+GEN6=(--client-net 2001:2:0:1::/64 --server-ip 2001:2:0:2::1 --src-net 2001:2:0:8000::/49)
 (($# > 0)) || set -- "${ALL[@]}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -102,6 +107,10 @@ gen_args()
 	flood-synwall)
 		echo --mode syn-flood --rate 0 --count "$MACRO_FLOOD_COUNT" --duration "$d"
 		;;
+	flood6-synwall)
+		echo --mode syn-flood --rate 0 --count "$MACRO_FLOOD_COUNT" --duration "$d" \
+			"${GEN6[@]}" --dst-mac 02:00:00:00:00:02
+		;;
 	flood-*)
 		# Servers on port 1 count the SYNs that crossed (srv_syn); a small table keeps
 		# their SYN-ACKs (and the port they need started) from adding much traffic.
@@ -109,9 +118,11 @@ gen_args()
 			--duration "$d"
 		;;
 	ackflood-*) echo --mode ack-flood --rate 0 --count "$MACRO_FLOOD_COUNT" --duration "$d" ;;
-	conns-*)
+	conns-* | conns6-*)
+		local -a v6=()
+		[[ "$1" != conns6-* ]] || v6=("${GEN6[@]}")
 		echo --mode clients,servers --conns "$MACRO_CONNS" --concurrency 256 \
-			--request-bytes 64 --response-bytes 64 --duration "$d" --table 262144
+			--request-bytes 64 --response-bytes 64 --duration "$d" --table 262144 "${v6[@]}"
 		;;
 	relay-*)
 		echo --mode clients,servers --conns "$MACRO_RELAY_CONNS" \
@@ -160,6 +171,9 @@ flow_capacity = 1048576
 dst = 198.18.2.0/24
 ports = 80
 EOF
+		# The IPv6 scenarios' service (only theirs: the IPv4 ones keep one service).
+		[[ "$name" != *6-* ]] || printf '[service web6]\ndst = 2001:2:0:2::/64\nports = 80\n' \
+			>>"$base.ini"
 		"$SYNWALL" -l 0-1 "${EAL_COMMON[@]}" -m 1024 --file-prefix "$fp_dut" \
 			--vdev "net_memif0,role=server,id=0,socket=$s_out" \
 			--vdev "net_memif1,role=server,id=0,socket=$s_in" \

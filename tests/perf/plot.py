@@ -262,6 +262,16 @@ def render_md(data):
     bc = mget(data, "flood-synwall", "dut_busy_cycles_per_pkt")
     L.append(f"| synwall busy cycles per packet in the SYN flood (counters) | - | - | {fmt(bc)} "
              f"| - |")
+    # The same flood and connections over IPv6 (2001:2::/48), through synwall only.
+    f6 = mget(data, "flood6-synwall", "flood_synack_pps")
+    c6 = mget(data, "conns6-synwall", "conns_per_s")
+    L.append(f"| IPv6 SYN flood, Mpps answered by synwall (IPv6 / IPv4 {fmt(ratio(f6, fw), 2)}) "
+             f"| - | - | {fmt(f6, 2, 1e-6)} | - |")
+    b6 = mget(data, "flood6-synwall", "dut_busy_cycles_per_pkt")
+    L.append(f"| synwall busy cycles per packet in the IPv6 SYN flood (IPv6 / IPv4 "
+             f"{fmt(ratio(b6, bc), 2)}) | - | - | {fmt(b6)} | - |")
+    L.append(f"| IPv6 new connections/s completed through synwall (IPv6 / IPv4 "
+             f"{fmt(ratio(c6, cw), 2)}) | - | - | {fmt(c6, 0)} | - |")
     L.append("")
 
     k = data["kernel"]
