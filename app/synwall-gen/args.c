@@ -10,6 +10,7 @@
 
 #include "gen.h"
 #include "sw_tcpopt.h"
+#include "sw_version.h"
 
 /* Exit status for a bad command line or a refused address range. */
 #define ERR_USAGE (-2)
@@ -22,6 +23,15 @@ const struct gen_mode_ops *const gen_modes[GEN_MODE_MAX] = {
 	[GEN_MODE_RST_FLOOD] = &gen_mode_rst_flood,
 	[GEN_MODE_FIN_FLOOD] = &gen_mode_fin_flood,
 };
+
+void
+gen_args_version(void)
+{
+	char v[160];
+
+	sw_version_string(v, sizeof(v), GEN_NAME);
+	printf("%s\n", v);
+}
 
 void
 gen_args_usage(FILE *f, const char *prog)
@@ -87,6 +97,7 @@ gen_args_usage(FILE *f, const char *prog)
 		"  --stats-interval S   live stats period in seconds, 0 = off (default 1)\n"
 		"  --json FILE          write the final report as JSON\n"
 		"  --mbufs N (32768)  --burst N (32)  --link-timeout S (10)\n"
+		"  -V, --version        print the version (synwall-gen, git tree, DPDK)\n"
 		"  -h, --help\n"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error, 2 bad usage or refused range,\n"
@@ -178,6 +189,7 @@ static const struct option long_opts[] = {
 	{"burst", required_argument, NULL, OPT_BURST},
 	{"link-timeout", required_argument, NULL, OPT_LINK_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -635,9 +647,13 @@ gen_args_parse(struct gen_cfg *cfg, int argc, char **argv)
 
 	defaults(cfg, family);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			gen_args_usage(stdout, argv[0]);
+			return 1;
+		}
+		if (c == 'V') {
+			gen_args_version();
 			return 1;
 		}
 		if (c == '?') {

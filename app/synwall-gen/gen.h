@@ -362,6 +362,8 @@ gen_mode_on(const struct gen_cfg *cfg, enum gen_mode m)
 /* args.c */
 int gen_args_parse(struct gen_cfg *cfg, int argc, char **argv);
 void gen_args_usage(FILE *f, const char *prog);
+/* "synwall-gen 0.1.0 (git ...), DPDK ..." on stdout (--version). */
+void gen_args_version(void);
 int gen_args_check_ports(struct gen_cfg *cfg);
 
 /* port.c: setup, TX queueing and ARP. */

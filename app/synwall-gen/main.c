@@ -199,7 +199,7 @@ main(int argc, char **argv)
 	int sep = -1, ret, exit_code;
 	size_t done;
 
-	/* Application options follow "--"; --help works without EAL. */
+	/* Application options follow "--"; --help and --version work without EAL. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
 			sep = i;
@@ -209,6 +209,10 @@ main(int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 				gen_args_usage(stdout, argv[0]);
+				return 0;
+			} else if (strcmp(argv[i], "-V") == 0 ||
+				strcmp(argv[i], "--version") == 0) {
+				gen_args_version();
 				return 0;
 			}
 		fprintf(stderr, GEN_NAME ": missing '-- --mode MODE' (see --help)\n");

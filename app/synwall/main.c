@@ -16,8 +16,9 @@
 #include <rte_malloc.h>
 #include <rte_pdump.h>
 
-#include "synwall.h"
 #include "runtime.h"
+#include "sw_version.h"
+#include "synwall.h"
 
 RTE_LOG_REGISTER(sw_app_logtype, synwall.app, INFO);
 
@@ -55,6 +56,7 @@ usage(FILE *f, const char *prog)
 		"                           (e.g. 127.0.0.1:9100; overrides [general] prometheus)\n"
 		"      --duration SEC       stop by itself after SEC seconds (default: run until\n"
 		"                           SIGINT/SIGTERM)\n"
+		"  -V, --version            print the version (synwall, git tree, DPDK) and exit\n"
 		"  -h, --help               this text\n"
 		"\n"
 		"Signals: SIGINT/SIGTERM stop cleanly and print the final counters;\n"
@@ -77,8 +79,18 @@ static const struct option long_opts[] = {
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"prometheus", required_argument, NULL, OPT_PROM},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
+
+static void
+print_version(void)
+{
+	char v[160];
+
+	sw_version_string(v, sizeof(v), "synwall");
+	printf("%s\n", v);
+}
 
 static int
 parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -92,7 +104,7 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-/* Returns 0 to run, 1 to exit 0 (help), -1 to exit 1. */
+/* Returns 0 to run, 1 to exit 0 (help, version), -1 to exit 1. */
 static int
 parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
 {
@@ -100,7 +112,7 @@ parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
 	unsigned long v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			app->config_path = optarg;
@@ -138,6 +150,9 @@ parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
+			return 1;
+		case 'V':
+			print_version();
 			return 1;
 		default:
 			usage(stderr, argv[0]);
@@ -369,7 +384,7 @@ main(int argc, char **argv)
 	int sep = -1;
 	size_t done = 0;
 
-	/* App options follow "--"; --check-config and --help need no EAL. */
+	/* App options follow "--"; --check-config, --help and --version need no EAL. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
 			sep = i;
@@ -379,6 +394,10 @@ main(int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 				usage(stdout, argv[0]);
+				return 0;
+			} else if (strcmp(argv[i], "-V") == 0 ||
+				strcmp(argv[i], "--version") == 0) {
+				print_version();
 				return 0;
 			}
 		fprintf(stderr, "synwall: missing '-- -f FILE' (see --help)\n");
@@ -412,6 +431,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "synwall: EAL init failed: %s\n", rte_strerror(rte_errno));
 		sw_config_free(app.cfg);
 		return 1;
+	}
+	{
+		char v[160];
+
+		/* What runs, first in the log: bug reports and fleet checks start here. */
+		sw_version_string(v, sizeof(v), "synwall");
+		SW_LOG(INFO, "%s, config %s\n", v, app.config_path);
 	}
 	app.sh.nb_workers = (uint16_t)rte_lcore_count() - 1;
 	if (app.sh.nb_workers == 0 || app.sh.nb_workers > SW_MAX_WORKERS) {

@@ -14,6 +14,7 @@
 #include "runtime.h"
 #include "sw_detect.h"
 #include "sw_prom.h"
+#include "sw_version.h"
 
 #define OBS_INTERVAL_MS 1000
 #define FLOW_DUMP_MAX 64
@@ -383,6 +384,8 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", SW_VERSION);
+	rte_tel_data_add_dict_string(d, "git", SW_GIT);
 	rte_tel_data_add_dict_string(d, "file", g_app->config_path);
 	rte_tel_data_add_dict_string(d, "outside", g_app->outside_name);
 	rte_tel_data_add_dict_string(d, "inside", g_app->inside_name);
@@ -553,6 +556,11 @@ prom_render(void *arg, FILE *out)
 			sw_prom_sample(&pw, fam[k][0], SW_PROM_LABELS("service", name), v);
 		}
 	}
+	/* The Prometheus convention for what runs: a constant 1 carrying it in labels. */
+	sw_prom_family(&pw, "synwall_build_info", "synwall version, git tree and DPDK version",
+		SW_PROM_GAUGE);
+	sw_prom_sample_u64(&pw, "synwall_build_info",
+		SW_PROM_LABELS("version", SW_VERSION, "git", SW_GIT, "dpdk", rte_version()), 1);
 	sw_prom_family(&pw, "synwall_cookie_epoch", "SYN cookie key epoch in use (rotations)",
 		SW_PROM_GAUGE);
 	sw_prom_sample_u64(&pw, "synwall_cookie_epoch", NULL, g_app->workers[0]->keys.epoch);

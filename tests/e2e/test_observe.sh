@@ -386,6 +386,30 @@ sys.exit(1 if errors else 0)
 EOF
 }
 
+# What runs, the same everywhere: synwall --version ("synwall X.Y.Z (git DESC), DPDK V"),
+# the first line synwall logs, /synwall/config version and git, Prometheus
+# synwall_build_info; synwall-gen --version names the same build.
+test_version_everywhere()
+{
+	local v ver git gen
+	e2e_require_synwall
+	v=$("$(lab_synwall_bin)" --version)
+	echo "$v"
+	[[ "$v" =~ ^synwall\ ([0-9]+\.[0-9]+\.[0-9]+)\ \(git\ ([^\)]+)\),\ DPDK\ [0-9] ]] ||
+		fail "synwall --version: '$v'"
+	ver=${BASH_REMATCH[1]} git=${BASH_REMATCH[2]}
+	grep -qF "synwall: $v, config " "$LAB_DIR/synwall.log" ||
+		fail "start-up log line: 'synwall: $v, config ...' not in synwall.log"
+	assert_eq "$(obs_tel /synwall/config version)" "$ver" "/synwall/config version"
+	assert_eq "$(obs_tel /synwall/config git)" "$git" "/synwall/config git"
+	obs_metrics "$LAB_DIR/v.prom"
+	assert_file_match "$LAB_DIR/v.prom" \
+		"^synwall_build_info\\{version=\"${ver//./\\.}\",git=\"$git\",dpdk=\"DPDK [0-9.]+\"\\} 1\$" \
+		"Prometheus synwall_build_info"
+	gen=$("${LAB_BUILD_DIR:-$LAB_REPO/build}/app/synwall-gen" --version)
+	assert_eq "$gen" "synwall-gen${v#synwall}" "synwall-gen --version"
+}
+
 # dpdk-dumpcap, a DPDK secondary process in the dut namespace, captures the outside port
 # live during a 500-SYN flood: every SYN and every cookie SYN-ACK synwall sent, each SYN-ACK
 # answering a captured SYN (ports and addresses swapped, ack = seq + 1, valid checksums).
