@@ -14,8 +14,9 @@
 # results.json, bench.png (matplotlib) and every raw log. About 5 minutes on 2 idle cores
 # (--quick: about 2, smaller counts, for checking the script itself).
 #
-#   micro   tests/perf/bench_dp with 10^4 (table in cache), 10^6 (SYN and forged ACK also
-#           with a 20,000-slot table, in cache) and 10^7 distinct 4-tuples
+#   micro   tests/perf/bench_dp with 10^4 (table in cache; also with NIC offloads and over
+#           IPv6), 10^6 (SYN and forged ACK also with a 20,000-slot table, in cache) and 10^7
+#           distinct 4-tuples
 #           (best of BENCH_RUNS_SMALL / BENCH_RUNS_1E6 runs, one run at 10^7, skipped when
 #           MemAvailable is short), tests/perf/callgrind.sh, tests/perf/bench_flowtab
 #   macro   tests/perf/macro_memif.sh
@@ -163,6 +164,8 @@ micro()
 		bench_dp "$res/micro/bench_dp-1e4-$i.log" 10000 || rc=1
 		# As on a NIC with checksum offloads ([ports] csum_offload = auto).
 		SW_BENCH_OFFLOAD=1 bench_dp "$res/micro/bench_dp-1e4ol-$i.log" 10000 || rc=1
+		# The same paths over IPv6.
+		SW_BENCH_V6=1 bench_dp "$res/micro/bench_dp-1e4v6-$i.log" 10000 || rc=1
 	done
 	for ((i = 1; i <= BENCH_RUNS_1E6; i++)); do
 		# The stateless paths over 10^6 tuples with a table that stays in cache.
@@ -170,8 +173,8 @@ micro()
 		bench_dp "$res/micro/bench_dp-1e6-$i.log" 1000000 || rc=1
 	done
 	if ((BENCH_1E7)); then
-		# 9 pre-built frames of 130 B per flow, 1.1 GB of table, the pool, 2 GB to spare.
-		need_kb=$(((9 * 130 * n7 + 1200 * 1000 * 1000) / 1024 + 3 * 1024 * 1024))
+		# 9 pre-built frames of 152 B per flow, 1.1 GB of table, the pool, 2 GB to spare.
+		need_kb=$(((9 * 152 * n7 + 1200 * 1000 * 1000) / 1024 + 3 * 1024 * 1024))
 		avail_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
 		if ((avail_kb >= need_kb)); then
 			bench_dp "$res/micro/bench_dp-1e7-1.log" "$n7" "$n7" || rc=1

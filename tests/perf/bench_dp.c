@@ -17,6 +17,9 @@
  * csum_offload): every frame arrives with RX_IP_CKSUM_GOOD and
  * RX_L4_CKSUM_GOOD, and the worker leaves its one-pass packets' sums to TX
  * (tx_csum). The paths' keys get the suffix "_ol".
+ *
+ * SW_BENCH_V6=1: the same paths over IPv6 (clients 2001:2:0:1::/64, service
+ * 2001:2:0:2::1, background flows from 2001:2:0:3::/64). Keys get "_v6".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,7 +45,8 @@
 #include "sw_tcpopt.h"
 #include "sw_testenv.h"
 
-#define FRAME_MAX 128
+/* The largest frame built: Ethernet, IPv6, TCP with timestamps, 64 bytes of payload. */
+#define FRAME_MAX (14 + 40 + 32 + 64)
 
 static struct rte_ring *rxr[SW_NB_PORTS], *txr[SW_NB_PORTS];
 static struct sw_dp_shared sh;
@@ -50,6 +54,8 @@ static struct sw_worker *w;
 static uint64_t now_tsc;
 static uint64_t rx_ol; /* ol_flags of every frame fed (SW_BENCH_OFFLOAD) */
 static const char *key_sfx = "", *label_sfx = "";
+static bool v6; /* SW_BENCH_V6: IPv6 frames */
+static uint16_t ip_hlen = 20; /* IP header bytes: 20, or 40 with v6 */
 
 /* One pre-built frame per flow and path. */
 struct frame {
@@ -74,34 +80,60 @@ ring_ports(void)
 	return 0;
 }
 
-/* IPv4 TCP frame from client i (198.18.x.y:port) to 198.18.2.1:80 or back. */
+/*
+ * TCP frame from client i (198.18.x.y:port, or 2001:2:0:1::x:port with v6) to
+ * the service (198.18.2.1:80, 2001:2:0:2::1:80) or back.
+ */
 static void
 build(struct frame *f, uint32_t i, bool s2c, uint8_t flags, uint32_t seq, uint32_t ack,
 	uint16_t win, const uint8_t *opt, uint16_t opt_len, uint16_t payload)
 {
-	uint8_t *b = f->b, *ip = b + 14, *tcp = ip + 20;
-	uint8_t cli[4] = {198, 18, (uint8_t)(1 + (i >> 24 & 0x3f)), (uint8_t)(i >> 16)};
-	uint8_t srv[4] = {198, 18, 2, 1};
-	uint16_t cport = (uint16_t)(1024 + (i & 0xffff) % 60000);
+	uint8_t *b = f->b, *ip = b + 14, *tcp = ip + ip_hlen;
+	uint8_t cli[16] = {198, 18}, srv[16] = {198, 18, 2, 1};
+	uint16_t cport;
 	uint16_t l4 = (uint16_t)(20 + opt_len);
+	unsigned alen = v6 ? 16 : 4;
 	struct sw_pkt_view v;
 	rte_be16_t cs;
 
 	/* Distinct tuples: i spreads over client address bytes and the port. */
-	cli[3] = (uint8_t)(i >> 16 ^ i >> 8);
-	cli[2] = (uint8_t)(1 + ((i >> 24) & 0x7f));
+	if (v6) {
+		static const uint8_t pfx[8] = {0x20, 0x01, 0, 0x02, 0, 0, 0, 0x01};
+
+		memcpy(cli, pfx, sizeof(pfx));
+		sw_wr32(cli + 12, 1 + (i >> 16));
+		memcpy(srv, pfx, sizeof(pfx));
+		memset(srv + 8, 0, 8);
+		srv[7] = 0x02;
+		srv[15] = 1;
+	} else {
+		cli[3] = (uint8_t)(i >> 16 ^ i >> 8);
+		cli[2] = (uint8_t)(1 + ((i >> 24) & 0x7f));
+	}
 	cport = (uint16_t)(1024 + (i & 0xffff));
+	RTE_VERIFY(14u + ip_hlen + l4 + payload <= FRAME_MAX);
 	memset(b, 0, FRAME_MAX);
 	memcpy(b, s2c ? cli_mac : srv_mac, 6);
 	memcpy(b + 6, s2c ? srv_mac : cli_mac, 6);
-	b[12] = 0x08;
-	ip[0] = 0x45;
-	sw_wr16(ip + 2, (uint16_t)(20 + l4 + payload));
-	ip[6] = 0x40;
-	ip[8] = 64;
-	ip[9] = SW_IPPROTO_TCP;
-	memcpy(ip + 12, s2c ? srv : cli, 4);
-	memcpy(ip + 16, s2c ? cli : srv, 4);
+	if (v6) {
+		/* RFC 8200 section 3: version 6, payload length, next header TCP, hop limit. */
+		sw_wr16(b + 12, 0x86dd);
+		ip[0] = 0x60;
+		sw_wr16(ip + 4, (uint16_t)(l4 + payload));
+		ip[6] = SW_IPPROTO_TCP;
+		ip[7] = 64;
+		memcpy(ip + 8, s2c ? srv : cli, alen);
+		memcpy(ip + 24, s2c ? cli : srv, alen);
+	} else {
+		b[12] = 0x08;
+		ip[0] = 0x45;
+		sw_wr16(ip + 2, (uint16_t)(20 + l4 + payload));
+		ip[6] = 0x40;
+		ip[8] = 64;
+		ip[9] = SW_IPPROTO_TCP;
+		memcpy(ip + 12, s2c ? srv : cli, alen);
+		memcpy(ip + 16, s2c ? cli : srv, alen);
+	}
 	sw_wr16(tcp, s2c ? 80 : cport);
 	sw_wr16(tcp + 2, s2c ? cport : 80);
 	sw_wr32(tcp + 4, seq);
@@ -111,10 +143,12 @@ build(struct frame *f, uint32_t i, bool s2c, uint8_t flags, uint32_t seq, uint32
 	sw_wr16(tcp + 14, win);
 	if (opt_len)
 		memcpy(tcp + 20, opt, opt_len);
-	f->len = (uint16_t)(14 + 20 + l4 + payload);
+	f->len = (uint16_t)(14 + ip_hlen + l4 + payload);
 	sw_pkt_parse(b, f->len, &v);
-	cs = sw_csum_ipv4_hdr(ip, 20);
-	memcpy(ip + 10, &cs, 2);
+	if (!v6) {
+		cs = sw_csum_ipv4_hdr(ip, 20);
+		memcpy(ip + 10, &cs, 2);
+	}
 	cs = sw_csum_l4(b, &v, (uint16_t)(l4 + payload));
 	memcpy(tcp + 16, &cs, 2);
 }
@@ -279,14 +313,14 @@ report(const char *label, const char *key, double cycles)
 static uint32_t
 rd_seq(const struct frame *f)
 {
-	return sw_rd32(f->b + 14 + 20 + 4);
+	return sw_rd32(f->b + 14 + ip_hlen + 4);
 }
 
 static uint32_t
 rd_tsval(const struct frame *f, uint32_t *tsecr)
 {
 	struct sw_tcpopt o;
-	const uint8_t *tcp = f->b + 14 + 20;
+	const uint8_t *tcp = f->b + 14 + ip_hlen;
 
 	sw_tcpopt_parse(tcp + 20, (uint16_t)((tcp[12] >> 4) * 4 - 20), &o);
 	*tsecr = o.tsecr;
@@ -315,6 +349,9 @@ main(int argc, char **argv)
 	static const char cfg_text[] = "[ports]\noutside = o\ninside = i\n[general]\n"
 				       "flow_capacity = 1024\n[service web]\ndst = 198.18.2.1\n"
 				       "ports = 80\n";
+	static const char cfg_text6[] = "[ports]\noutside = o\ninside = i\n[general]\n"
+					"flow_capacity = 1024\n[service web]\n"
+					"dst = 2001:2:0:2::1\nports = 80\n";
 	char cfg_path[] = "/tmp/bench_dp_XXXXXX";
 	struct sw_config_errors errs = {0};
 	struct sw_config *cfg;
@@ -332,6 +369,10 @@ main(int argc, char **argv)
 
 	if (mem_env != NULL && *mem_env != '\0')
 		mem_mb = strtoull(mem_env, NULL, 10);
+	if (getenv("SW_BENCH_V6") != NULL && strcmp(getenv("SW_BENCH_V6"), "1") == 0) {
+		v6 = true;
+		ip_hlen = 40;
+	}
 	snprintf(a_mem, sizeof(a_mem), "%" PRIu64, mem_mb);
 	snprintf(prefix, sizeof(prefix), "bench_dp_%d", (int)getpid());
 	/* --no-huge memory is faulted in on first touch: keep page faults out of the timing. */
@@ -340,7 +381,7 @@ main(int argc, char **argv)
 	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
 		return 1;
 	fd = mkstemp(cfg_path);
-	if (fd < 0 || write(fd, cfg_text, sizeof(cfg_text) - 1) < 0)
+	if (fd < 0 || write(fd, v6 ? cfg_text6 : cfg_text, strlen(v6 ? cfg_text6 : cfg_text)) < 0)
 		return 1;
 	close(fd);
 	cfg = sw_config_load(cfg_path, &errs);
@@ -366,9 +407,10 @@ main(int argc, char **argv)
 	if (getenv("SW_BENCH_OFFLOAD") != NULL && strcmp(getenv("SW_BENCH_OFFLOAD"), "1") == 0) {
 		rx_ol = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		w->tx_csum = true;
-		key_sfx = "_ol";
-		label_sfx = " (NIC csum offload)";
 	}
+	key_sfx = v6 ? (rx_ol ? "_v6_ol" : "_v6") : (rx_ol ? "_ol" : "");
+	label_sfx = v6 ? (rx_ol ? " (IPv6, NIC csum offload)" : " (IPv6)")
+		       : (rx_ol ? " (NIC csum offload)" : "");
 	now_tsc = rte_rdtsc();
 	w->rt = atomic_load(&sh.rt);
 	sw_dp_poll(w, now_tsc); /* sets the worker clock and keys */
@@ -408,7 +450,10 @@ main(int argc, char **argv)
 		bool ev = false;
 
 		build(&fr, i, false, SW_TCP_ACK, 1, 1, 502, NULL, 0, 0);
-		fr.b[14 + 13] = 19; /* 198.19.x.y */
+		if (v6)
+			fr.b[14 + 8 + 7] = 3; /* 2001:2:0:3::x */
+		else
+			fr.b[14 + 13] = 19; /* 198.19.x.y */
 		sw_pkt_parse(fr.b, fr.len, &v);
 		sw_pkt_tuple(fr.b, &v, false, &bgt[i]);
 		f = sw_flowtab_add(w->ft, &bgt[i], sw_flowtab_hash(w->ft, &bgt[i]), &ev);

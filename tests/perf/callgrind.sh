@@ -20,19 +20,21 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 command -v valgrind >/dev/null || { echo "callgrind: valgrind not installed" >&2; exit 1; }
-# Twice: software checksums (the keys as they are), then as on a NIC with checksum
-# offloads (SW_BENCH_OFFLOAD=1: keys with the suffix _ol).
-for ol in 0 1; do
-	SW_BENCH_OFFLOAD=$ol valgrind --tool=callgrind --collect-atstart=no \
-		--callgrind-out-file="$tmp/cg$ol.out" "$build/tests/perf/bench_dp" "$n" \
-		>"$tmp/bench$ol.log" 2>"$tmp/valgrind.log" ||
+# Three times: software checksums (the keys as they are), as on a NIC with checksum
+# offloads (SW_BENCH_OFFLOAD=1: keys with the suffix _ol), and over IPv6 with software
+# checksums (SW_BENCH_V6=1: suffix _v6).
+for run in 0:0 1:0 0:1; do
+	ol=${run%:*} v6=${run#*:}
+	SW_BENCH_OFFLOAD=$ol SW_BENCH_V6=$v6 valgrind --tool=callgrind --collect-atstart=no \
+		--callgrind-out-file="$tmp/cg$ol$v6.out" "$build/tests/perf/bench_dp" "$n" \
+		>"$tmp/bench$ol$v6.log" 2>"$tmp/valgrind.log" ||
 		{ tail -n 20 "$tmp/valgrind.log"; exit 1; }
 done
 
 printf '| path | instructions/packet | baseline | change |\n|---|---|---|---|\n'
 fail=0
 : >"$tmp/new.txt"
-for f in "$tmp"/cg0.out.* "$tmp"/cg1.out.*; do
+for f in "$tmp"/cg00.out.* "$tmp"/cg10.out.* "$tmp"/cg01.out.*; do
 	key=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
 	ir=$(sed -n 's/^summary: //p' "$f")
 	[[ -n "$key" && -n "$ir" ]] || continue

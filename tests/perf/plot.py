@@ -132,7 +132,8 @@ def goal_mark(value, goal):
 def collect(res):
     data = {"env": load_json(os.path.join(res, "env.json")) or {}}
     micro = os.path.join(res, "micro")
-    data["micro"] = {n: micro_runs(micro, n) for n in ("1e4", "1e6c", "1e6", "1e7", "1e4ol")}
+    data["micro"] = {n: micro_runs(micro, n)
+                     for n in ("1e4", "1e6c", "1e6", "1e7", "1e4ol", "1e4v6")}
     data["callgrind"] = parse_callgrind(os.path.join(micro, "callgrind.log"))
     data["flowtab"] = parse_flowtab(os.path.join(micro, "bench_flowtab.log"))
     data["macro"] = load_json(os.path.join(res, "macro", "result.json")) or {}
@@ -186,6 +187,20 @@ def render_md(data):
         for key, _, name, _gc, _gi in PATHS:
             L.append(f"| {name} | {fmt((ol.get(key) or {}).get('min'))} | "
                      f"{fmt(cg.get(key + '_ol'), 0)} | {fmt(cg.get(key), 0)} |")
+        L.append("")
+
+    v6 = mi.get("1e4v6", {})
+    if v6.get("runs") or any(k + "_v6" in cg for k, *_ in PATHS):
+        L.append("The same paths over IPv6 (bench_dp with SW_BENCH_V6=1: clients "
+                 "2001:2:0:1::/64, service 2001:2:0:2::1; software checksums; best of "
+                 f"{v6.get('runs', 0)} runs, 10^4 flows), next to IPv4.")
+        L.append("")
+        L.append("| path | cycles IPv4 | cycles IPv6 | instructions IPv4 | instructions IPv6 |")
+        L.append("|---|---:|---:|---:|---:|")
+        for key, _, name, _gc, _gi in PATHS:
+            L.append(f"| {name} | {fmt((mi.get('1e4', {}).get(key) or {}).get('min'))} | "
+                     f"{fmt((v6.get(key) or {}).get('min'))} | {fmt(cg.get(key), 0)} | "
+                     f"{fmt(cg.get(key + '_v6'), 0)} |")
         L.append("")
 
     L.append("### Memory per flow")
