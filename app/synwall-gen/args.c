@@ -27,10 +27,7 @@ const struct gen_mode_ops *const gen_modes[GEN_MODE_MAX] = {
 void
 gen_args_version(void)
 {
-	char v[160];
-
-	sw_version_string(v, sizeof(v), GEN_NAME);
-	printf("%s\n", v);
+	printf(SW_VERSION_FMT "\n", SW_VERSION_ARGS(GEN_NAME));
 }
 
 void
@@ -529,12 +526,10 @@ parse_one(struct gen_cfg *cfg, uint8_t family[ADDR_MAX], int c, const char *arg)
 static int
 check_lab(const char *opt, uint8_t family, const struct gen_ip *net, uint8_t plen)
 {
-	static const struct gen_ip lab6 = {{GEN_LAB_NET6}};
+	static const struct gen_ip lab4 = {{GEN_LAB_NET4}}, lab6 = {{GEN_LAB_NET6}};
 	uint8_t lab_plen = family == 6 ? GEN_LAB_PLEN6 : GEN_LAB_PLEN4;
-	struct gen_ip lab4 = {{0}};
 	char buf[INET6_ADDRSTRLEN];
 
-	sw_wr32(lab4.b, GEN_LAB_NET4);
 	if (plen >= lab_plen && gen_in_net(net, family == 6 ? &lab6 : &lab4, lab_plen))
 		return 0;
 	inet_ntop(family == 6 ? AF_INET6 : AF_INET, net->b, buf, sizeof(buf));

@@ -20,7 +20,7 @@
  * The only address space the generator may put on a wire: 198.18.0.0/15
  * (RFC 2544) and 2001:2::/48 (RFC 5180), the benchmarking ranges.
  */
-#define GEN_LAB_NET4 0xc6120000u /* 198.18.0.0 */
+#define GEN_LAB_NET4 198, 18 /* 198.18.0.0, the bytes before the zeros */
 #define GEN_LAB_PLEN4 15
 #define GEN_LAB_NET6 0x20, 0x01, 0x00, 0x02 /* 2001:2::, the bytes before the zeros */
 #define GEN_LAB_PLEN6 48

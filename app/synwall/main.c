@@ -86,10 +86,7 @@ static const struct option long_opts[] = {
 static void
 print_version(void)
 {
-	char v[160];
-
-	sw_version_string(v, sizeof(v), "synwall");
-	printf("%s\n", v);
+	printf(SW_VERSION_FMT "\n", SW_VERSION_ARGS("synwall"));
 }
 
 static int
@@ -432,13 +429,8 @@ main(int argc, char **argv)
 		sw_config_free(app.cfg);
 		return 1;
 	}
-	{
-		char v[160];
-
-		/* What runs, first in the log: bug reports and fleet checks start here. */
-		sw_version_string(v, sizeof(v), "synwall");
-		SW_LOG(INFO, "%s, config %s\n", v, app.config_path);
-	}
+	/* What runs, first in the log: bug reports and fleet checks start here. */
+	SW_LOG(INFO, SW_VERSION_FMT ", config %s\n", SW_VERSION_ARGS("synwall"), app.config_path);
 	app.sh.nb_workers = (uint16_t)rte_lcore_count() - 1;
 	if (app.sh.nb_workers == 0 || app.sh.nb_workers > SW_MAX_WORKERS) {
 		SW_LOG(ERR, "need 1..%u worker lcores besides the main one (e.g. -l 0-1)\n",

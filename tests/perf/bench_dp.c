@@ -102,8 +102,7 @@ build(struct frame *f, uint32_t i, bool s2c, uint8_t flags, uint32_t seq, uint32
 
 		memcpy(cli, pfx, sizeof(pfx));
 		sw_wr32(cli + 12, 1 + (i >> 16));
-		memcpy(srv, pfx, sizeof(pfx));
-		memset(srv + 8, 0, 8);
+		memcpy(srv, pfx, sizeof(pfx)); /* bytes 8..14 stay zero */
 		srv[7] = 0x02;
 		srv[15] = 1;
 	} else {
