@@ -85,8 +85,9 @@ load_le32(const void *p)
  * (the first 16 bytes of m4, the first 40 of m6) into *pre, finish the rest
  * (family, mode, data, VLAN ids). For IPv4 the 23-byte message (two full
  * SipHash words, then seven bytes and the length in the final word) or its
- * two AES blocks (aes: k->v4_aes, and the caller has the "aes" target); the
- * 44-byte message otherwise. Under the keys of parity.
+ * two AES blocks (aes: k->use_aes, and the caller has the "aes" target); the
+ * 44-byte message otherwise (SipHash, or three AES blocks under aes6_key).
+ * Under the keys of parity.
  */
 
 /* The ports as stored (network order) read little-endian, then the ISN. */
@@ -173,6 +174,45 @@ hash_finish_aes(const struct sw_aes128 *a, const struct cookie_pre *pre, uint64_
 }
 #endif
 
+/* The last 8 bytes of m4's b2 and of m6's b3: family, mode, data, then the VLAN ids. */
+static inline uint64_t
+aes_tail(uint8_t family, const struct sw_tuple *t, uint32_t mode, uint32_t data)
+{
+	return (uint64_t)family | ((uint64_t)mode << 8) | ((uint64_t)data << 16) |
+		((uint64_t)t->pad[0] << 32) | ((uint64_t)t->pad[1] << 40) |
+		((uint64_t)t->pad[2] << 48);
+}
+
+#if SW_HAVE_AES
+/*
+ * m6 as three AES blocks under aes6_key: b1 = src, b2 = dst, encrypted in
+ * chain; then b3's first half (ports and ISN) xored in. The state in
+ * pre->v[0..1]. Out of line, as hash_begin_m6.
+ */
+static SW_AES_TARGET __attribute__((noinline)) void
+hash_begin_aes6(const struct sw_aes128 *a, const struct sw_tuple *t, uint32_t client_isn,
+	struct cookie_pre *pre)
+{
+	__m128i x = sw_aes128_enc(a, _mm_loadu_si128((const __m128i *)(const void *)t->src));
+
+	x = sw_aes128_enc(
+		a, _mm_xor_si128(x, _mm_loadu_si128((const __m128i *)(const void *)t->dst)));
+	x = _mm_xor_si128(x, _mm_cvtsi64_si128((long long)ports_isn_word(t, client_isn)));
+	_mm_storeu_si128((__m128i *)(void *)pre->v, x);
+}
+
+/* m6 with AES: b3's second half (family, mode, data, VLAN ids) xored in, encrypted: the low 64 bits. */
+static SW_AES_TARGET __attribute__((noinline)) uint64_t
+hash_finish_aes6(const struct sw_aes128 *a, const struct sw_tuple *t, const struct cookie_pre *pre,
+	uint32_t mode, uint32_t data)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)pre->v);
+
+	x = _mm_xor_si128(x, _mm_set_epi64x((long long)aes_tail(t->family, t, mode, data), 0));
+	return (uint64_t)_mm_cvtsi128_si64(sw_aes128_enc(a, x));
+}
+#endif
+
 static __rte_always_inline void
 hash_begin(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tuple *t,
 	uint32_t client_isn, struct cookie_pre *pre, bool aes)
@@ -183,6 +223,12 @@ hash_begin(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tupl
 
 	pre->v4 = is_v4_tuple(t);
 	if (unlikely(!pre->v4)) {
+#if SW_HAVE_AES
+		if (aes) {
+			hash_begin_aes6(&k->aes6[parity], t, client_isn, pre);
+			return;
+		}
+#endif
 		hash_begin_m6(key, t, client_isn, pre);
 		return;
 	}
@@ -209,11 +255,15 @@ hash_finish(const struct sw_cookie_keys *k, uint32_t parity, const struct sw_tup
 	struct sip_state s;
 	uint64_t tail;
 
-	if (unlikely(!pre->v4))
+	if (unlikely(!pre->v4)) {
+#if SW_HAVE_AES
+		if (aes)
+			return hash_finish_aes6(&k->aes6[parity], t, pre, mode, data);
+#endif
 		return hash_finish_m6(t, pre, mode, data);
+	}
 	/* Bytes 16..22 of m4 (b2 for AES). */
-	tail = 4u | ((uint64_t)mode << 8) | ((uint64_t)data << 16) | ((uint64_t)t->pad[0] << 32) |
-		((uint64_t)t->pad[1] << 40) | ((uint64_t)t->pad[2] << 48);
+	tail = aes_tail(4, t, mode, data);
 #if SW_HAVE_AES
 	if (aes)
 		return hash_finish_aes(&k->aes[parity], pre, tail);
@@ -279,11 +329,14 @@ sw_cookie_key_derive(const struct sw_cookie_master *m, uint32_t epoch, struct sw
 }
 
 void
-sw_cookie_aes_key_derive(
-	const struct sw_cookie_master *m, uint32_t epoch, uint8_t out[SW_COOKIE_KEY_LEN])
+sw_cookie_aes_key_derive(const struct sw_cookie_master *m, uint32_t epoch, int family,
+	uint8_t out[SW_COOKIE_KEY_LEN])
 {
+	/* Domains 2, 3: aes_key (m4, two blocks); 4, 5: aes6_key (m6, three blocks). */
+	const uint8_t domain = family == 4 ? 2 : 4;
+
 	for (unsigned half = 0; half < 2; half++) {
-		uint64_t h = epoch_prf(m, epoch, (uint8_t)(2 + half));
+		uint64_t h = epoch_prf(m, epoch, (uint8_t)(domain + half));
 
 		for (unsigned i = 0; i < 8; i++)
 			out[8 * half + i] = (uint8_t)(h >> (8 * i));
@@ -295,11 +348,13 @@ static void
 slot_derive(struct sw_cookie_keys *k, const struct sw_cookie_master *m, uint32_t epoch)
 {
 	sw_cookie_key_derive(m, epoch, &k->key[epoch & 1]);
-	if (k->v4_aes) {
+	if (k->use_aes) {
 		uint8_t key[SW_COOKIE_KEY_LEN];
 
-		sw_cookie_aes_key_derive(m, epoch, key);
+		sw_cookie_aes_key_derive(m, epoch, 4, key);
 		sw_aes128_expand(&k->aes[epoch & 1], key);
+		sw_cookie_aes_key_derive(m, epoch, 6, key);
+		sw_aes128_expand(&k->aes6[epoch & 1], key);
 		explicit_bzero(key, sizeof(key));
 	}
 }
@@ -316,7 +371,8 @@ sw_cookie_keys_init_as(struct sw_cookie_keys *k, const struct sw_cookie_master *
 		kind != SW_COOKIE_HASH_SIPHASH)
 		return -EINVAL;
 	memset(k->aes, 0, sizeof(k->aes));
-	k->v4_aes = kind == SW_COOKIE_HASH_AES || (kind == SW_COOKIE_HASH_AUTO && has_aes);
+	memset(k->aes6, 0, sizeof(k->aes6));
+	k->use_aes = kind == SW_COOKIE_HASH_AES || (kind == SW_COOKIE_HASH_AUTO && has_aes);
 	slot_derive(k, m, epoch);
 	slot_derive(k, m, epoch - 1);
 	k->epoch = epoch;
@@ -343,7 +399,7 @@ sw_cookie_keys_update(struct sw_cookie_keys *k, const struct sw_cookie_master *m
 	}
 	if (k->is_init)
 		(void)sw_cookie_keys_init_as(
-			k, m, epoch, k->v4_aes ? SW_COOKIE_HASH_AES : SW_COOKIE_HASH_SIPHASH);
+			k, m, epoch, k->use_aes ? SW_COOKIE_HASH_AES : SW_COOKIE_HASH_SIPHASH);
 	else
 		sw_cookie_keys_init(k, m, epoch);
 }
@@ -501,7 +557,7 @@ make_bulk_aes(const struct sw_cookie_keys *k, const struct sw_cookie_req *req, u
 
 #endif
 
-/* Every check that is not IPv4 with AES (the 44-byte message, or SipHash keys). */
+/* Every check with SipHash keys. */
 static COOKIE_NOCLONE int
 cookie_check_sip(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
 	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
@@ -510,6 +566,14 @@ cookie_check_sip(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint3
 }
 
 #if SW_HAVE_AES
+/* A check with AES keys of a tuple that takes the 44-byte message (IPv6): three blocks. */
+static SW_AES_TARGET COOKIE_NOCLONE int
+cookie_check_aes6(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
+{
+	return cookie_check(k, t, client_isn, cookie, has_ts, tsecr, out, true);
+}
+
 /* The fast path below reads these fields as one little-endian word each. */
 _Static_assert(offsetof(struct sw_tuple, dport) == offsetof(struct sw_tuple, sport) + 2,
 	"sport, dport adjacent");
@@ -562,7 +626,7 @@ cookie_check_aes(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint3
 	zero_bytes = (uint32_t)_mm_movemask_epi8(
 		_mm_cmpeq_epi8(_mm_or_si128(src, dst), _mm_setzero_si128()));
 	if (unlikely(t->family != 4 || (zero_bytes | 0xf) != 0xffff))
-		return cookie_check_sip(k, t, client_isn, cookie, has_ts, tsecr, out);
+		return cookie_check_aes6(k, t, client_isn, cookie, has_ts, tsecr, out);
 	/*
 	 * 1 << the hash field's shift (8 no-TS, 3 TS): looked up rather than
 	 * branched on (a flood picks the mode per packet), and multiplied by
@@ -599,7 +663,7 @@ sw_cookie_make(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_
 	const struct sw_cookie_opts *o, uint32_t *tsval_low6)
 {
 #if SW_HAVE_AES
-	if (likely(k->v4_aes))
+	if (likely(k->use_aes))
 		return cookie_make_aes(k, t, client_isn, o, tsval_low6);
 #endif
 	return cookie_make(k, t, client_isn, o, tsval_low6, false);
@@ -610,7 +674,7 @@ sw_cookie_make_bulk(const struct sw_cookie_keys *k, const struct sw_cookie_req *
 	uint32_t *cookie, uint32_t *tsval_low6)
 {
 #if SW_HAVE_AES
-	if (likely(k->v4_aes)) {
+	if (likely(k->use_aes)) {
 		make_bulk_aes(k, req, n, cookie, tsval_low6);
 		return;
 	}
@@ -623,7 +687,7 @@ sw_cookie_check(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32
 	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
 {
 #if SW_HAVE_AES
-	if (likely(k->v4_aes))
+	if (likely(k->use_aes))
 		return cookie_check_aes(k, t, client_isn, cookie, has_ts, tsecr, out);
 #endif
 	return cookie_check_sip(k, t, client_isn, cookie, has_ts, tsecr, out);

@@ -97,7 +97,7 @@ tuple_make(struct sw_tuple *t, int family, uint64_t seed)
 /* The IPv4 hash of the group being run (set by the group's setup). */
 static enum sw_cookie_hash test_kind = SW_COOKIE_HASH_AUTO;
 
-/* True when IPv4 cookies of keys_at() caches are AES CBC-MACs. */
+/* True when cookies of keys_at() caches are AES CBC-MACs. */
 static bool
 kind_is_aes(void)
 {
@@ -113,7 +113,7 @@ keys_at(struct sw_cookie_keys *k, uint32_t epoch)
 	sw_cookie_master_set(&m, test_master_key);
 	memset(k, 0, sizeof(*k));
 	assert_int_equal(sw_cookie_keys_init_as(k, &m, epoch, test_kind), 0);
-	assert_int_equal(k->v4_aes, kind_is_aes());
+	assert_int_equal(k->use_aes, kind_is_aes());
 }
 
 /* Reference model, written from the specification in sw_cookie.h with the generic SipHash. */
@@ -147,23 +147,26 @@ ref_epoch_key(uint32_t epoch, uint8_t key[SW_COOKIE_KEY_LEN])
 }
 
 /*
- * The IPv4 AES CBC-MAC over the two blocks of sw_cookie.h, with lib/crypto's
+ * The AES CBC-MACs of sw_cookie.h over nb blocks of b (IPv4: two under the
+ * key of domain 2, IPv6: three under the key of domain 4), with lib/crypto's
  * block cipher (tested against FIPS-197 in test_flowtab).
  */
 static uint64_t
-ref_aes_mac(uint32_t epoch, const uint8_t b1[16], const uint8_t b2[16])
+ref_aes_mac(uint32_t epoch, uint8_t domain, const uint8_t *b, unsigned int nb)
 {
 	uint8_t key[SW_COOKIE_KEY_LEN], x[16];
 	struct sw_aes128 a;
 	uint64_t h = 0;
-	unsigned int i;
+	unsigned int i, j;
 
-	ref_epoch_derive(epoch, 2, key);
+	ref_epoch_derive(epoch, domain, key);
 	sw_aes128_expand(&a, key);
-	sw_aes128_block(&a, b1, x);
-	for (i = 0; i < 16; i++)
-		x[i] ^= b2[i];
-	sw_aes128_block(&a, x, x);
+	sw_aes128_block(&a, b, x);
+	for (j = 1; j < nb; j++) {
+		for (i = 0; i < 16; i++)
+			x[i] ^= b[16 * j + i];
+		sw_aes128_block(&a, x, x);
+	}
 	for (i = 0; i < 8; i++)
 		h |= (uint64_t)x[i] << (8 * i);
 	return h;
@@ -197,7 +200,7 @@ ref_cookie(uint32_t epoch, const struct sw_tuple *t, uint32_t isn, bool has_ts,
 	const struct ref_fields *f, uint32_t *low6)
 {
 	uint8_t key[SW_COOKIE_KEY_LEN];
-	uint8_t msg[44];
+	uint8_t msg[48];
 	uint32_t parity = epoch & 1, data, cookie, l6 = 0;
 	unsigned int nbits;
 	uint64_t h;
@@ -229,16 +232,12 @@ ref_cookie(uint32_t epoch, const struct sw_tuple *t, uint32_t isn, bool has_ts,
 		msg[19] = (uint8_t)(data >> 8);
 		memcpy(msg + 20, t->pad, 3);
 		if (kind_is_aes()) {
-			uint8_t b2[16] = {0};
-
-			memcpy(b2, msg + 16, 7);
-			h = ref_aes_mac(epoch, msg, b2);
+			memset(msg + 23, 0, 9); /* b2: bytes 16..22, then zeros */
+			h = ref_aes_mac(epoch, 2, msg, 2);
 		} else {
 			h = sw_cookie_siphash24(key, msg, 23);
 		}
 	} else {
-		/* The 44-byte message; the generic SipHash cannot add VLAN bits past its end. */
-		assert_true(t->pad[0] == 0 && t->pad[1] == 0 && t->pad[2] == 0);
 		memcpy(msg, t->src, 16);
 		memcpy(msg + 16, t->dst, 16);
 		memcpy(msg + 32, &t->sport, 2);
@@ -251,7 +250,16 @@ ref_cookie(uint32_t epoch, const struct sw_tuple *t, uint32_t isn, bool has_ts,
 		msg[41] = has_ts;
 		msg[42] = (uint8_t)data;
 		msg[43] = (uint8_t)(data >> 8);
-		h = sw_cookie_siphash24(key, msg, 44);
+		if (kind_is_aes()) {
+			/* b3: bytes 32..43, the VLAN ids, a zero. */
+			memcpy(msg + 44, t->pad, 3);
+			msg[47] = 0;
+			h = ref_aes_mac(epoch, 4, msg, 3);
+		} else {
+			/* The generic SipHash cannot add VLAN bits past the message's end. */
+			assert_true(t->pad[0] == 0 && t->pad[1] == 0 && t->pad[2] == 0);
+			h = sw_cookie_siphash24(key, msg, 44);
+		}
 	}
 	if (low6 != NULL)
 		*low6 = l6;
@@ -413,8 +421,8 @@ test_make_matches_reference(void **state)
 		uint32_t low6 = 0xdead, ref_low6, c;
 
 		tuple_make(&t, family, r);
-		if (family == 4 && (r >> 40) % 4 == 0) {
-			/* VLAN ids: in the 23-byte message. */
+		if ((family == 4 || kind_is_aes()) && (r >> 40) % 4 == 0) {
+			/* VLAN ids: in the 23-byte message, or the three AES blocks. */
 			t.pad[0] = (uint8_t)(r >> 48);
 			t.pad[1] = (uint8_t)(r >> 56);
 			t.pad[2] = (uint8_t)(r >> 42);
@@ -505,7 +513,7 @@ test_check_matches_reference(void **state)
 		int rc, ref_rc;
 
 		tuple_make(&t, family, r);
-		if (family == 4 && (r >> 40) % 3 == 0) {
+		if ((family == 4 || kind_is_aes()) && (r >> 40) % 3 == 0) {
 			t.pad[0] = (uint8_t)(r >> 48);
 			t.pad[1] = (uint8_t)(r >> 56);
 			t.pad[2] = (uint8_t)(r >> 42);
@@ -581,7 +589,7 @@ test_make_bulk(void **state)
 			uint64_t r = rnd_next(&seed);
 
 			tuple_make(&t[i], (r & 1) ? 6 : 4, rnd_next(&seed));
-			if ((r & 1) == 0 && (r >> 40) % 3 == 0) {
+			if (((r & 1) == 0 || kind_is_aes()) && (r >> 40) % 3 == 0) {
 				t[i].pad[0] = (uint8_t)(r >> 48);
 				t[i].pad[1] = (uint8_t)(r >> 56);
 			}
@@ -637,14 +645,19 @@ test_make_bulk(void **state)
  *                     int.from_bytes(vlan, "big") << 32)
  *       return c | (h & (2**nb - 1)) << (32 - nb), l6
  *
- * cookie_aes, the IPv4 cookie where the cache uses AES: the same c and d,
- * and with AES-128 (ECB, one block at a time) of the Python "cryptography"
- * package:
+ * cookie_aes, the cookie where the cache uses AES: the same c and d, and
+ * with AES-128 (ECB, one block at a time) of the Python "cryptography"
+ * package (m as in ekey, src and dst of 4 bytes for IPv4, 16 for IPv6):
  *
- *   akey = struct.pack("<QQ", sip(MASTER, m + b"\2"), sip(MASTER, m + b"\3"))
- *   b1 = src + dst + struct.pack(">HH", sport, dport) + struct.pack("<I", isn)
- *   b2 = bytes([4, ts]) + struct.pack("<H", d) + vlan + bytes(9)
- *   x = aes(akey, bytes(a ^ b for a, b in zip(aes(akey, b1), b2)))
+ *   def akey(e, dom):
+ *       return struct.pack("<QQ", sip(MASTER, m + bytes([dom])), sip(MASTER, m + bytes([dom + 1])))
+ *   xor = lambda a, b: bytes(x ^ y for x, y in zip(a, b))
+ *   pi = struct.pack(">HH", sport, dport) + struct.pack("<I", isn)
+ *   tail = bytes([fam, ts]) + struct.pack("<H", d) + vlan
+ *   if fam == 4:
+ *       k = akey(e, 2); x = aes(k, xor(aes(k, src + dst + pi), tail + bytes(9)))
+ *   else:
+ *       k = akey(e, 4); x = aes(k, xor(aes(k, xor(aes(k, src), dst)), pi + tail + bytes(1)))
  *   h = int.from_bytes(x[:8], "little")
  */
 struct kat {
@@ -660,7 +673,7 @@ struct kat {
 	bool sack, ecn;
 	uint32_t cookie;
 	uint32_t low6;
-	uint32_t cookie_aes; /* IPv4 with AES: the cookie of aes_kat.py; 0 for IPv6 (as cookie) */
+	uint32_t cookie_aes; /* the cookie where the cache uses AES (below) */
 };
 
 #define KAT_V4A \
@@ -690,9 +703,9 @@ static const struct kat kats[] = {
 	{0xffffffff, 4, KAT_V4A, KAT_V4B, 12345, 80, 0, {0x06, 0x40, 0x07}, true, 9000, 14, false,
 		true, 0x17e98637, 57, 0xe64c4737},
 	{1000, 6, KAT_V6A, KAT_V6B, 40000, 443, 0x12345678, {0, 0, 0}, false, 1360, 9, true, false,
-		0x7260dd4d, 0},
+		0x7260dd4d, 0, 0xf92b324d},
 	{1001, 6, KAT_V6A, KAT_V6B, 40000, 443, 0x12345678, {0, 0, 0x0a}, true, 8940, 0, true, true,
-		0x7a128d7f, 3},
+		0x7a128d7f, 3, 0x4ae76387},
 };
 
 static void
@@ -721,7 +734,7 @@ test_known_answers(void **state)
 		t.sport = rte_cpu_to_be_16(a->sport);
 		t.dport = rte_cpu_to_be_16(a->dport);
 		memcpy(t.pad, a->vlan, sizeof(t.pad));
-		uint32_t want = a->family == 4 && kind_is_aes() ? a->cookie_aes : a->cookie;
+		uint32_t want = kind_is_aes() ? a->cookie_aes : a->cookie;
 
 		keys_at(&k, a->epoch);
 		assert_int_equal(sw_cookie_make(&k, &t, a->isn, &o, &low6), want);
@@ -1111,8 +1124,9 @@ test_keys_update(void **state)
 	sw_cookie_keys_init(&ref, &m, 0);
 	assert_memory_equal(k.key, ref.key, sizeof(k.key));
 	assert_memory_equal(k.aes, ref.aes, sizeof(k.aes));
+	assert_memory_equal(k.aes6, ref.aes6, sizeof(k.aes6));
 	assert_true(k.key[0].k0 != k.key[1].k0);
-	assert_int_equal(k.v4_aes, sw_cpu_has_aes());
+	assert_int_equal(k.use_aes, sw_cpu_has_aes());
 
 	/* An initialised cache keeps its IPv4 hash through steps and jumps. */
 	for (unsigned kind = SW_COOKIE_HASH_SIPHASH; kind <= SW_COOKIE_HASH_AES; kind++) {
@@ -1123,10 +1137,11 @@ test_keys_update(void **state)
 		assert_int_equal(sw_cookie_keys_init_as(&k, &m, 5, kind), 0);
 		sw_cookie_keys_update(&k, &m, 6);
 		sw_cookie_keys_update(&k, &m, 60);
-		assert_int_equal(k.v4_aes, kind == SW_COOKIE_HASH_AES);
+		assert_int_equal(k.use_aes, kind == SW_COOKIE_HASH_AES);
 		assert_int_equal(sw_cookie_keys_init_as(&ref, &m, 60, kind), 0);
 		assert_memory_equal(k.key, ref.key, sizeof(k.key));
 		assert_memory_equal(k.aes, ref.aes, sizeof(k.aes));
+		assert_memory_equal(k.aes6, ref.aes6, sizeof(k.aes6));
 	}
 	assert_int_equal(sw_cookie_keys_init_as(&k, &m, 5, (enum sw_cookie_hash)7), -EINVAL);
 }
