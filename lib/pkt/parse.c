@@ -253,11 +253,63 @@ sw_pkt_parse(const uint8_t *frame, uint32_t len, struct sw_pkt_view *v)
 	return pkt_parse_general(frame, len, v);
 }
 
+/*
+ * sw_pkt_parse_fast() and sw_pkt_tuple_fast() for IPv6: untagged, TCP right
+ * after the fixed header (no extension header), the TCP header within the
+ * payload length. True with the view and tuple as the general path fills
+ * them; false (both untouched) for anything else.
+ */
+static inline bool
+parse_tcp_fast6(
+	const uint8_t *frame, uint32_t len, bool reverse, struct sw_pkt_view *v, struct sw_tuple *t)
+{
+	const uint8_t *ip = frame + ETH_HDR_LEN;
+	const uint8_t *l4 = ip + IPV6_HDR_LEN;
+	uint32_t et_ver, plen, hlen;
+
+	if (len < ETH_HDR_LEN + IPV6_HDR_LEN + SW_TCP_HDR_MIN)
+		return false;
+	/* Ether type IPv6 and version 6 (the top nibble of the next byte). */
+	memcpy(&et_ver, frame + 12, 4);
+	if ((et_ver & RTE_BE32(0xfffff000)) != RTE_BE32(SW_ETHER_TYPE_IPV6 << 16 | 0x6000) ||
+		ip[6] != SW_IPPROTO_TCP)
+		return false;
+	/* RFC 8200 section 3 and RFC 9293 section 3.1, as parse_ipv6() and parse_l4() check them. */
+	plen = sw_rd16(ip + 4);
+	hlen = (uint32_t)(l4[SW_TCP_OFF_DOFF] >> 4) * 4;
+	if (plen > len - ETH_HDR_LEN - IPV6_HDR_LEN ||
+		plen > FRAME_OFF_MAX - ETH_HDR_LEN - IPV6_HDR_LEN /* offsets are 16-bit */ ||
+		hlen < SW_TCP_HDR_MIN || hlen > plen)
+		return false;
+
+	const uint16_t img[13] = {ETH_HDR_LEN, ETH_HDR_LEN + IPV6_HDR_LEN, (uint16_t)hlen,
+		(uint16_t)(plen - hlen), (uint16_t)(IPV6_HDR_LEN + plen), SW_ETHER_TYPE_IPV6, 0, 0,
+		rte_le_to_cpu_16(6 << 8),
+		rte_le_to_cpu_16((uint16_t)(SW_IPPROTO_TCP | l4[SW_TCP_OFF_FLAGS] << 8)), 0,
+		rte_le_to_cpu_16(1), ETH_HDR_LEN + 24};
+
+	memcpy(v, img, sizeof(*v));
+	/* The tuple: both addresses (swapped when reversed), the ports, family 6, no VLAN. */
+	uint32_t ports, fam = rte_le_to_cpu_32(6);
+
+	memcpy(reverse ? t->dst : t->src, ip + 8, 16);
+	memcpy(reverse ? t->src : t->dst, ip + 24, 16);
+	memcpy(&ports, l4 + SW_TCP_OFF_SPORT, 4);
+	ports = reverse ? (ports >> 16 | ports << 16) : ports;
+	memcpy(&t->sport, &ports, 4);
+	memcpy(&t->family, &fam, 4);
+	return true;
+}
+
 bool
 sw_pkt_parse_tcp_general(const uint8_t *frame, uint32_t len, bool reverse, struct sw_pkt_view *v,
 	struct sw_tuple *t, enum sw_pkt_verdict *pv)
 {
-	enum sw_pkt_verdict r = pkt_parse_general(frame, len, v);
+	enum sw_pkt_verdict r;
+
+	if (parse_tcp_fast6(frame, len, reverse, v, t))
+		return true;
+	r = pkt_parse_general(frame, len, v);
 
 	if (r != SW_PKT_OK || v->l4_proto != SW_IPPROTO_TCP || !v->has_l4) {
 		*pv = r;

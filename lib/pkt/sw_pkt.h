@@ -502,7 +502,11 @@ sw_pkt_tuple_fast(const uint8_t *frame, bool reverse, struct sw_tuple *t)
 	memcpy(t, &img, sizeof(*t));
 }
 
-/* sw_pkt_parse_tcp() past its inline fast path: every frame through the general parser. */
+/*
+ * sw_pkt_parse_tcp() past its inline IPv4 fast path: untagged IPv6/TCP
+ * without extension headers in one pass, every other frame through the
+ * general parser.
+ */
 bool sw_pkt_parse_tcp_general(const uint8_t *frame, uint32_t len, bool reverse,
 	struct sw_pkt_view *v, struct sw_tuple *t, enum sw_pkt_verdict *pv);
 

@@ -1195,9 +1195,11 @@ test_parse_fast_vs_general(void **state)
 		for (len = 0; len <= base[b].len + 16; len++)
 			parse_both(f, len);
 	}
-	/* Every value of every header byte (Ethernet, IPv4, TCP up to the flags). */
+	/* Every value of every header byte (Ethernet, IPv4 or IPv6, TCP up to the flags). */
 	for (b = 0; b < ARRAY_LEN(base); b++) {
-		for (pos = 0; pos < 48 && pos < base[b].len; pos++) {
+		const unsigned int hdr_end = base[b].frame == g_v6_synack ? 14 + 40 + 14 : 48;
+
+		for (pos = 0; pos < hdr_end && pos < base[b].len; pos++) {
 			for (val = 0; val < 256; val++) {
 				memcpy(f, base[b].frame, base[b].len);
 				f[pos] = (uint8_t)val;
@@ -1225,7 +1227,32 @@ test_parse_fast_vs_general(void **state)
 		len = (r >> 24) & 1 ? base[b].len : 40 + (q >> 24) % 100;
 		parse_both(f, len);
 	}
+	/* The same for the IPv6 fast path's fields (lib/pkt/parse.c parse_tcp_fast6). */
+	for (iter = 0; iter < 300000; iter++) {
+		uint32_t r = rnd(), q = rnd();
+
+		memset(f, (int)(q & 0xff), sizeof(f));
+		memcpy(f, g_v6_synack, sizeof(g_v6_synack));
+		if (r & 1)
+			f[14] = (uint8_t)(r >> 1); /* version, traffic class */
+		if (r & (1u << 9))
+			sw_wr16(f + 18, (uint16_t)((q >> 8) % 128)); /* payload length */
+		if (r & (1u << 10))
+			f[20] = (r >> 11) & 1 ? 0 : (uint8_t)(r >> 12); /* next header */
+		if (r & (1u << 20))
+			f[14 + 40 + 12] = (uint8_t)(((r >> 21) % 16) << 4); /* data offset */
+		if (r & (1u << 25))
+			sw_wr16(f + 12, (r >> 26) & 1 ? 0x8100 : 0x0800); /* ether type */
+		len = (r >> 27) & 1 ? (uint32_t)sizeof(g_v6_synack) : 40 + (q >> 24) % 110;
+		parse_both(f, len);
+	}
 	/* Near the 16-bit offset limit: IP packets ending at and past byte 65535. */
+	memcpy(big, g_v6_synack, sizeof(g_v6_synack));
+	for (tot = 65440; tot <= 65535 - 40; tot++) {
+		sw_wr16(big + 18, (uint16_t)tot);
+		parse_both(big, 14 + 40 + tot);
+		parse_both(big, sizeof(big));
+	}
 	memcpy(big, g_v4_syn, sizeof(g_v4_syn));
 	for (tot = 65500; tot <= 65535; tot++) {
 		sw_wr16(big + 16, (uint16_t)tot);
