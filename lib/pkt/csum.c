@@ -175,6 +175,11 @@ verify_tcp_general(const uint8_t *frame, const struct sw_pkt_view *v, uint64_t *
 	}
 	if (addr_sum != NULL)
 		*addr_sum = a;
+	/* A bare IPv6 SYN or ACK: the header's straight-line sum, as verify_tcp() takes it. */
+	if ((l4_total & ~SUM_HDR_MASK) == 0)
+		return is_ok &&
+			sw_csum_verifies64(
+				sum_hdr(frame + v->l4_off, l4_total, a + sum_len_proto(l4_total)));
 	return is_ok &&
 		sw_csum_verifies64(sw_csum_sum_bytes(
 			frame + v->l4_off, l4_total, a + sum_len_proto(l4_total)));

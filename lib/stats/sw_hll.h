@@ -159,8 +159,9 @@ uint64_t sw_hll_hash_bytes(const uint8_t *addr, unsigned len, uint64_t seed);
  * senders): with a known seed, an attacker can pick addresses that land in
  * few registers, or in high ranks, and skew the estimate.
  *
- * The 4-byte case (IPv4, one per SYN) is inline: XXH64 with len 4
- * constant-folded, without a call or the general code's register spills.
+ * The 4- and 16-byte cases (IPv4 and IPv6, one per SYN) are inline: XXH64
+ * with the length constant-folded, without a call or the general code's
+ * loops and register spills.
  */
 static inline uint64_t
 sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
@@ -168,6 +169,22 @@ sw_hll_hash_addr(const uint8_t *addr, unsigned len, uint64_t seed)
 	uint32_t x;
 	uint64_t h;
 
+	if (len == 16) {
+		uint64_t k[2];
+
+		memcpy(k, addr, sizeof(k));
+		h = seed + SW_HLL_XXH_P5 + 16;
+		for (unsigned i = 0; i < 2; i++) {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			k[i] = __builtin_bswap64(k[i]);
+#endif
+			/* XXH64's round(0, k), then the 8-byte step. */
+			k[i] *= SW_HLL_XXH_P2;
+			h ^= (k[i] << 31 | k[i] >> 33) * SW_HLL_XXH_P1;
+			h = (h << 27 | h >> 37) * SW_HLL_XXH_P1 + SW_HLL_XXH_P4;
+		}
+		return sw_hll_xxh_avalanche(h);
+	}
 	if (len != 4)
 		return sw_hll_hash_bytes(addr, len, seed);
 	memcpy(&x, addr, sizeof(x));
