@@ -566,14 +566,6 @@ cookie_check_sip(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint3
 }
 
 #if SW_HAVE_AES
-/* A check with AES keys of a tuple that takes the 44-byte message (IPv6): three blocks. */
-static SW_AES_TARGET COOKIE_NOCLONE int
-cookie_check_aes6(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
-	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
-{
-	return cookie_check(k, t, client_isn, cookie, has_ts, tsecr, out, true);
-}
-
 /* The fast path below reads these fields as one little-endian word each. */
 _Static_assert(offsetof(struct sw_tuple, dport) == offsetof(struct sw_tuple, sport) + 2,
 	"sport, dport adjacent");
@@ -598,6 +590,36 @@ static const uint32_t check_scale[2] = {
 	UINT32_C(1) << SW_COOKIE_NOTS_HASH_SHIFT,
 	UINT32_C(1) << SW_COOKIE_TS_HASH_SHIFT,
 };
+
+/*
+ * cookie_check for AES keys and a tuple that takes the 44-byte message
+ * (IPv6): the three blocks in line, branch-free up to the verdict as
+ * cookie_check_aes below (with the generic code it cost 1.8 times as many
+ * instructions). test_check_matches_reference holds it to the model.
+ */
+static SW_AES_TARGET COOKIE_NOCLONE int
+cookie_check_aes6(const struct sw_cookie_keys *k, const struct sw_tuple *t, uint32_t client_isn,
+	uint32_t cookie, bool has_ts, uint32_t tsecr, struct sw_cookie_opts *out)
+{
+	const uint32_t ts = has_ts, scale = check_scale[ts];
+	/* The parity bit is the one below the hash field in both modes. */
+	const struct sw_aes128 *a = (cookie * 2) & scale ? &k->aes6[1] : &k->aes6[0];
+	const uint32_t low6 = tsecr & (SW_COOKIE_TSVAL_MASK & -ts);
+	const uint32_t data = (cookie & (scale - 1)) | (low6 << SW_COOKIE_TS_HASH_SHIFT);
+	__m128i x = sw_aes128_enc(a, _mm_loadu_si128((const __m128i *)(const void *)t->src));
+	uint64_t h;
+
+	x = sw_aes128_enc(
+		a, _mm_xor_si128(x, _mm_loadu_si128((const __m128i *)(const void *)t->dst)));
+	x = _mm_xor_si128(x,
+		_mm_set_epi64x((long long)aes_tail(t->family, t, ts, data),
+			(long long)ports_isn_word(t, client_isn)));
+	h = (uint64_t)_mm_cvtsi128_si64(sw_aes128_enc(a, x));
+	if ((cookie ^ ((uint32_t)h * scale)) > scale - 1)
+		return -EINVAL;
+	cookie_decode(fam_idx(t->family), cookie, has_ts, low6, out);
+	return 0;
+}
 
 /*
  * cookie_check for AES keys, written out for the IPv4 tuple: every forged
