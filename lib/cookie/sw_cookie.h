@@ -151,8 +151,9 @@ extern "C" {
  * AES(k, AES(k, AES(k, b1) xor b2) xor b3). Again every message of that key
  * has one length (three blocks), and the key is aes_key's sibling, not
  * aes_key itself: CBC-MAC over messages of two lengths under one key would
- * not be a PRF (a two-block tag extends to a three-block forgery). About 40
- * instructions instead of SipHash-2-4's ~330 for the 44-byte message.
+ * not be a PRF (a two-block tag extends to a three-block forgery). Per IPv6
+ * cookie (bench_dp under callgrind) a make costs about 160 instructions and
+ * a check 105, where SipHash-2-4 took 375 and 365.
  *
  * The SipHash messages' lengths differ, and the AES ones use different
  * keys, so an IPv4 and an IPv6 message never coincide; either way the same
