@@ -271,7 +271,8 @@ parse_tcp_fast6(
 		return false;
 	/* Ether type IPv6 and version 6 (the top nibble of the next byte). */
 	memcpy(&et_ver, frame + 12, 4);
-	if ((et_ver & RTE_BE32(0xfffff000)) != RTE_BE32((uint32_t)SW_ETHER_TYPE_IPV6 << 16 | 0x6000) ||
+	if ((et_ver & RTE_BE32(0xfffff000)) !=
+			RTE_BE32((uint32_t)SW_ETHER_TYPE_IPV6 << 16 | 0x6000) ||
 		ip[6] != SW_IPPROTO_TCP)
 		return false;
 	/* RFC 8200 section 3 and RFC 9293 section 3.1, as parse_ipv6() and parse_l4() check them. */
