@@ -61,8 +61,8 @@ gen_args_usage(FILE *f, const char *prog)
 		"  --client-mac MAC     source MAC on the client port (default: the port's)\n"
 		"  --server-mac MAC     source MAC on the server port (default: the port's)\n"
 		"  --dst-mac MAC        destination of client-port frames (default: the local\n"
-		"                       server port's MAC, else resolved by ARP; IPv6 without\n"
-		"                       servers needs it: no neighbour discovery)\n"
+		"                       server port's MAC, else resolved by ARP or IPv6\n"
+		"                       neighbour discovery)\n"
 		"Floods:\n"
 		"  --rate PPS           per flood mode, 0 = as fast as possible (default 10000)\n"
 		"  --count N            per flood mode, 0 = until --duration (default 0)\n"
@@ -570,18 +570,6 @@ validate_addrs(struct gen_cfg *cfg, const uint8_t family[ADDR_MAX])
 	return 0;
 }
 
-/* Frames leave the client port for a MAC we know: IPv6 has no ARP, and we do no ND. */
-static bool
-client_port_needs_mac(const struct gen_cfg *cfg)
-{
-	if (cfg->family != 6 || cfg->has_dst_mac || gen_mode_on(cfg, GEN_MODE_SERVERS))
-		return false;
-	for (int m = 0; m < GEN_MODE_MAX; m++)
-		if (gen_mode_on(cfg, (enum gen_mode)m) && gen_modes[m]->role == GEN_ROLE_CLIENT)
-			return true;
-	return false;
-}
-
 static int
 validate(struct gen_cfg *cfg, const uint8_t family[ADDR_MAX])
 {
@@ -593,12 +581,6 @@ validate(struct gen_cfg *cfg, const uint8_t family[ADDR_MAX])
 	}
 	if (validate_addrs(cfg, family) != 0)
 		return ERR_USAGE;
-	if (client_port_needs_mac(cfg)) {
-		fprintf(stderr,
-			GEN_NAME ": IPv6 without --mode servers needs --dst-mac (no neighbour "
-				 "discovery)\n");
-		return ERR_USAGE;
-	}
 	mss_max = (uint16_t)(GEN_MSS_MAX4 - (cfg->family == 6 ? GEN_IP6_EXTRA : 0));
 	if (cfg->mss == 0) {
 		cfg->mss = mss_max;

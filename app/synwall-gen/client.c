@@ -95,6 +95,13 @@ clients_tx_burst(struct gen_worker *w, void *priv, uint16_t budget)
 	gen_tcp_poll(&c->tcp);
 	if (c->started >= cfg->conns)
 		return 0;
+	/*
+	 * Not before the server's MAC is known (ARP or neighbour discovery
+	 * pending): a connection keeps the MAC it opened with, and a segment to
+	 * the broadcast address is no host's (RFC 1122 section 3.3.6 for IPv4).
+	 */
+	if (!w->port[GEN_ROLE_CLIENT].has_dst_mac)
+		return 0;
 	n = RTE_MIN((uint64_t)budget, cfg->conns - c->started);
 	if (c->tcp.n_active >= cfg->concurrency)
 		return 0;

@@ -193,6 +193,7 @@ struct gen_cfg {
 	X(tx_client, "segments sent by clients") \
 	X(tx_server, "segments sent by servers") \
 	X(tx_arp, "ARP frames sent") \
+	X(tx_nd, "IPv6 neighbour solicitations and advertisements sent") \
 	X(rst_tx, "RSTs sent for segments of no connection (clients and servers)") \
 	X(tx_drop, "frames the TX queue refused (freed; TCP retransmits)") \
 	X(no_mbuf, "mbuf allocation failures") \
@@ -203,9 +204,10 @@ struct gen_cfg {
 	X(rx_client, "segments for client connections") \
 	X(rx_server, "segments for servers") \
 	X(rx_arp, "ARP frames received") \
+	X(rx_nd, "IPv6 neighbour solicitations and advertisements received") \
 	X(rx_bad, "frames that did not parse, or TCP with a bad checksum") \
 	X(rx_stray, "TCP segments for no connection of ours") \
-	X(rx_other, "frames that are neither TCP nor ARP") \
+	X(rx_other, "frames that are neither TCP nor address resolution (ARP, ND)") \
 	X(cli_started, "client connections opened (SYN sent)") \
 	X(cli_synack, "SYN-ACKs received by clients") \
 	X(cli_zero_win, "SYN-ACKs with a zero window (the proxy's)") \
@@ -333,7 +335,7 @@ struct gen_worker {
 	uint16_t ip_id; /* IPv4 identification counter */
 	struct gen_port port[GEN_ROLE_MAX];
 	void *priv[GEN_MODE_MAX]; /* mode state, NULL for disabled modes */
-	uint64_t arp_next_tsc; /* next ARP request while dst_mac is unresolved */
+	uint64_t arp_next_tsc; /* next ARP request or IPv6 NS while dst_mac is unresolved */
 	uint64_t ctr[GEN_CTR_MAX]; /* dp: rw; main: ro (relaxed) */
 	struct gen_hist hist[GEN_HIST_MAX]; /* dp: rw; main: ro (relaxed) */
 	uint32_t cli_active, srv_active; /* dp: rw; main: ro (relaxed) */
@@ -375,7 +377,18 @@ void gen_tx_flush(struct gen_worker *w);
 /* Handle an ARP frame received on role (borrows m). */
 void gen_arp_rx(
 	struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, const struct sw_pkt_view *v);
+/* Ask for the client port's destination when unresolved (ARP, or IPv6 NS), once a second. */
 void gen_arp_poll(struct gen_worker *w);
+/* Whether ip is ours on the role's port: a client address, or the server address. */
+bool gen_is_ours(const struct gen_cfg *cfg, enum gen_role role, const struct gen_ip *ip);
+/* mac (how: "ARP", ...) becomes the client port's destination, unless configured. */
+void gen_learn_dst(struct gen_worker *w, const struct rte_ether_addr *mac, const char *how);
+
+/* nd.c: IPv6 neighbour discovery (RFC 4861), ARP's part in an IPv6 run. */
+/* Handle an ICMPv6 frame received on role (borrows m). */
+void gen_nd_rx(
+	struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, const struct sw_pkt_view *v);
+void gen_nd_poll(struct gen_worker *w);
 
 /* pkt.c: addresses, frame building and the verifiable byte pattern. */
 /*

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Ports: mempool, one RX/TX queue per port, link wait, TX queueing, a minimal ARP. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -231,9 +233,8 @@ gen_tx_flush(struct gen_worker *w)
 			flush_port(w, &w->port[r]);
 }
 
-/* Addresses we answer ARP for on a port: the client addresses, or the server address. */
-static bool
-is_ours(const struct gen_cfg *cfg, enum gen_role role, const struct gen_ip *ip)
+bool
+gen_is_ours(const struct gen_cfg *cfg, enum gen_role role, const struct gen_ip *ip)
 {
 	if (role == GEN_ROLE_SERVER)
 		return gen_ip_eq(ip, &cfg->server_ip);
@@ -282,12 +283,27 @@ arp_send(struct gen_worker *w, enum gen_role role, uint16_t op, const struct rte
 }
 
 void
+gen_learn_dst(struct gen_worker *w, const struct rte_ether_addr *mac, const char *how)
+{
+	struct gen_port *p = &w->port[GEN_ROLE_CLIENT];
+	char ip[INET6_ADDRSTRLEN], eth[RTE_ETHER_ADDR_FMT_SIZE];
+
+	if (w->cfg->has_dst_mac || !rte_is_unicast_ether_addr(mac) ||
+		(p->has_dst_mac && rte_is_same_ether_addr(&p->dst_mac, mac)))
+		return;
+	p->dst_mac = *mac;
+	p->has_dst_mac = true;
+	inet_ntop(w->cfg->family == 6 ? AF_INET6 : AF_INET, w->cfg->server_ip.b, ip, sizeof(ip));
+	rte_ether_format_addr(eth, sizeof(eth), mac);
+	fprintf(stderr, GEN_NAME ": %s is at %s (%s)\n", ip, eth, how);
+}
+
+void
 gen_arp_rx(
 	struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, const struct sw_pkt_view *v)
 {
 	const struct gen_cfg *cfg = w->cfg;
 	const struct rte_arp_hdr *ah;
-	struct gen_port *p = &w->port[role];
 	struct rte_ether_addr sha;
 	struct gen_ip sip, tip;
 
@@ -304,12 +320,9 @@ gen_arp_rx(
 	gen_ip_read(&sip, (const uint8_t *)&ah->arp_data.arp_sip, 4);
 	gen_ip_read(&tip, (const uint8_t *)&ah->arp_data.arp_tip, 4);
 	/* Learn the server's MAC from its request or reply (RFC 826 merge step). */
-	if (role == GEN_ROLE_CLIENT && gen_ip_eq(&sip, &cfg->server_ip) && !cfg->has_dst_mac &&
-		!rte_is_multicast_ether_addr(&sha)) {
-		p->dst_mac = sha;
-		p->has_dst_mac = true;
-	}
-	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && is_ours(cfg, role, &tip))
+	if (role == GEN_ROLE_CLIENT && gen_ip_eq(&sip, &cfg->server_ip))
+		gen_learn_dst(w, &sha, "ARP");
+	if (ah->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && gen_is_ours(cfg, role, &tip))
 		arp_send(w, role, RTE_ARP_OP_REPLY, &sha, &tip, &sip);
 }
 
@@ -320,7 +333,10 @@ gen_arp_poll(struct gen_worker *w)
 	struct gen_port *p = &w->port[GEN_ROLE_CLIENT];
 	struct gen_hosts first;
 
-	/* IPv6 runs always have dst_mac (args.c: no neighbour discovery): this is IPv4's ARP. */
+	if (cfg->family == 6) {
+		gen_nd_poll(w);
+		return;
+	}
 	if (!p->is_used || p->has_dst_mac || w->now_tsc < w->arp_next_tsc)
 		return;
 	w->arp_next_tsc = w->now_tsc + ARP_RETRY_MS * w->hz / 1000;

@@ -163,7 +163,7 @@ tx_total(const struct gen_snap *s)
 	return s->ctr[GEN_CTR_tx_syn_flood] + s->ctr[GEN_CTR_tx_ack_flood] +
 		s->ctr[GEN_CTR_tx_rst_flood] + s->ctr[GEN_CTR_tx_fin_flood] +
 		s->ctr[GEN_CTR_tx_client] + s->ctr[GEN_CTR_tx_server] + s->ctr[GEN_CTR_tx_arp] +
-		s->ctr[GEN_CTR_rst_tx];
+		s->ctr[GEN_CTR_tx_nd] + s->ctr[GEN_CTR_rst_tx];
 }
 
 /* Per-type rates of the counters in list that moved: " name rate" each. */
@@ -183,14 +183,14 @@ report_body(const struct gen_worker *w, const struct gen_snap *cur, const struct
 {
 	static const enum gen_ctr tx_list[] = {GEN_CTR_tx_syn_flood, GEN_CTR_tx_ack_flood,
 		GEN_CTR_tx_rst_flood, GEN_CTR_tx_fin_flood, GEN_CTR_tx_client, GEN_CTR_tx_server,
-		GEN_CTR_rst_tx, GEN_CTR_tx_arp};
+		GEN_CTR_rst_tx, GEN_CTR_tx_arp, GEN_CTR_tx_nd};
 	static const char *const tx_label[] = {"syn-flood", "ack-flood", "rst-flood", "fin-flood",
-		"client", "server", "rst", "arp"};
+		"client", "server", "rst", "arp", "nd"};
 	static const enum gen_ctr rx_list[] = {GEN_CTR_rx_client, GEN_CTR_rx_server,
 		GEN_CTR_rx_flood_synack, GEN_CTR_rx_flood_rst, GEN_CTR_rx_flood_other,
-		GEN_CTR_rx_arp};
+		GEN_CTR_rx_arp, GEN_CTR_rx_nd};
 	static const char *const rx_label[] = {
-		"client", "server", "flood-synack", "flood-rst", "flood-other", "arp"};
+		"client", "server", "flood-synack", "flood-rst", "flood-other", "arp", "nd"};
 	const uint64_t *x = cur->ctr;
 	double dt = prev != NULL ? cur->elapsed_s - prev->elapsed_s : cur->elapsed_s;
 	uint64_t tx = tx_total(cur) - (prev != NULL ? tx_total(prev) : 0);

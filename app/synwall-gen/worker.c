@@ -9,7 +9,7 @@
 #include "gen.h"
 
 /*
- * One received frame: ARP to the responder, TCP of the run's family to the
+ * One received frame: ARP and ICMPv6 to the responders, TCP of the run's family to the
  * first mode that claims it. The other family is never ours (every address
  * of a run is of one family), and the modes compare addresses of one family.
  */
@@ -31,6 +31,10 @@ dispatch(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m)
 	}
 	if (verdict != SW_PKT_OK) {
 		gen_ctr_add(w, GEN_CTR_rx_bad, 1);
+		return;
+	}
+	if (v.family == 6 && v.l4_proto == SW_IPPROTO_ICMPV6) {
+		gen_nd_rx(w, role, m, &v);
 		return;
 	}
 	if (v.family != w->cfg->family || v.l4_proto != SW_IPPROTO_TCP || !v.has_l4 ||

@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # synwall-gen e2e: foreign ranges refused, then IPv4 and IPv6 each: gen <-> gen over a
 # memif pair, the zero-window probe path, every flood answered, clients plus a SYN flood
-# through synwall; SIGINT and the duration bound.
-# Everything runs over net_memif inside the lab's dut namespace (no kernel on the path,
-# abstract memif sockets private to that namespace); the file starts its own synwall.
+# through synwall; SIGINT and the duration bound; IPv6 neighbour discovery with a kernel.
+# Everything but the last runs over net_memif inside the lab's dut namespace (no kernel on
+# the path, abstract memif sockets private to that namespace); the file starts its own
+# synwall. The neighbour-discovery test puts the generator on the dut end of the server's
+# veth (net_af_packet) and talks to the server namespace's kernel.
 # shellcheck disable=SC2034 # read by run.sh, which sources this file
 E2E_SYNWALL=0
+# IPv6 on the lab's hosts, for the neighbour-discovery test against the server's kernel.
+# shellcheck disable=SC2034 # read by lab_up
+LAB_IPV6=1
 
 # The IPv6 lab addresses, all in 2001:2::/48 (RFC 5180): clients, server, flood sources
 # (a /49: more than 64 host bits, of which the generator randomizes the low 64).
@@ -111,12 +116,6 @@ test_gen_refuses_foreign_ranges()
 		"$(gen_bin)" --no-pci -- --mode syn-flood $args 2>/dev/null || rc=$?
 		assert_eq "$rc" 2 "synwall-gen $args"
 	done
-	# IPv6 frames from the client port need --dst-mac without local servers (no ND).
-	rc=0
-	# shellcheck disable=SC2086
-	"$(gen_bin)" --no-pci -- --mode syn-flood $GEN6_ADDRS 2>"$LAB_DIR/refused.err" || rc=$?
-	assert_eq "$rc" 2 "IPv6 syn-flood without --dst-mac"
-	assert_file_match "$LAB_DIR/refused.err" "needs --dst-mac" "IPv6 syn-flood without --dst-mac"
 	# The same MTU leaves IPv6 20 bytes less of MSS.
 	rc=0
 	# shellcheck disable=SC2086
@@ -272,6 +271,50 @@ test_gen6_through_synwall()
 {
 	# shellcheck disable=SC2086
 	gen_through_synwall sw6 2001:2:0:2::/64 $GEN6_ADDRS
+}
+
+# IPv6 neighbour discovery with a Linux host: the generator's client port on the dut end of
+# the server's veth (net_af_packet), no --dst-mac and no servers of its own. It must learn
+# the server's MAC from the kernel's advertisement (or solicitation), and answer the
+# kernel's solicitations for the client addresses, or no SYN-ACK comes back. The server
+# reads each request to its end and closes; the clients ask for no response bytes.
+test_gen6_neighbour_discovery()
+{
+	local j="$LAB_DIR/nd.json" n=40 rc=0 nd_tx nd_rx lladdr
+	trap 'gen_cleanup nd; lab_kill listener >/dev/null 2>&1; true' EXIT
+	lab_bg srv listener "$LAB_PYTHON" -c "import socket, socketserver, threading
+class H(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.settimeout(10)
+        while self.request.recv(65536):
+            pass
+class S(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6
+    allow_reuse_address = True
+    daemon_threads = True
+s = S(('$LAB_SRV_IP6', 5006), H)
+threading.Timer(40, s.shutdown).start()
+s.serve_forever()"
+	lab_wait_tcp srv 5006 10
+	lab_bg dut nd "$(gen_bin)" -l 0 --no-pci --no-huge -m 512 --file-prefix "gen-$LAB_ID-nd" \
+		--log-level=lib.eal:error --vdev "net_af_packet0,iface=$LAB_IN_IF" -- \
+		--mode clients --client-net 2001:2::1:0/112 --server-ip "$LAB_SRV_IP6" --src-net "$GEN6_SRC_NET" \
+		--service-port 5006 --conns $n --concurrency 8 --request-bytes 200 --response-bytes 0 \
+		--duration 20 --stats-interval 0 --json "$j"
+	lab_bg_wait nd 30 || rc=$?
+	cat "$LAB_DIR/nd.log"
+	assert_eq "$rc" 0 "generator exit status"
+	assert_file_match "$LAB_DIR/nd.log" "$LAB_SRV_IP6 is at $LAB_SRV_MAC \\(neighbour discovery\\)" \
+		"server MAC learned"
+	nd_tx=$(gen_val "$j" counters.tx_nd)
+	nd_rx=$(gen_val "$j" counters.rx_nd)
+	echo "neighbour discovery: sent $nd_tx, received $nd_rx"
+	assert_ge "$nd_tx" 2 "solicitation and advertisements sent"
+	assert_ge "$nd_rx" 2 "advertisement and solicitations received"
+	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed with the kernel"
+	# The kernel's cache holds a client address at the generator's port MAC.
+	lladdr=$(lab_srv ip -6 neigh show dev "$LAB_SRV_IF" | awk '/^2001:2::1:/ { print $3; exit }')
+	assert_eq "$lladdr" "$LAB_IN_MAC" "the kernel's neighbour entry for a client address"
 }
 
 test_gen_sigint_and_duration()
