@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # synwall-gen e2e: foreign ranges refused, then IPv4 and IPv6 each: gen <-> gen over a
 # memif pair, the zero-window probe path, every flood answered, clients plus a SYN flood
-# through synwall; SIGINT and the duration bound; IPv6 neighbour discovery with a kernel.
+# through synwall; SIGINT and the duration bound; IPv6 neighbour discovery with a kernel,
+# and broken solicitations ignored.
 # Everything but the last runs over net_memif inside the lab's dut namespace (no kernel on
 # the path, abstract memif sockets private to that namespace); the file starts its own
 # synwall. The neighbour-discovery test puts the generator on the dut end of the server's
@@ -273,15 +274,10 @@ test_gen6_through_synwall()
 	gen_through_synwall sw6 2001:2:0:2::/64 $GEN6_ADDRS
 }
 
-# IPv6 neighbour discovery with a Linux host: the generator's client port on the dut end of
-# the server's veth (net_af_packet), no --dst-mac and no servers of its own. It must learn
-# the server's MAC from the kernel's advertisement (or solicitation), and answer the
-# kernel's solicitations for the client addresses, or no SYN-ACK comes back. The server
-# reads each request to its end and closes; the clients ask for no response bytes.
-test_gen6_neighbour_discovery()
+# gen_nd_listener: a TCP server on [LAB_SRV_IP6]:5006 in the server namespace (40 s at
+# most) that reads each connection to its end and closes it.
+gen_nd_listener()
 {
-	local j="$LAB_DIR/nd.json" n=40 rc=0 nd_tx nd_rx lladdr
-	trap 'gen_cleanup nd; lab_kill listener >/dev/null 2>&1; true' EXIT
 	lab_bg srv listener "$LAB_PYTHON" -c "import socket, socketserver, threading
 class H(socketserver.BaseRequestHandler):
     def handle(self):
@@ -296,6 +292,18 @@ s = S(('$LAB_SRV_IP6', 5006), H)
 threading.Timer(40, s.shutdown).start()
 s.serve_forever()"
 	lab_wait_tcp srv 5006 10
+}
+
+# IPv6 neighbour discovery with a Linux host: the generator's client port on the dut end of
+# the server's veth (net_af_packet), no --dst-mac and no servers of its own. It must learn
+# the server's MAC from the kernel's advertisement (or solicitation), and answer the
+# kernel's solicitations for the client addresses, or no SYN-ACK comes back. The server
+# reads each request to its end and closes; the clients ask for no response bytes.
+test_gen6_neighbour_discovery()
+{
+	local j="$LAB_DIR/nd.json" n=40 rc=0 nd_tx nd_rx lladdr
+	trap 'gen_cleanup nd; lab_kill listener >/dev/null 2>&1; true' EXIT
+	gen_nd_listener
 	lab_bg dut nd "$(gen_bin)" -l 0 --no-pci --no-huge -m 512 --file-prefix "gen-$LAB_ID-nd" \
 		--log-level=lib.eal:error --vdev "net_af_packet0,iface=$LAB_IN_IF" -- \
 		--mode clients --client-net 2001:2::1:0/112 --server-ip "$LAB_SRV_IP6" --src-net "$GEN6_SRC_NET" \
@@ -315,6 +323,88 @@ s.serve_forever()"
 	# The kernel's cache holds a client address at the generator's port MAC.
 	lladdr=$(lab_srv ip -6 neigh show dev "$LAB_SRV_IF" | awk '/^2001:2::1:/ { print $3; exit }')
 	assert_eq "$lladdr" "$LAB_IN_MAC" "the kernel's neighbour entry for a client address"
+}
+
+# gen_nd_probe: from the server's interface, scapy sends the generator's port (LAB_IN_MAC)
+# one well-formed Neighbor Solicitation and one broken one of each kind RFC 4861 7.1.1 has
+# it drop, each for another client address (2001:2::1:ff00 + i), plus 64 random frames,
+# and captures the advertisements that come back. Prints the answered targets' last
+# group, e.g. "ff00".
+gen_nd_probe()
+{
+	lab_srv timeout 20 "$LAB_PYTHON" - "$LAB_SRV_IF" "$LAB_SRV_MAC" "$LAB_IN_MAC" <<'EOF'
+import os, sys, time
+from scapy.all import (AsyncSniffer, Ether, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
+                       ICMPv6NDOptSrcLLAddr, IPv6, Raw, conf, sendp)
+
+iface, smac, dmac = sys.argv[1:4]
+conf.verb = 0
+src = "2001:2::99"  # an address of no host: only the generator answers it
+
+
+def ns(i, hlim=255, opts=True, **kw):
+    ip = IPv6(src=src, dst="2001:2::1:%x" % (0xff00 + i), hlim=hlim)
+    msg = ICMPv6ND_NS(tgt="2001:2::1:%x" % (0xff00 + i), **kw)
+    if opts:
+        msg = msg / ICMPv6NDOptSrcLLAddr(lladdr=smac)
+    return Ether(src=smac, dst=dmac) / ip / msg
+
+
+def raw_ns(i, tail):
+    # The NS of i with its options replaced by tail, checksum right.
+    p = ns(i, opts=False)
+    p = Ether(bytes(p / Raw(tail)))
+    del p[IPv6].plen
+    del p[ICMPv6ND_NS].cksum
+    return Ether(bytes(p))
+
+
+frames = [
+    ns(0),                                     # well-formed: answered
+    ns(1, hlim=64),                            # from beyond the link
+    ns(2, code=1),                             # code not 0
+    ns(3, cksum=0x1234),                       # checksum wrong
+    raw_ns(4, bytes([1, 0]) + bytes(6)),       # option of length 0
+    raw_ns(5, bytes([1, 2]) + bytes(6)),       # option past the end
+    Ether(src=smac, dst=dmac) / IPv6(src=src, dst="2001:2::1:ff06", hlim=255) /
+    ICMPv6ND_NS(tgt="ff02::1:ff00:ff06"),      # multicast target
+    Ether(bytes(ns(7))[:14 + 40 + 20]),        # truncated below 24 bytes of ND
+    Ether(src=smac, dst=dmac) / IPv6(src=src, dst="2001:2::1:ff08") / ICMPv6EchoRequest(),
+]
+frames += [Ether(src=smac, dst=dmac, type=0x86DD) / Raw(os.urandom(20 + i)) for i in range(64)]
+sniff = AsyncSniffer(iface=iface, filter="icmp6", store=True)
+sniff.start()
+time.sleep(0.5)
+sendp(frames, iface=iface)
+time.sleep(1.5)
+sniff.stop()
+print(" ".join(sorted({p[ICMPv6ND_NA].tgt.split(":")[-1] for p in sniff.results
+                       if p.haslayer(ICMPv6ND_NA) and p[Ether].src == dmac and
+                       p[ICMPv6ND_NA].tgt.startswith("2001:2::1:ff")})))
+EOF
+}
+
+# Broken neighbour discovery does not move the generator: only the well-formed
+# solicitation among gen_nd_probe's is answered, and the clients still complete.
+test_gen6_nd_malformed()
+{
+	local j="$LAB_DIR/ndbad.json" n=40 rc=0 answered
+	trap 'gen_cleanup ndbad; lab_kill listener >/dev/null 2>&1; true' EXIT
+	gen_nd_listener
+	lab_bg dut ndbad "$(gen_bin)" -l 0 --no-pci --no-huge -m 512 \
+		--file-prefix "gen-$LAB_ID-ndbad" --log-level=lib.eal:error \
+		--vdev "net_af_packet0,iface=$LAB_IN_IF" -- --mode clients \
+		--client-net 2001:2::1:0/112 --server-ip "$LAB_SRV_IP6" --src-net "$GEN6_SRC_NET" \
+		--service-port 5006 --conns $n --conn-rate 10 --concurrency 8 --request-bytes 200 \
+		--response-bytes 0 --duration 20 --stats-interval 0 --json "$j"
+	answered=$(gen_nd_probe)
+	echo "advertised targets: $answered"
+	lab_bg_wait ndbad 30 || rc=$?
+	cat "$LAB_DIR/ndbad.log"
+	assert_eq "$rc" 0 "generator exit status"
+	assert_eq "$answered" "ff00" "solicitations answered (only the well-formed one)"
+	assert_eq "$(grep -c ' is at ' "$LAB_DIR/ndbad.log")" 1 "destination learned once"
+	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed"
 }
 
 test_gen_sigint_and_duration()
