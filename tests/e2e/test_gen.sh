@@ -3,10 +3,10 @@
 # memif pair, the zero-window probe path, every flood answered, clients plus a SYN flood
 # through synwall; SIGINT and the duration bound; IPv6 neighbour discovery with a kernel,
 # and broken solicitations ignored.
-# Everything but the last runs over net_memif inside the lab's dut namespace (no kernel on
+# Everything but the last two runs over net_memif inside the lab's dut namespace (no kernel on
 # the path, abstract memif sockets private to that namespace); the file starts its own
-# synwall. The neighbour-discovery test puts the generator on the dut end of the server's
-# veth (net_af_packet) and talks to the server namespace's kernel.
+# synwall. The neighbour-discovery tests put the generator on the dut end of the server's
+# veth (net_af_packet), talking to the server namespace's kernel.
 # shellcheck disable=SC2034 # read by run.sh, which sources this file
 E2E_SYNWALL=0
 # IPv6 on the lab's hosts, for the neighbour-discovery test against the server's kernel.
