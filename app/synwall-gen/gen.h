@@ -361,6 +361,16 @@ gen_mode_on(const struct gen_cfg *cfg, enum gen_mode m)
 	return (cfg->modes & (1u << m)) != 0;
 }
 
+/* worker.c */
+/* The loop's main lcore entry (arg: the worker); returns when the run is over. */
+int gen_worker_main(void *arg);
+/*
+ * One iteration at w->now_tsc / now_ms (the caller's clock): receive, let
+ * every mode transmit, address resolution, flush. The loop's body, and a
+ * test harness's step.
+ */
+void gen_worker_step(struct gen_worker *w);
+
 /* args.c */
 int gen_args_parse(struct gen_cfg *cfg, int argc, char **argv);
 void gen_args_usage(FILE *f, const char *prog);
@@ -442,8 +452,5 @@ double gen_rate(const struct gen_snap *cur, const struct gen_snap *prev, enum ge
 void gen_fail_line(FILE *f, const struct gen_snap *cur, enum gen_ctr first, enum gen_ctr total);
 void gen_hist_line(FILE *f, const char *label, const struct gen_snap *cur,
 	const struct gen_snap *prev, enum gen_hist_id id);
-
-/* worker.c */
-int gen_worker_main(void *arg);
 
 #endif /* GEN_H */

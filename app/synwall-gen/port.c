@@ -288,7 +288,7 @@ gen_learn_dst(struct gen_worker *w, const struct rte_ether_addr *mac, const char
 	struct gen_port *p = &w->port[GEN_ROLE_CLIENT];
 	char ip[INET6_ADDRSTRLEN], eth[RTE_ETHER_ADDR_FMT_SIZE];
 
-	if (w->cfg->has_dst_mac || !rte_is_unicast_ether_addr(mac) ||
+	if (w->cfg->has_dst_mac || !rte_is_valid_assigned_ether_addr(mac) ||
 		(p->has_dst_mac && rte_is_same_ether_addr(&p->dst_mac, mac)))
 		return;
 	p->dst_mac = *mac;

@@ -133,6 +133,17 @@ inline_stats(struct gen_worker *w)
 	w->next_stats_tsc = w->now_tsc + (uint64_t)w->cfg->stats_interval_ms * w->hz / 1000;
 }
 
+void
+gen_worker_step(struct gen_worker *w)
+{
+	rx_all(w);
+	for (int i = 0; i < GEN_MODE_MAX; i++)
+		if (w->priv[i] != NULL)
+			gen_modes[i]->tx_burst(w, w->priv[i], w->cfg->burst);
+	gen_arp_poll(w);
+	gen_tx_flush(w);
+}
+
 int
 gen_worker_main(void *arg)
 {
@@ -150,12 +161,7 @@ gen_worker_main(void *arg)
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		w->now_tsc = rte_get_timer_cycles();
 		w->now_ms = w->ts_base + (uint32_t)((w->now_tsc - w->start_tsc) * 1000 / w->hz);
-		rx_all(w);
-		for (int i = 0; i < GEN_MODE_MAX; i++)
-			if (w->priv[i] != NULL)
-				gen_modes[i]->tx_burst(w, w->priv[i], cfg->burst);
-		gen_arp_poll(w);
-		gen_tx_flush(w);
+		gen_worker_step(w);
 		if (w->now_tsc >= end_tsc || link_lost(w))
 			break;
 		if (drain_end == 0 && all_done(w)) {
