@@ -180,15 +180,35 @@ win_field(const struct sw_conn *c, enum sw_conn_dir d)
 	return v > 0xffff ? 0xffff : (uint16_t)v;
 }
 
+/*
+ * win_field() for a segment the proxy makes in the name of the sender of d,
+ * which opens what the field tells its receiver: a window under one unit of
+ * the receiver's shift goes out as one unit, more than half[d].maxend holds.
+ * The edge moves there, so that the receiver's data within the window the
+ * proxy itself gave it is not dropped as beyond it (the rule of maxend in
+ * sw_conn.h: the larger of the sender's meaning and the receiver's).
+ */
+static uint16_t
+win_field_open(struct sw_conn *c, enum sw_conn_dir d)
+{
+	struct sw_conn_half *h = &c->half[d];
+	uint16_t w = win_field(c, d);
+	uint32_t edge = h->ack + ((uint32_t)w << conn_shift_view(c, d));
+
+	if (sw_seq_lt(h->maxend, edge))
+		h->maxend = edge;
+	return w;
+}
+
 /* The ACK completing the backend's handshake: seq, K + 1, TS from the client's clock. */
 static void
-synack_ack(const struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t seq,
-	uint32_t client_tsval, struct sw_conn_seg *out)
+synack_ack(struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t seq, uint32_t client_tsval,
+	struct sw_conn_seg *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->seq = seq;
 	out->ack = c->cookie + c->seq_delta + 1; /* K + 1 */
-	out->win = win_field(c, SW_DIR_C2S);
+	out->win = win_field_open(c, SW_DIR_C2S);
 	if ((c->flags & SW_CONN_F_SRV_TS) && synack->has_ts) {
 		out->has_ts = true;
 		out->tsval = client_tsval; /* the client's clock, as in the SYN */
@@ -198,12 +218,12 @@ synack_ack(const struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t seq
 
 /* The window update to the client right after the splice. */
 static void
-client_winupdate(const struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t client_tsval,
+client_winupdate(struct sw_conn *c, const struct sw_tcpopt *synack, uint32_t client_tsval,
 	struct sw_conn_seg *out)
 {
 	out->seq = c->cookie + 1;
 	out->ack = c->half[SW_DIR_S2C].ack;
-	out->win = win_field(c, SW_DIR_S2C);
+	out->win = win_field_open(c, SW_DIR_S2C);
 	if (!conn_has(c, SW_CONN_F_CLI_TS | SW_CONN_F_ADV_TS))
 		return;
 	if (!(c->flags & SW_CONN_F_SRV_TS)) {
@@ -494,7 +514,7 @@ sw_conn_client_syn_opts(const struct sw_conn *c, struct sw_conn_syn_opts *o)
 }
 
 void
-sw_conn_challenge_ack(const struct sw_conn *c, enum sw_conn_dir dir, struct sw_conn_seg *out)
+sw_conn_challenge_ack(struct sw_conn *c, enum sw_conn_dir dir, struct sw_conn_seg *out)
 {
 	enum sw_conn_dir peer = conn_other(dir);
 	const struct sw_conn_half *hp = &c->half[peer];
@@ -506,5 +526,5 @@ sw_conn_challenge_ack(const struct sw_conn *c, enum sw_conn_dir dir, struct sw_c
 	out->ack = hp->ack;
 	if (peer == SW_DIR_S2C)
 		out->seq -= c->seq_delta; /* server stream, to the client: its view */
-	out->win = win_field(c, peer);
+	out->win = win_field_open(c, peer);
 }

@@ -394,9 +394,11 @@ void sw_conn_client_syn_opts(const struct sw_conn *c, struct sw_conn_syn_opts *o
  * dir, as if from its peer: <SEQ=peer's SND.NXT><ACK=peer's RCV.NXT>, in the
  * receiving side's wire space, with the peer's current window. No TS option
  * (has_ts false): the proxy does not keep per-segment TSvals. Only for a
- * spliced flow (after on_synack); otherwise *out is zeroed.
+ * spliced flow (after on_synack); otherwise *out is zeroed. A window under
+ * one unit of the receiver's shift goes out as one unit, and the peer's edge
+ * moves to what that unit opens.
  */
-void sw_conn_challenge_ack(const struct sw_conn *c, enum sw_conn_dir dir, struct sw_conn_seg *out);
+void sw_conn_challenge_ack(struct sw_conn *c, enum sw_conn_dir dir, struct sw_conn_seg *out);
 
 #ifdef __cplusplus
 }

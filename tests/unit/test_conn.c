@@ -1231,6 +1231,49 @@ test_window_rescale(void **state)
 	assert_int_equal(xwin(&c, S2C, 1000, S | A), 1000);
 }
 
+/*
+ * A window the proxy advertises itself (the ACK completing the backend's
+ * handshake, a challenge ACK) that is under one unit of the receiver's shift
+ * goes out as one unit; the receiver's data inside that unit must pass.
+ */
+static void
+test_generated_window_unit(void **state)
+{
+	struct sw_conn c;
+	struct sw_conn_seg tb, tc, ch;
+	struct fp p;
+
+	(void)state;
+	/* Client WS 10, proxy SYN-ACK without WS, backend WS 7; third ACK window 700 bytes. */
+	fp_default(&p);
+	p.cli.wscale = 10;
+	p.adv.has_wscale = false;
+	p.cli_win = 700;
+	do_open(&c, &p);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, &tb, &tc), 0);
+	sync_state(&c);
+	assert_int_equal(tb.win, 1); /* 700 >> 10 is 0: one unit, 1024 bytes */
+	assert_int_equal(seg(&c, S2C, A, sseq(&p, 0), sack_(&p, 0), 1024, 502), SW_CONN_V_FWD);
+	/* One byte more than the unit (and its probe byte) is still beyond the window. */
+	assert_int_equal(
+		seg(&c, S2C, A, sseq(&p, 1024), sack_(&p, 0), 2, 502), SW_CONN_V_DROP_INVALID);
+
+	/* Client WS 7, backend WS 2: 50 bytes left of the server's window, challenge ACK. */
+	fp_default(&p);
+	p.srv.wscale = 2;
+	p.srv_win = 0;
+	do_open(&c, &p);
+	assert_int_equal(sw_conn_on_synack(&c, p.k, p.j + 1, p.srv_win, &p.srv, NULL, NULL), 0);
+	sync_state(&c);
+	assert_int_equal(seg(&c, S2C, A, sseq(&p, 0), sack_(&p, 0), 0, 100), SW_CONN_V_FWD);
+	assert_int_equal(seg(&c, C2S, A, cseq(&p, 0), cack(&p, 0), 350, 502), SW_CONN_V_FWD);
+	assert_int_equal(seg(&c, S2C, A, sseq(&p, 0), sack_(&p, 350), 0, 0), SW_CONN_V_FWD);
+	assert_int_equal(seg(&c, C2S, S, 12345, 0, 0, 502), SW_CONN_V_CHALLENGE_ACK);
+	sw_conn_challenge_ack(&c, C2S, &ch);
+	assert_int_equal(ch.win, 1); /* 50 bytes: one unit of the client's shift, 128 */
+	assert_int_equal(seg(&c, C2S, A, cseq(&p, 350), cack(&p, 0), 128, 502), SW_CONN_V_FWD);
+}
+
 static void
 test_window_edges(void **state)
 {
@@ -1805,6 +1848,7 @@ main(void)
 		cmocka_unit_test(test_xlate_ts_off),
 		cmocka_unit_test(test_sack_strip),
 		cmocka_unit_test(test_window_rescale),
+		cmocka_unit_test(test_generated_window_unit),
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_xlate_malformed),
 		cmocka_unit_test(test_xlate_checksum_random),
