@@ -96,12 +96,14 @@ dp_make_tcp(struct rte_mbuf *m, struct sw_pkt_view *v, uint32_t seq, uint32_t ac
 	v->tcp_flags = flags;
 	if (v->family == 4) {
 		v->ip_len = (uint16_t)(v->l4_off - v->l3_off + l4_len);
+		ip[1] &= DP_IPV4_NOT_ECT;
 		sw_wr16(ip + 2, v->ip_len);
 		ip[6] = 0x40; /* DF, no fragment offset */
 		ip[7] = 0;
 		ip[8] = 64; /* TTL */
 	} else {
 		v->ip_len = (uint16_t)(v->l4_off - v->l3_off + l4_len);
+		ip[1] &= DP_IPV6_NOT_ECT;
 		sw_wr16(ip + 4, (uint16_t)(v->ip_len - 40));
 		ip[7] = 64; /* hop limit */
 	}

@@ -378,9 +378,19 @@ dp_swap_plain(uint8_t *frame, const struct sw_pkt_view *v)
 }
 
 /*
+ * Everything synwall makes itself is a SYN, SYN-ACK, pure ACK or RST, which
+ * RFC 3168 (sections 6.1.1 and 6.1.4) sends Not-ECT: the ECN field of the
+ * frame it is made from (ECT or CE, copied from a client's SYN or ACK) is
+ * cleared. Masks of byte 1 of the IP header: the low 2 bits of the IPv4 TOS,
+ * bits 5..4 of IPv6's (the low half of the traffic class).
+ */
+#define DP_IPV4_NOT_ECT 0xfcu
+#define DP_IPV6_NOT_ECT 0xcfu
+
+/*
  * dp_make_tcp() of a plain frame whose addresses and ports are already the
  * reply's: n option words ow (host order, on the wire big-endian), seq, ack,
- * flags, win, the IP length, DF and TTL (hop limit) 64, and both checksums;
+ * flags, win, the IP length, DF and TTL (hop limit) 64, Not-ECT, and both checksums;
  * addr_sum is dp_addr_sum_plain()'s. All n_store >= n words are stored
  * (dp_is_plain() made room for them), those past n must be 0: beyond the
  * segment's end they add nothing to the sum, and the caller needs no loop
@@ -443,18 +453,23 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 	else
 		sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
 
-	/* IP: length, DF, TTL or hop limit 64; version, TOS, id and flow label kept. */
+	/*
+	 * IP: length, DF, TTL or hop limit 64; version, DSCP, id and flow label
+	 * kept, the ECN field Not-ECT (DP_IP_NOT_ECT).
+	 */
 	if (v->family == 4) {
 		uint16_t len = rte_cpu_to_be_16((uint16_t)(20 + l4_len));
 		uint16_t frag = rte_cpu_to_be_16(0x4000); /* DF, no fragment offset */
 		uint16_t ttl_proto = rte_cpu_to_be_16(64 << 8 | SW_IPPROTO_TCP);
 
+		ip[1] &= DP_IPV4_NOT_ECT;
 		sw_st16(ip + 2, len);
 		sw_st16(ip + 6, frag);
 		sw_st16(ip + 8, ttl_proto);
 		sum = addr_sum + sw_ld16(ip) + sw_ld16(ip + 4) + len + frag + ttl_proto;
 		sw_st16(ip + 10, tx_ol ? 0 : (uint16_t)~sw_csum_fold64_16(sum));
 	} else {
+		ip[1] &= DP_IPV6_NOT_ECT;
 		sw_wr16(ip + 4, l4_len);
 		ip[7] = 64; /* hop limit */
 	}

@@ -162,11 +162,16 @@ syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
 	const uint8_t flags = p->v.tcp_flags;
 	const struct dp_adv adv = adv_opts(w, p->t, ss);
 	struct sw_cookie_req *req = &w->syn_req[w->syn_n];
-	/* ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1); ecn_mask 0: never. */
-	const uint8_t ece = (flags & ss->ecn_mask) == (SW_TCP_ECE | SW_TCP_CWR) ? SW_TCP_ECE : 0;
 	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
 	const bool sack = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);
 	const bool ts = o->has_ts & !!(adv.opts & DP_ADV_TS);
+	/*
+	 * ECN-setup SYN: ECE and CWR both set (RFC 3168 section 6.1.1); ecn_mask
+	 * 0: never. Agreed only with timestamps: the cookie carries ECN in the
+	 * TSval, so without them the third ACK could not tell the backend SYN.
+	 */
+	const uint8_t ece =
+		(flags & ss->ecn_mask) == (SW_TCP_ECE | SW_TCP_CWR) && ts ? SW_TCP_ECE : 0;
 
 	RTE_ASSERT(q == &w->syn_q[w->syn_n] && w->syn_n < SW_BURST);
 	req->o.mss = o->has_mss ? o->mss : 0;

@@ -495,12 +495,14 @@ class Flow:
         return p / Raw(payload) if payload else p
 
     def gen(self, src_mac, dst_mac, src, dst, like, tcp):
-        """Expected packet synwall builds from `like` (IP id/TOS/flow label kept, TTL 64, DF)."""
+        """Expected packet synwall builds from `like` (IP id, DSCP and flow label kept, the ECN
+        field Not-ECT as RFC 3168 6.1.1 and 6.1.4 want for SYNs, SYN-ACKs and pure ACKs, TTL 64,
+        DF)."""
         if self.v6:
-            ip = IPv6(src=src, dst=dst, hlim=GEN_TTL, tc=like[IPv6].tc, fl=like[IPv6].fl)
+            ip = IPv6(src=src, dst=dst, hlim=GEN_TTL, tc=like[IPv6].tc & 0xFC, fl=like[IPv6].fl)
         else:
             ip = IP(src=src, dst=dst, ttl=GEN_TTL, id=like[IP].id, flags="DF", frag=0,
-                    tos=like[IP].tos)
+                    tos=like[IP].tos & 0xFC)
         return self._l2(src_mac, dst_mac) / ip / tcp
 
     def to_client(self, like, tcp):

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Handshake golden packets: every client SYN option combination, end to end and relayed."""
 import pytest
-from scapy.layers.inet import TCP
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
 
 from conftest import (MSS_TABLE, Flow, assert_checksums, flows, make_config, mss_index, one,
                       u32)
@@ -237,3 +238,53 @@ def test_configured_wscale_not_learned(start):
     h.advance(1000)
     f = Flow(h, srv=first.srv, b_ws=10, adv_ws=5, epoch_ms=1000).open()
     _talk(f)
+
+
+def test_ecn_setup_syn_without_timestamps(start):
+    """ecn = on, client without timestamps: the cookie has no room for ECN, so the SYN-ACK
+    does not agree to it (no ECE) and the backend SYN does not ask for it."""
+    h = start(make_config(service="ecn = on\n"))
+    f = Flow(h, ts=False, ecn=True, adv_ecn=True)
+    assert not f.ecn_on
+    sa = f.syn()
+    assert not sa[TCP].flags & 0x40, "SYN-ACK agreed to ECN: %s" % sa[TCP].flags
+    bs = f.ack3()
+    assert not bs[TCP].flags & 0xC0, "backend SYN: %s" % bs[TCP].flags
+
+
+def _with_ecn_field(frame, field):
+    """frame with DSCP 10 and the IP ECN field set to field (checksum recomputed)."""
+    if IPv6 in frame:
+        frame[IPv6].tc = 0x28 | field
+    else:
+        frame[IP].tos = 0x28 | field
+        del frame[IP].chksum
+    return frame.__class__(bytes(frame))
+
+
+def _tos(frame):
+    return frame[IPv6].tc if IPv6 in frame else frame[IP].tos
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+@pytest.mark.parametrize("field", [1, 2, 3], ids=["ect1", "ect0", "ce"])
+def test_generated_packets_not_ect(h, v6, field):
+    """RFC 3168 sections 6.1.1 and 6.1.4: the SYN-ACK, the backend SYN, the ACK to the backend
+    and the window update are Not-ECT whatever the frame they are made from carried (ECT(1),
+    ECT(0) or CE); the DSCP is kept, and the IPv4 header checksum still verifies."""
+    f = Flow(h, v6=v6)
+    syn = _with_ecn_field(f.syn_packet(), field)
+    sa = one(h.send("o", syn), "o")
+    ts = dict(sa[TCP].options).get("Timestamp")
+    f.C, f.P = sa[TCP].seq, ts[0] if ts else None
+    f.tc += 5
+    bs = one(h.send("o", _with_ecn_field(f.ack3_packet(), field)), "i")
+    assert "S" in str(bs[TCP].flags)
+    outs = h.send("i", _with_ecn_field(f.synack_packet(), field))
+    assert sorted(pt for pt, _ in outs) == ["i", "o"], [(pt, x.summary()) for pt, x in outs]
+    for name, frame in [("SYN-ACK", sa), ("backend SYN", bs)] + \
+            [("ACK to the backend" if pt == "i" else "window update", x) for pt, x in outs]:
+        assert _tos(frame) == 0x28, "%s: traffic class 0x%02x, expected 0x28" % (
+            name, _tos(frame))
+        assert_checksums(frame)
+    assert flows(h) == (1, {"ESTABLISHED": 1})

@@ -133,7 +133,7 @@ def test_ecn_setup(start, v6):
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
 def test_header_fields_kept_or_reset(h, v6):
-    """TOS/traffic class, IP id and flow label kept; TTL 64, DF; the reserved TCP bits, NS,
+    """DSCP, IP id and flow label kept, ECN field Not-ECT; TTL 64, DF; the reserved TCP bits, NS,
     PSH and the urgent pointer of the third ACK and of the SYN-ACK are not carried over."""
     f = Flow(h, v6=v6)
     f.syn()
@@ -151,7 +151,7 @@ def test_header_fields_kept_or_reset(h, v6):
     ack3_edited(f, edit)
     sa, back, upd = synack_edited(f, edit)
     if not v6:
-        assert back[IP].id == upd[IP].id == 0xFFFF and back[IP].tos == upd[IP].tos == 0xB9
+        assert back[IP].id == upd[IP].id == 0xFFFF and back[IP].tos == upd[IP].tos == 0xB8
     converse(f)
 
 

@@ -36,8 +36,8 @@ def test_syn_with_ipv4_options_answered_without_them(h, opts):
 @pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
 @pytest.mark.parametrize("vlan", [None, 7], ids=["untagged", "vlan"])
 def test_syn_header_fields_kept_or_reset(h, v6, vlan):
-    """TOS/traffic class, IP id and flow label are kept; TTL 64, DF; reserved TCP bits and NS
-    cleared; urgent pointer zeroed (URG is not set); the handshake completes."""
+    """DSCP, IP id and flow label are kept, the ECN field Not-ECT; TTL 64, DF; reserved TCP
+    bits and NS cleared; urgent pointer zeroed (URG is not set); the handshake completes."""
     f = Flow(h, v6=v6, vlan=vlan)
     syn = f.syn_packet()
     if v6:
