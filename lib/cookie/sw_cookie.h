@@ -174,12 +174,16 @@ extern "C" {
  *   TS:    2 parities * 2^2 data patterns                =   8 values of 2^32
  *          -> 2^-29 per forged ACK (for whatever TSecr the attacker chose)
  *
- * The attacker picks the mode per packet (by omitting the TS option), so the
- * bound to plan with is 2^-24: a blind flood of 14.88 Mpps (10 GbE, 64-byte
- * frames) completes about 0.9 spoofed handshakes per second, 148.8 Mpps
- * (100 GbE) about 9 per second. Each one only makes the proxy open one
- * backend connection for a spoofed client; rate-limit those accordingly.
- * (Linux's syncookies are of the same order.)
+ * The data path checks a bare ACK that fails a second time as a zero-window
+ * probe (seq = ISN, lib/dataplane/proxy_ack.c), which doubles the accepted
+ * values per (tuple, seq): 512 without TS (2^-23), 16 with a TSecr fitted to
+ * the proxy's clock (2^-28; any SYN-ACK shows the clock). The attacker picks
+ * the mode per packet (by omitting the TS option), so the bound to plan with
+ * is 2^-23: a blind flood of 14.88 Mpps (10 GbE, 64-byte frames) completes
+ * about 1.8 spoofed handshakes per second, 148.8 Mpps (100 GbE) about 18 per
+ * second. Each one only makes the proxy open one backend connection for a
+ * spoofed client; rate-limit those accordingly. (Linux's syncookies are of
+ * the same order.)
  * Guessing the keys instead is as hard as breaking SipHash-2-4 (or AES-128)
  * with a 128-bit key; epoch keys are PRF outputs of the master key, so
  * learning one epoch key reveals neither the master nor any other epoch key.
