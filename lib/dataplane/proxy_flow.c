@@ -148,6 +148,13 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 			c->flags & SW_CONN_F_CLI_TS, c->flags & SW_CONN_F_CLI_WS);
 		flow_rearm(w, f);
 		w->stats.ev[SW_EV_conn_established]++;
+		/*
+		 * The client was told ECN is on (ecn = on); the backend's answer is
+		 * not an ECN-setup SYN-ACK (ECE without CWR, RFC 3168 6.1.1).
+		 */
+		if ((c->flags & SW_CONN_F_CLI_ECN) &&
+			(v->tcp_flags & (SW_TCP_ECE | SW_TCP_CWR)) != SW_TCP_ECE)
+			w->stats.ev[SW_EV_ecn_declined]++;
 		if (f->service_id <= SW_CONFIG_SERVICES_MAX)
 			w->svc[f->service_id].established++;
 		/* Window update to the client (server -> client, as received). */

@@ -68,6 +68,7 @@ extern "C" {
 	X(third_ack_probe, "zero-window probes taken as the lost third ACK") \
 	X(synack_rtx, "retransmitted backend SYN-ACKs re-acknowledged") \
 	X(conn_established, "connections spliced to a backend") \
+	X(ecn_declined, "backends that declined the ECN agreed with the client") \
 	X(conn_closed, "connections that finished the FIN teardown") \
 	X(conn_reset, "connections closed by an in-window RST") \
 	X(conn_reopened, "new SYNs on TIME_WAIT/CLOSED flows") \

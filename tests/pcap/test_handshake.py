@@ -110,10 +110,20 @@ def test_syn_with_payload_is_answered_without_it(h):
 
 def test_ecn_setup_syn_ts_mode(start):
     """ecn = on: an ECN-setup SYN gets ECE in the SYN-ACK, E in the TSval, ECE|CWR to the
-    backend."""
+    backend. A backend SYN-ACK without ECE (or with ECE and CWR, not ECN-setup) counts as
+    ecn_declined; one with ECE alone does not."""
     h = start(make_config(service="ecn = on\n"))
     f = Flow(h, ecn=True, adv_ecn=True).open()
     f.c2s(b"e", flags="PA")
+    assert h.counters()["ecn_declined"] == 1
+    for flags, declined in (("SAE", 0), ("SAEC", 1)):
+        g = Flow(h, ecn=True, adv_ecn=True)
+        g.syn()
+        g.ack3()
+        sa = g.synack_packet()
+        sa[TCP].flags = flags
+        g.check_synack_outs(sa, h.send("i", sa))
+        assert h.counters()["ecn_declined"] == 1 + declined, flags
 
 
 def test_service_options_off(start):
