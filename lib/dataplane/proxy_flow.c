@@ -227,6 +227,29 @@ challenge_ack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f, enum sw_
 }
 
 /*
+ * A client's RST while the backend's SYN-ACK is awaited (SYN_SENT) goes to
+ * the backend without ACK. Its ack, C + 1, is in the cookie's numbering,
+ * which the backend never saw: passed on as it is, it would acknowledge a
+ * sequence number the backend never sent, and nothing can translate it yet
+ * (K is unknown). RFC 9293 3.10.7.4 checks a RST by its sequence number alone
+ * (J + 1 here, which the tracker has checked), so the backend takes it either
+ * way. Flags and ack rewritten, checksum updated (RFC 1624 eqn. 3).
+ */
+static void
+rst_drop_ack(uint8_t *tcph)
+{
+	const uint16_t w0 = sw_ld16(tcph + SW_TCP_OFF_DOFF); /* data offset and flags */
+	const uint32_t ack = sw_ld32(tcph + SW_TCP_OFF_ACK);
+	uint64_t sum;
+
+	tcph[SW_TCP_OFF_FLAGS] &= (uint8_t)~SW_TCP_ACK;
+	sw_st32(tcph + SW_TCP_OFF_ACK, 0);
+	sum = (uint64_t)(0xffffu - sw_ld16(tcph + SW_TCP_OFF_CSUM)) + (0xffffu - w0) +
+		sw_ld16(tcph + SW_TCP_OFF_DOFF) + (0xffffffffu - ack);
+	sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
+}
+
+/*
  * Everything but the relay fast path: handshake, teardown, RST, SYN on a
  * live flow. Kept out of line so the fast path needs no stack frame.
  */
@@ -330,6 +353,8 @@ dp_proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		return;
 	}
 	if (verdict == SW_CONN_V_RST_FWD) {
+		if (old == SW_CONN_SYN_SENT && (flags & SW_TCP_ACK))
+			rst_drop_ack(tcph);
 		dp_keep_release(w, f);
 		/* A RST after the FIN teardown (TIME_WAIT) closes nothing that was open. */
 		if (old != SW_CONN_TIME_WAIT && old != SW_CONN_CLOSED)

@@ -18,7 +18,7 @@ TIMEOUT_test_close_simultaneous=90
 
 e2e_file_setup()
 {
-	proxy_start "80, 5001, 5002, 5011-5016"
+	proxy_start "80, 5001, 5002, 5011-5017"
 }
 
 # close_run MODE: CLOSE_CONNS connections closed the MODE way (tests/lab/tcpclose.py),
@@ -201,6 +201,54 @@ time.sleep(60)"
 	[[ -z "$ghost" ]] || bad+=("a backend connection is open for a client that reset")
 	((${#bad[@]} == 0)) || fail "$(IFS=';'; echo "${bad[*]}")"
 	echo "flow table empty ${drained}s after the reset"
+	proxy_hosts_default
+}
+
+# A client that aborts while synwall still waits for the backend's SYN-ACK: the client
+# kernel has its connection (the cookie SYN-ACK came) and resets it with RST|ACK, ack = C + 1
+# in the cookie's numbering. The server's SYN-ACKs are dropped by its OUTPUT rule, so it
+# sits in SYN-RECV until the RST reaches it (else through all its SYN-ACK retries). synwall
+# passes the RST on without ACK (the ack cannot be translated yet), which the server takes.
+test_client_abort_before_backend_answers()
+{
+	local port=5017 out recv0 recv1 rc=0
+	e2e_require_synwall
+	proxy_hosts_default
+	lab_srv iptables -A OUTPUT -p tcp --sport "$port" --tcp-flags SYN,ACK SYN,ACK -j DROP
+	lab_bg srv abort-listener "$LAB_PYTHON" -c "import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$LAB_SRV_IP', $port))
+s.listen(16)
+time.sleep(30)"
+	lab_wait_tcp srv "$port" 10
+	proxy_capture_start abort-srv srv "tcp port $port"
+	proxy_stats >"$LAB_DIR/before.stats"
+	out=$(lab_cli timeout 10 "$LAB_PYTHON" -c "import socket, struct, time
+c = socket.create_connection(('$LAB_SRV_IP', $port), timeout=5)
+print('connected', c.getsockname())
+time.sleep(0.5)  # the third ACK reaches synwall, the backend SYN the server
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+c.close()  # RST|ACK
+print('reset')") || rc=$?
+	echo "$out"
+	((rc == 0)) || proxy_fail "client failed (rc $rc)"
+	recv0=$(proxy_sockets srv "$port" syn-recv | wc -l)
+	sleep 1
+	recv1=$(proxy_sockets srv "$port" syn-recv | wc -l)
+	proxy_stats >"$LAB_DIR/after.stats"
+	proxy_capture_stop
+	echo "--- server side"
+	proxy_capture_text abort-srv
+	echo "server SYN-RECV sockets on :$port: $recv0 at the reset, $recv1 one second later"
+	echo "backend_syn_sent +$(proxy_delta backend_syn_sent) conn_reset +$(proxy_delta conn_reset)"
+	assert_eq "$(proxy_delta backend_syn_sent)" 1 "backend SYNs"
+	assert_ge "$(proxy_capture_text abort-srv "tcp[tcpflags] & tcp-syn != 0" | wc -l)" 1 \
+		"the backend SYN reached the server"
+	assert_eq "$(proxy_capture_text abort-srv "tcp[tcpflags] & tcp-rst != 0" |
+		grep -c 'Flags \[R\], seq')" 1 "RSTs without ACK at the server"
+	assert_eq "$recv1" 0 "server half-open connections left after the client's RST"
+	assert_eq "$(proxy_delta conn_reset)" 1 "connections reset"
 	proxy_hosts_default
 }
 

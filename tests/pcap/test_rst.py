@@ -3,7 +3,7 @@
 import pytest
 from scapy.layers.inet import TCP
 
-from conftest import Flow, assert_frame, flows, make_config, one, rescale, u32
+from conftest import Flow, assert_checksums, assert_frame, flows, make_config, one, rescale, u32
 
 
 def _client_rst(f, like):
@@ -159,14 +159,21 @@ def test_rst_out_of_window(h, side, where):
 
 
 @pytest.mark.fresh
-def test_client_rst_while_syn_sent(h):
-    """Client gives up before the backend answered: RST at J + 1 is passed on, flow CLOSED."""
+@pytest.mark.parametrize("flags", ["R", "RA"])
+def test_client_rst_while_syn_sent(h, flags):
+    """Client gives up before the backend answered: RST at J + 1 is passed on, flow CLOSED.
+    A RST|ACK (what Linux sends when an application aborts) goes without ACK and with ack 0:
+    its C + 1 is in the cookie's numbering, and a SYN-RECEIVED Linux backend drops a RST
+    whose ACK is not its ISN + 1."""
     f = Flow(h)
     f.syn()
     f.ack3()
-    rst = f.cli_frame("R", u32(f.isn + 1), 0, win=0)
+    rst = f.cli_frame(flags, u32(f.isn + 1), u32(f.C + 1) if "A" in flags else 0, win=0)
     out = one(h.send("o", rst), "i")
-    assert_frame(out, rst, "client RST to the backend")
+    exp = rst.copy()
+    exp[TCP].flags, exp[TCP].ack = "R", 0
+    assert_frame(out, exp, "client RST to the backend")
+    assert_checksums(out)
     assert flows(h) == (1, {"CLOSED": 1})
     h.advance(1000)
     assert h.expire() == [], "no SYN retransmission for a reset flow"
