@@ -43,7 +43,7 @@
 
 /*
  * The relay's mode, derived once by sw_conn_on_synack() (conn_relay_mode())
- * and kept in the free high bits of c->flags (sw_conn.h: bits 19..31), so
+ * and kept in the free high bits of c->flags (sw_conn.h: bits 19..22, 24..31), so
  * that a relayed segment does not recombine the option bits and shifts
  * every time: the timestamps decision (conn_ts_on()), the sender's window
  * shift of each direction (conn_shift_own()) and whether its receiver reads
@@ -58,6 +58,9 @@
 #define CONN_OWN_POS 24 /* conn_shift_own(dir) in bits 24 + 4 * dir .. 27 + 4 * dir */
 
 static_assert(CONN_F_RELAY > SW_CONN_F_FINACK_S2C, "derived bits above the SW_CONN_F_* ones");
+static_assert(
+	CONN_F_RESCALE_S2C < SW_CONN_F_ECN_STRIP && SW_CONN_F_ECN_STRIP < (1u << CONN_OWN_POS),
+	"the caller's bit 23 between the derived ones");
 static_assert(CONN_WS_MAX < 16, "a shift fits in 4 bits");
 
 static inline uint32_t

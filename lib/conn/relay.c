@@ -12,7 +12,7 @@
  * translation delta valid (always with F_SPLICED, checked here for free)
  * and the derived mode set (conn_relay_mode()).
  */
-#define RELAY_F_MASK (CONN_EST_MASK | SW_CONN_F_DELTA | CONN_F_RELAY)
+#define RELAY_F_MASK (CONN_EST_MASK | SW_CONN_F_DELTA | CONN_F_RELAY | SW_CONN_F_ECN_STRIP)
 #define RELAY_F_WANT (CONN_EST | SW_CONN_F_DELTA | CONN_F_RELAY)
 
 /*

@@ -129,9 +129,15 @@ struct sw_conn_syn_opts {
 #define SW_CONN_F_FINACK_C2S (1u << 17) /* client FIN ACKed by the server */
 #define SW_CONN_F_FINACK_S2C (1u << 18) /* server FIN ACKed by the client */
 /*
- * Bits 19..31 are the library's own: what sw_conn_on_synack() derives from
+ * Set by the caller: the client was agreed ECN, the backend declined it, so
+ * the client's segments must leave Not-ECT (the data path's business, not
+ * the library's). sw_conn_relay() leaves such a flow to the general path.
+ */
+#define SW_CONN_F_ECN_STRIP (1u << 23)
+/*
+ * Bits 19..22 and 24..31 are the library's own: what sw_conn_on_synack() derives from
  * the option bits above for the relay (conn_internal.h). Callers leave them
- * alone, as every other bit.
+ * alone, as every other bit but SW_CONN_F_ECN_STRIP.
  */
 
 /*

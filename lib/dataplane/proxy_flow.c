@@ -153,8 +153,10 @@ on_synack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 		 * not an ECN-setup SYN-ACK (ECE without CWR, RFC 3168 6.1.1).
 		 */
 		if ((c->flags & SW_CONN_F_CLI_ECN) &&
-			(v->tcp_flags & (SW_TCP_ECE | SW_TCP_CWR)) != SW_TCP_ECE)
+			(v->tcp_flags & (SW_TCP_ECE | SW_TCP_CWR)) != SW_TCP_ECE) {
 			w->stats.ev[SW_EV_ecn_declined]++;
+			c->flags |= SW_CONN_F_ECN_STRIP; /* see ecn_boundary() */
+		}
 		if (f->service_id <= SW_CONFIG_SERVICES_MAX)
 			w->svc[f->service_id].established++;
 		/* Window update to the client (server -> client, as received). */
@@ -227,6 +229,37 @@ challenge_ack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f, enum sw_
 }
 
 /*
+ * The client of a flow with SW_CONN_F_ECN_STRIP was agreed ECN and sends
+ * ECT; its backend declined ECN and would ignore a CE mark. synwall is the
+ * ECN boundary, as a tunnel decapsulator is (RFC 6040 section 4.2): ECT goes
+ * on as Not-ECT, so that the routers towards the backend drop instead of
+ * marking, and a CE mark made on the way here is turned into the loss the
+ * client's congestion control will see (false: drop it). IPv4 header
+ * checksum updated (RFC 1624 eqn. 3).
+ */
+static bool
+ecn_boundary(struct dp_pkt *p)
+{
+	uint8_t *ip = p->frame + p->v.l3_off;
+
+	if (p->v.family == 4) {
+		const uint16_t w0 = sw_ld16(ip);
+
+		if ((ip[1] & 3) == 3)
+			return false;
+		ip[1] &= DP_IPV4_NOT_ECT;
+		sw_st16(ip + 10,
+			(uint16_t)~sw_csum_fold64_16((uint64_t)(0xffffu - sw_ld16(ip + 10)) +
+				(0xffffu - w0) + sw_ld16(ip)));
+	} else {
+		if ((ip[1] & 0x30) == 0x30)
+			return false;
+		ip[1] &= DP_IPV6_NOT_ECT;
+	}
+	return true;
+}
+
+/*
  * A client's RST while the backend's SYN-ACK is awaited (SYN_SENT) goes to
  * the backend without ACK. Its ack, C + 1, is in the cookie's numbering,
  * which the backend never saw: passed on as it is, it would acknowledge a
@@ -264,6 +297,10 @@ dp_proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 	enum sw_conn_state ns;
 	uint8_t old = c->state;
 
+	if (unlikely(c->flags & SW_CONN_F_ECN_STRIP) && dir == SW_DIR_C2S && !ecn_boundary(p)) {
+		dp_drop(w, p, SW_DROP_ecn_ce);
+		return;
+	}
 	if (c->state == SW_CONN_SYN_SENT) {
 		if (dir == SW_DIR_S2C) {
 			if (flags & SW_TCP_RST)

@@ -50,6 +50,7 @@ extern "C" {
 	X(no_flow, "non-SYN packet for a protected service without a flow") \
 	X(table_full, "flow table full of established flows: third ACK dropped") \
 	X(conn_invalid, "segment rejected by the connection state machine") \
+	X(ecn_ce, "CE-marked client segment of a flow whose backend declined ECN") \
 	X(synack_invalid, "backend SYN-ACK that does not match the flow") \
 	X(no_mbuf, "mempool empty when a packet had to be created") \
 	X(steer_full, "software steering ring to the owning worker full")

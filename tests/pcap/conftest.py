@@ -407,14 +407,14 @@ class Flow:
 
     Client SYN options: mss (None = absent), sack, ts, ws (None = absent), ecn.
     Backend SYN-ACK options: b_mss, b_sack, b_ts, b_ws (the backend only agrees to what the
-    SYN it got offered). adv_*: what the service offers clients (config / learned).
+    SYN it got offered); b_ecn: it agrees to ECN when asked. adv_*: what the service offers clients (config / learned).
     Sequence numbers: the client stream is the same on both wires; the server stream is
     K-based on the inside and C-based (the cookie) on the outside, delta = K - C.
     """
 
     def __init__(self, h, v6=False, sport=None, dport=80, cli=None, srv=None, isn=1000,
                  mss=1460, sack=True, ts=True, ws=7, ecn=False,
-                 b_mss=1460, b_sack=True, b_ts=True, b_ws=7, iss=5_000_000,
+                 b_mss=1460, b_sack=True, b_ts=True, b_ws=7, b_ecn=False, iss=5_000_000,
                  cwin=1024, bwin=65160,
                  adv_mss=None, adv_ws=ADV_WS, adv_sack=True, adv_ts=True, adv_ecn=False,
                  epoch_ms=60_000, vlan=None):
@@ -448,6 +448,10 @@ class Flow:
         # The backend SYN offers SACK only when it was negotiated with the client.
         self.srv_sack = self.sack_adv and b_sack
         self.ecn_on = ecn and adv_ecn and self.ts_cli
+        self.b_ecn = b_ecn
+        # Client agreed ECN, backend declined: its segments leave synwall Not-ECT.
+        self.ecn_strip = self.ecn_on and not b_ecn
+        self.cli_ecn = 0       # IP ECN field of the client's frames (cli_frame)
         # Shifts: own = what the sender applies, view = what the receiver applies.
         self.own_c = self.ws_cli if self.adv_on else 0
         self.view_c = self.ws_cli if self.srv_ws else 0
@@ -486,6 +490,11 @@ class Flow:
         p = (self._l2(CLI_MAC, SRV_MAC) / self._ip(self.cli, self.srv, ttl) /
              TCP(sport=sport or self.sport, dport=self.dport, flags=flags, seq=u32(seq),
                  ack=u32(ack), window=self.cwin if win is None else win, options=list(options)))
+        if self.cli_ecn:
+            if self.v6:
+                p[IPv6].tc |= self.cli_ecn
+            else:
+                p[IP].tos |= self.cli_ecn
         return p / Raw(payload) if payload else p
 
     def srv_frame(self, flags, seq, ack=0, win=None, options=(), payload=b"", ttl=60):
@@ -598,7 +607,8 @@ class Flow:
         ts = (self.tb, self.ts_recent_s) if (self.ts_srv) else None
         opts = syn_options(self.b_mss, self.b_sack and self.srv_sack, ts,
                            self.b_ws if self.srv_ws else None)
-        return self.srv_frame("SA", self.iss, u32(self.isn + 1) if ack is None else ack,
+        flags = "SA" + ("E" if self.ecn_on and self.b_ecn else "")
+        return self.srv_frame(flags, self.iss, u32(self.isn + 1) if ack is None else ack,
                               win=self.bwin, options=opts)
 
     def expected_backend_ack(self, like):
@@ -643,6 +653,12 @@ class Flow:
     # -- relay ------------------------------------------------------------------------------
     def xlate_c2s(self, p):
         e = p.copy()
+        if self.ecn_strip:
+            if self.v6:
+                e[IPv6].tc &= 0xFC
+            else:
+                e[IP].tos &= 0xFC
+                e[IP].chksum = None
         t = e[TCP]
         ackf = "A" in str(t.flags)
         if ackf:

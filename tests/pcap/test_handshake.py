@@ -298,3 +298,29 @@ def test_generated_packets_not_ect(h, v6, field):
             name, _tos(frame))
         assert_checksums(frame)
     assert flows(h) == (1, {"ESTABLISHED": 1})
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+@pytest.mark.parametrize("b_ecn", [False, True], ids=["declined", "agreed"])
+def test_ecn_boundary(start, v6, b_ecn):
+    """ecn = on and the client agreed ECN. A backend that agrees gets the client's ECT(0) and
+    CE as sent. One that declines is counted (ecn_declined) and synwall is the ECN boundary
+    (RFC 6040 4.2): the client's ECT(0) leaves Not-ECT (IPv4 checksum updated), a CE-marked
+    segment is dropped (ecn_ce) and its retransmission without the mark goes through."""
+    h = start(make_config(service="ecn = on\n"))
+    f = Flow(h, v6=v6, ecn=True, adv_ecn=True, b_ecn=b_ecn).open()
+    assert h.counters()["ecn_declined"] == (0 if b_ecn else 1)
+    f.cli_ecn = 2  # ECT(0)
+    _, outs = f.c2s(b"x" * 100, flags="PA")
+    assert_checksums(outs[0][1])
+    assert _tos(outs[0][1]) & 3 == (2 if b_ecn else 0)
+    f.cli_ecn = 3  # CE
+    if b_ecn:
+        f.c2s(b"y" * 100, flags="PA")
+    else:
+        f.c2s(b"y" * 100, flags="PA", expect="drop")
+        assert h.drops() == {"ecn_ce": 1}
+        f.cli_ecn = 2
+        f.c2s(b"y" * 100, flags="PA")
+    f.s2c(b"z" * 50, flags="PA")
+    f.c2s(flags="A")
