@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Line scan of a config file: line numbers for rte_cfgfile's sections and keys, syntax errors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rules_internal.h"
 
@@ -192,6 +194,33 @@ scan_line(struct scan_ctx *sx, unsigned int lineno, const char *line, size_t len
 		rules_err(sx->errs, &loc, "out of memory");
 }
 
+FILE *
+rules_fopen_regular(const char *path, struct stat *st)
+{
+	/* O_NONBLOCK: open() of a FIFO without a writer returns instead of waiting. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int err = S_ISREG(st->st_mode) ? errno : EINVAL;
+
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return f;
+}
+
 /* Read the whole file and scan it; returns the number of errors (or 1 if unreadable). */
 unsigned int
 rules_scan_file(const char *path, struct rules_scan *sc, struct sw_config_errors *e)
@@ -205,15 +234,13 @@ rules_scan_file(const char *path, struct rules_scan *sc, struct sw_config_errors
 	char *text;
 	FILE *f;
 
-	f = fopen(sx->path, "r");
-	if (f == NULL) {
-		rules_err(sx->errs, &loc, "cannot open: %s", strerror(errno));
-		return 1;
-	}
 	/* rte_cfgfile reads the file again: it must be a plain, finite file. */
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		rules_err(sx->errs, &loc, "not a regular file");
-		fclose(f);
+	f = rules_fopen_regular(sx->path, &st);
+	if (f == NULL) {
+		if (errno == EINVAL)
+			rules_err(sx->errs, &loc, "not a regular file");
+		else
+			rules_err(sx->errs, &loc, "cannot open: %s", strerror(errno));
 		return 1;
 	}
 	if (st.st_size > FILE_SIZE_MAX) {

@@ -465,15 +465,13 @@ read_list_file(struct sw_config_errors *e, const struct rules_loc *loc, const ch
 	ssize_t n;
 	FILE *f;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rules_err(e, loc, "cannot open list file '%s': %s", path, strerror(errno));
-		return 1;
-	}
 	/* Devices and FIFOs could block or never end. */
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		rules_err(e, loc, "list file '%s' is not a regular file", path);
-		fclose(f);
+	f = rules_fopen_regular(path, &st);
+	if (f == NULL) {
+		if (errno == EINVAL)
+			rules_err(e, loc, "list file '%s' is not a regular file", path);
+		else
+			rules_err(e, loc, "cannot open list file '%s': %s", path, strerror(errno));
 		return 1;
 	}
 	while ((n = getline(&line, &lcap, f)) >= 0) {

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include <rte_cfgfile.h>
 
@@ -76,6 +78,13 @@ struct rules_scan {
  * or refuse silently. Returns the number of errors; the file is not worth loading if > 0.
  */
 unsigned int rules_scan_file(const char *path, struct rules_scan *sc, struct sw_config_errors *e);
+
+/*
+ * fopen(path, "r") of a regular file only, without blocking on the way: a
+ * FIFO (or a device) is refused before anything waits for a writer. NULL
+ * with errno set (EINVAL: not a regular file); *st filled on success.
+ */
+FILE *rules_fopen_regular(const char *path, struct stat *st);
 void rules_scan_free(struct rules_scan *sc);
 
 /* What the overlap check needs to know about each service besides the snapshot. */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -423,6 +425,61 @@ test_missing_config(void **state)
 	sw_config_errors_free(&e);
 	assert_int_equal(e.count, 0);
 	assert_null(e.msgs);
+}
+
+/*
+ * A FIFO as the config or as a list file is refused at once: opening one
+ * without a writer used to block the load (and a reload, and with it the
+ * process's SIGTERM). A child does the loads, so a hang fails the test
+ * (alarm) instead of stopping the suite.
+ */
+static void
+test_fifo_refused(void **state)
+{
+	char fifo[PATH_MAX], lst[PATH_MAX], ini[PATH_MAX], want[2][PATH_MAX + 96];
+	char text[PATH_MAX + 128];
+	int status;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	FMT(fifo, "%s/config.fifo", tmp_dir);
+	FMT(lst, "%s/list.fifo", tmp_dir);
+	FMT(ini, "%s/fifo_list.ini", tmp_dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mkfifo(lst, 0600), 0);
+	FMT(text, "[general]\ndeny = @%s\n[service web]\ndst = 198.18.2.1/32\nports = 80\n", lst);
+	f = fopen(ini, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	FMT(want[0], "%s: not a regular file", fifo);
+	FMT(want[1], "%s:2: [general] deny: list file '%s' is not a regular file", ini, lst);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *paths[2] = {fifo, ini};
+
+		alarm(5);
+		for (unsigned i = 0; i < 2; i++) {
+			struct sw_config_errors e = {0};
+
+			if (sw_config_load(paths[i], &e) != NULL || e.count == 0 ||
+				strcmp(sw_config_errors_get(&e, 0), want[i]) != 0) {
+				fprintf(stderr, "%s: %s\n", paths[i],
+					e.count ? sw_config_errors_get(&e, 0) : "loaded");
+				_exit(1);
+			}
+			sw_config_errors_free(&e);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status)); /* not killed by the alarm */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	unlink(fifo);
+	unlink(lst);
 }
 
 /* errs may be NULL, or uninitialised: each load starts it afresh. */
@@ -1506,6 +1563,7 @@ main(void)
 		cmocka_unit_test(test_reference_defaults),
 		cmocka_unit_test(test_lab),
 		cmocka_unit_test(test_missing_config),
+		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_errors_api),
 		cmocka_unit_test(test_errors_cap),
 		FIXTURE("bad_syntax.ini"),
