@@ -198,27 +198,24 @@ FILE *
 rules_fopen_regular(const char *path, struct stat *st)
 {
 	/* O_NONBLOCK: open() of a FIFO without a writer returns instead of waiting. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err;
+	FILE *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		int err = S_ISREG(st->st_mode) ? errno : EINVAL;
-
-		close(fd);
-		errno = err;
-		return NULL;
-	}
-	f = fdopen(fd, "r");
-	if (f == NULL) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-	}
-	return f;
+	if (fstat(fd, st) < 0)
+		err = errno;
+	else if (!S_ISREG(st->st_mode))
+		err = EINVAL;
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		err = errno;
+	else if ((f = fdopen(fd, "r")) == NULL)
+		err = errno;
+	else
+		return f;
+	close(fd);
+	errno = err;
+	return NULL;
 }
 
 /* Read the whole file and scan it; returns the number of errors (or 1 if unreadable). */
