@@ -9,13 +9,13 @@
 
 /*
  * One source prefix's bucket. Tokens are kept in thousandths so that a rate
- * in SYN/s refills `rate` thousandths per millisecond exactly.
+ * in SYN/s refills `rate` thousandths per millisecond exactly; 64 bits, as
+ * the configured burst and rates go up to 10^8 (10^11 thousandths).
  */
 struct dp_src_bucket {
 	uint32_t tag; /* hash of the prefix; 0 = empty */
-	uint32_t tokens; /* thousandths of a SYN */
 	uint32_t last_ms; /* last refill */
-	uint32_t pad;
+	uint64_t tokens; /* thousandths of a SYN */
 };
 
 static_assert(sizeof(struct dp_src_bucket) == 16, "16-byte buckets");
@@ -42,7 +42,7 @@ dp_ratelimit_free(struct sw_worker *w)
 }
 
 static bool
-take(uint32_t *tokens, uint32_t *last_ms, uint32_t now_ms, uint32_t rate, uint32_t burst)
+take(uint64_t *tokens, uint32_t *last_ms, uint32_t now_ms, uint32_t rate, uint32_t burst)
 {
 	uint64_t cap = (uint64_t)burst * 1000;
 	uint64_t t = *tokens + (uint64_t)(now_ms - *last_ms) * rate;
@@ -51,10 +51,10 @@ take(uint32_t *tokens, uint32_t *last_ms, uint32_t now_ms, uint32_t rate, uint32
 	if (t > cap)
 		t = cap;
 	if (t < 1000) {
-		*tokens = (uint32_t)t;
+		*tokens = t;
 		return false;
 	}
-	*tokens = (uint32_t)(t - 1000);
+	*tokens = t - 1000;
 	return true;
 }
 
@@ -86,7 +86,7 @@ src_allow(struct sw_worker *w, const struct dp_pkt *p, const struct sw_config_ge
 			? &set[0]
 			: &set[1];
 		b->tag = h;
-		b->tokens = g->src_syn_burst * 1000u;
+		b->tokens = (uint64_t)g->src_syn_burst * 1000;
 		b->last_ms = w->now_ms;
 	}
 	return take(&b->tokens, &b->last_ms, w->now_ms, g->src_syn_rate, g->src_syn_burst);
@@ -111,7 +111,7 @@ dp_ratelimit_syn_limited(struct sw_worker *w, const struct dp_pkt *p)
 			rate = 1;
 		if (sb->generation != w->rt->generation) {
 			sb->generation = w->rt->generation;
-			sb->tokens = rate * 1000u;
+			sb->tokens = (uint64_t)rate * 1000;
 			sb->last_ms = w->now_ms;
 		}
 		return take(&sb->tokens, &sb->last_ms, w->now_ms, rate, rate);

@@ -83,7 +83,7 @@ struct sw_svc_stats {
 /* Per-service SYN token bucket of one worker (thousandths of a SYN). */
 struct dp_svc_bucket {
 	uint64_t generation; /* runtime generation it was set up for */
-	uint32_t tokens;
+	uint64_t tokens; /* thousandths of a SYN: up to the range's 10^8 * 1000 */
 	uint32_t last_ms;
 };
 

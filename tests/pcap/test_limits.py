@@ -85,6 +85,20 @@ def test_source_syn_rate_limit(start):
     assert h.stats()["drops"]["rate_limit"] == 10
 
 
+@pytest.mark.parametrize("burst", [4294967, 4294968, 100000000])
+def test_large_limits_do_not_wrap(start, burst):
+    """Bursts and rates up to the documented 100000000: tokens are thousandths, which a
+    32-bit count wrapped above 4294967 (every SYN refused). All 10 SYNs of one source
+    and of a service at such a rate are answered."""
+    h = start(make_config(general="src_syn_rate = 10\nsrc_syn_burst = %d\n" % burst))
+    syns = [bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src="198.19.9.9", dst=SRV4) /
+                  TCP(sport=3000 + i, dport=80, flags="S", seq=i)) for i in range(10)]
+    assert len(h.send("o", *syns)) == 10
+    h = start(make_config(service="syn_rate = %d\n" % burst))
+    assert len(h.send("o", *[_syn(sp, 1) for sp in range(23000, 23010)])) == 10
+    assert h.drops() == {}
+
+
 def test_service_flow_share(start):
     """flow_share = 1 of a 1024-flow table: the service may hold 10 flows (1% is 10.24);
     the 11th valid third ACK is dropped as table_full and opens nothing."""
