@@ -75,16 +75,17 @@ opt_bits(struct dp_svc_syn *ss, enum sw_config_opt opt, uint8_t bit)
 
 /* The SYN path's view of service s (struct dp_svc_syn). */
 static void
-svc_syn_init(struct dp_svc_syn *ss, const struct sw_config *cfg, const struct sw_config_service *s)
+svc_syn_init(struct dp_svc_syn *ss, const struct sw_config *cfg, uint32_t mtu,
+	const struct sw_config_service *s)
 {
 	memset(ss, 0, sizeof(*ss));
 	ss->mss_cfg = s->mss;
 	ss->mss_unlearned[0] = ADV_MSS_V4_DEFAULT;
 	ss->mss_unlearned[1] = ADV_MSS_V6_DEFAULT;
 	/* Jumbo MTU: until a backend is learned, offer what the MTU allows. */
-	if (cfg->general.mtu > 1500) {
-		ss->mss_unlearned[0] = (uint16_t)(cfg->general.mtu - 40);
-		ss->mss_unlearned[1] = (uint16_t)(cfg->general.mtu - 60);
+	if (mtu > 1500) {
+		ss->mss_unlearned[0] = (uint16_t)(mtu - 40);
+		ss->mss_unlearned[1] = (uint16_t)(mtu - 60);
 	}
 	if (s->mss != SW_CONFIG_MSS_LEARN) {
 		ss->mss_unlearned[0] = s->mss;
@@ -122,6 +123,8 @@ sw_runtime_build(struct sw_config *cfg, const struct sw_runtime *prev)
 		return NULL;
 	}
 	memcpy(rt->tmo[0].ms, cfg->timeouts.ms, sizeof(rt->tmo[0].ms));
+	/* The ports keep the MTU they were set up with until a restart. */
+	rt->mtu = prev != NULL ? prev->mtu : cfg->general.mtu;
 	/* Removed services' flows keep the timeouts they had. */
 	if (prev != NULL)
 		for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++)
@@ -135,7 +138,7 @@ sw_runtime_build(struct sw_config *cfg, const struct sw_runtime *prev)
 		memcpy(rt->tmo[s->id].ms, s->timeouts.ms, sizeof(rt->tmo[0].ms));
 		rt->svc[s->id] = s;
 		rt->retired[s->id] = false;
-		svc_syn_init(&drt->syn[s->id], cfg, s);
+		svc_syn_init(&drt->syn[s->id], cfg, rt->mtu, s);
 	}
 	rt->cfg = cfg;
 	rt->n_services = cfg->n_services;

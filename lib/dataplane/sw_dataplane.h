@@ -43,6 +43,8 @@ struct sw_runtime {
 	struct sw_classifier *cl; /* classifier built from cfg */
 	struct sw_conn_timeouts tmo[SW_CONFIG_SERVICES_MAX + 1]; /* per service id; [0] = global */
 	uint64_t generation; /* increments on every successful reload */
+	/* The MTU the ports run with: the first config's; a reload keeps it (start-only key). */
+	uint32_t mtu;
 	uint16_t n_services; /* cfg->n_services */
 	/* Service of each id (NULL: no such service now); ids are stable across reloads. */
 	const struct sw_config_service *svc[SW_CONFIG_SERVICES_MAX + 1];

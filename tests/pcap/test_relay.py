@@ -121,6 +121,23 @@ def test_reload_same_service_keeps_flows(h):
     assert flows(h) == (1, {"ESTABLISHED": 1})
 
 
+@pytest.mark.parametrize("mtu0,mtu1", [(1500, 9000), (9000, 1500)])
+def test_reload_keeps_running_mtu(start, mtu0, mtu1):
+    """[general] mtu needs a restart: after a reload that changes it, SYN-ACKs still offer
+    the MSS of the MTU the ports run with (before a backend is learned: 1460, or 8960 for
+    9000), not the file's."""
+    h = start(make_config(general="mtu = %d\n" % mtu0))
+    want = 1460 if mtu0 == 1500 else mtu0 - 40
+
+    def offered():
+        sa = one(h.send("o", Flow(h).syn_packet()), "o")
+        return dict(sa[TCP].options)["MSS"]
+
+    assert offered() == want
+    assert h.reload(make_config(general="mtu = %d\n" % mtu1)) == []
+    assert offered() == want
+
+
 @pytest.mark.fresh
 @pytest.mark.parametrize("change", ["removed", "pass"])
 def test_reload_keeps_spliced_flows(h, change):
