@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "prom_http.h"
+#include "sw_rules.h"
 
 #define LISTEN_BACKLOG 16
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
@@ -45,61 +46,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * "a.b.c.d:port" or "[v6addr]:port" (numeric host, a v6 scope id allowed) to
- * a socket address. Returns 0 or -EINVAL.
- */
-static int
-parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *ss_len)
-{
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	const char *host_start, *host_end, *port_str;
-	struct addrinfo hints, *res = NULL;
-	size_t host_len, port_len;
-	struct in_addr v4;
-	int ret;
-
-	if (addr[0] == '[') {
-		host_start = addr + 1;
-		host_end = strchr(host_start, ']');
-		if (host_end == NULL || host_end[1] != ':')
-			return -EINVAL;
-		port_str = host_end + 2;
-	} else {
-		host_start = addr;
-		host_end = strrchr(addr, ':');
-		/* An unbracketed IPv6 address is ambiguous: refuse it. */
-		if (host_end == NULL || memchr(addr, ':', (size_t)(host_end - addr)) != NULL)
-			return -EINVAL;
-		port_str = host_end + 1;
-	}
-	host_len = (size_t)(host_end - host_start);
-	port_len = strlen(port_str);
-	if (host_len == 0 || host_len >= sizeof(host) || port_len == 0 || port_len > 5 ||
-		strspn(port_str, "0123456789") != port_len || strtoul(port_str, NULL, 10) > 65535)
-		return -EINVAL;
-	memcpy(host, host_start, host_len);
-	host[host_len] = '\0';
-	/* getaddrinfo() takes inet_aton() forms ("1.2.3", "0x7f.1"): only dotted quads here. */
-	if (addr[0] != '[' && inet_pton(AF_INET, host, &v4) != 1)
-		return -EINVAL;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = addr[0] == '[' ? AF_INET6 : AF_INET;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	ret = getaddrinfo(host, port_str, &hints, &res);
-	if (ret != 0 || res == NULL || res->ai_addrlen > sizeof(*ss)) {
-		if (res != NULL)
-			freeaddrinfo(res);
-		return -EINVAL;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*ss_len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
 }
 
 /*
@@ -347,7 +293,7 @@ sw_prom_http_start(const char *addr, sw_prom_render_t render, void *arg)
 	const int one = 1;
 	int err;
 
-	if (addr == NULL || render == NULL || parse_addr(addr, &ss, &ss_len) < 0) {
+	if (addr == NULL || render == NULL || sw_config_parse_endpoint(addr, &ss, &ss_len) < 0) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -29,7 +29,7 @@
 
 #define WHY_LEN 256
 
-enum kind { K_UINT, K_DURATION, K_ENUM, K_DEVICE, K_PREFIXES, K_PORTS, K_VLANS };
+enum kind { K_UINT, K_DURATION, K_ENUM, K_DEVICE, K_ENDPOINT, K_PREFIXES, K_PORTS, K_VLANS };
 
 #define KF_REQUIRED 0x1 /* phase 2: missing key is an error */
 #define KF_PROXY_ONLY 0x2 /* phase 2: service key valid only with action = proxy */
@@ -115,7 +115,7 @@ static const struct key_spec general_keys[G_MAX] = {
 		0},
 	[G_ATTACK_HANDSHAKE_PCT] = {"attack_handshake_pct", K_UINT, NULL, NULL, 0, 100, "0..100",
 		0},
-	[G_PROMETHEUS] = {"prometheus", K_DEVICE, NULL, NULL, 0, 0, NULL, 0},
+	[G_PROMETHEUS] = {"prometheus", K_ENDPOINT, NULL, NULL, 0, 0, NULL, 0},
 };
 
 /* [timeouts] keys, their defaults and the connection states they set. */
@@ -396,6 +396,21 @@ parse_section(struct load *ld, unsigned int sec, const struct key_spec *specs, u
 		case K_DEVICE:
 			ret = parse_device(ent->value, why, sizeof(why));
 			break;
+		case K_ENDPOINT: {
+			struct sockaddr_storage ss;
+			socklen_t ss_len;
+
+			ret = strlen(ent->value) < SW_CONFIG_DEV_MAX &&
+					sw_config_parse_endpoint(ent->value, &ss, &ss_len) == 0
+				? 0
+				: -1;
+			if (ret < 0)
+				snprintf(why, sizeof(why),
+					"'%.64s' is not ADDRESS:PORT (a numeric IPv4 address, or "
+					"[IPv6]:PORT; port 0..65535)",
+					ent->value);
+			break;
+		}
 		case K_PREFIXES:
 			sl->is_ok = rules_parse_prefixes(
 					    ld->errs, &loc, ld->dir, ent->value, dst[k]) == 0;

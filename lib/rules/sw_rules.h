@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sys/socket.h>
+
 #include <rte_byteorder.h>
 
 #include "sw_conn.h"
@@ -18,6 +20,13 @@
  *   sw_class*    classifier built from a snapshot (needs EAL memory: rte_lpm, rte_lpm6).
  * config/synwall.ini documents every key, its default, unit and range.
  */
+
+/*
+ * The metrics endpoint "a.b.c.d:port" or "[v6addr]:port" (numeric host, a
+ * v6 scope id allowed; port 0..65535) to a socket address: what [general]
+ * prometheus and --prometheus take. 0, or -EINVAL.
+ */
+int sw_config_parse_endpoint(const char *addr, struct sockaddr_storage *ss, socklen_t *ss_len);
 
 #define SW_CONFIG_SERVICES_MAX 256 /* [service NAME] sections per file */
 #define SW_CONFIG_NAME_MAX 32 /* service name, NUL included: [A-Za-z0-9_.-]{1,31} */

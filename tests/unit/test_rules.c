@@ -245,6 +245,7 @@ test_good_full(void **state)
 	assert_int_equal(c->general.stats_interval_ms, 1500);
 	assert_int_equal(c->general.default_action, SW_CONFIG_DEFAULT_DROP);
 	assert_int_equal(c->general.mtu, 9000);
+	assert_string_equal(c->general.prometheus, "[::1]:9100");
 	assert_int_equal(c->general.allow.n, 2);
 	assert_prefix(&c->general.allow.v[0], "198.19.1.0/24");
 	assert_int_equal(c->general.allow.v[0].family, AF_INET);
@@ -1586,6 +1587,7 @@ main(void)
 		FIXTURE("bad_number.ini"),
 		FIXTURE("bad_duration_unit.ini"),
 		FIXTURE("bad_device.ini"),
+		FIXTURE("bad_prometheus.ini"),
 		FIXTURE("bad_missing_file.ini"),
 		FIXTURE("bad_list_line.ini"),
 		FIXTURE("bad_empty_dst.ini"),
