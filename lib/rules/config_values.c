@@ -304,6 +304,11 @@ rules_parse_ports(struct sw_config_errors *e, const struct rules_loc *loc, const
 			n_err++;
 			continue;
 		}
+		if (is_truncated) {
+			rules_err(e, loc, "port list item '%.64s...' is too long", item);
+			n_err++;
+			continue;
+		}
 		if (dash != NULL) {
 			char *l = item, *h = dash + 1;
 

@@ -1580,6 +1580,7 @@ main(void)
 		FIXTURE("bad_port_65536.ini"),
 		FIXTURE("bad_port_range.ini"),
 		FIXTURE("bad_port_list.ini"),
+		FIXTURE("bad_port_long.ini"),
 		FIXTURE("bad_duplicate_service.ini"),
 		FIXTURE("bad_service_name.ini"),
 		FIXTURE("bad_action.ini"),
