@@ -348,6 +348,7 @@ control_loop(struct sw_app *app)
 {
 	uint64_t hz = rte_get_timer_hz();
 	uint64_t start = rte_get_timer_cycles();
+	uint64_t last_stats = start; /* the last stats line, or the start */
 	uint64_t next_stats = start + (uint64_t)app->stats_interval_s * hz;
 
 	app->last_tsc = start;
@@ -358,12 +359,16 @@ control_loop(struct sw_app *app)
 		now = rte_get_timer_cycles();
 		if (got_reload || atomic_exchange(&app->reload_requested, false)) {
 			got_reload = 0;
-			if (sw_app_reload(app) == 0)
+			if (sw_app_reload(app) == 0) {
 				sw_app_observe_config(app, atomic_load(&app->sh.rt)->cfg);
+				/* A new stats_interval applies at once: the next line counts from the last. */
+				next_stats = last_stats + (uint64_t)app->stats_interval_s * hz;
+			}
 		}
 		sw_app_observe(app);
 		if (app->stats_interval_s > 0 && now >= next_stats) {
 			sw_app_stats_line(app);
+			last_stats = now;
 			next_stats = now + (uint64_t)app->stats_interval_s * hz;
 		}
 		if (app->duration_s > 0 && (double)(now - start) / (double)hz >= app->duration_s)
