@@ -657,7 +657,9 @@ phase2(struct load *ld)
 	if (ld->general[G_PROMETHEUS].is_ok)
 		snprintf(
 			g->prometheus, sizeof(g->prometheus), "%s", ld->general[G_PROMETHEUS].text);
+	/* Against the attack_syn_rate written: none to compare with when that one is wrong. */
 	if (ld->general[G_ATTACK_SYN_RATE_OFF].is_set && ld->general[G_ATTACK_SYN_RATE_OFF].is_ok &&
+		(!ld->general[G_ATTACK_SYN_RATE].is_set || ld->general[G_ATTACK_SYN_RATE].is_ok) &&
 		g->attack_syn_rate_off >= g->attack_syn_rate) {
 		struct rules_loc loc = loc_at(ld, ld->general[G_ATTACK_SYN_RATE_OFF].line,
 			"general", "attack_syn_rate_off");
