@@ -707,6 +707,14 @@ phase2(struct load *ld)
 				words_action[svc->action]);
 		}
 		svc->mss = (uint16_t)val(&sl[S_MSS], SW_CONFIG_MSS_LEARN);
+		/* Clients would send segments the ports' MTU cannot carry (40: IPv4 + TCP headers). */
+		if (svc->mss != SW_CONFIG_MSS_LEARN && svc->mss > c->general.mtu - 40 &&
+			(!ld->general[G_MTU].is_set || ld->general[G_MTU].is_ok)) {
+			struct rules_loc loc = loc_at(ld, sl[S_MSS].line, d->section, "mss");
+
+			rules_err(ld->errs, &loc, "%u is more than [general] mtu %u carries (%u)",
+				svc->mss, c->general.mtu, c->general.mtu - 40);
+		}
 		svc->wscale = (uint8_t)val(&sl[S_WSCALE], SW_CONFIG_WSCALE_LEARN);
 		svc->sack = (enum sw_config_opt)val(&sl[S_SACK], SW_CONFIG_OPT_LEARN);
 		svc->timestamps = (enum sw_config_opt)val(&sl[S_TIMESTAMPS], SW_CONFIG_OPT_LEARN);

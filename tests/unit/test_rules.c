@@ -1590,6 +1590,7 @@ main(void)
 		FIXTURE("bad_device.ini"),
 		FIXTURE("bad_prometheus.ini"),
 		FIXTURE("bad_attack_rate.ini"),
+		FIXTURE("bad_mss_mtu.ini"),
 		FIXTURE("bad_missing_file.ini"),
 		FIXTURE("bad_list_line.ini"),
 		FIXTURE("bad_empty_dst.ini"),
