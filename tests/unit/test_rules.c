@@ -483,6 +483,30 @@ test_fifo_refused(void **state)
 	unlink(lst);
 }
 
+/* A config file over 1 MiB is refused before rte_cfgfile copies it (320 bytes a key). */
+static void
+test_config_too_large(void **state)
+{
+	struct sw_config_errors e = {0};
+	char path[PATH_MAX], want[PATH_MAX + 64];
+	FILE *f;
+
+	(void)state;
+	FMT(path, "%s/too_large.ini", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "[ports]\noutside = a\ninside = b\n");
+	for (unsigned i = 0; i < (1u << 20) / 8; i++)
+		fputs(";   pad\n", f); /* 8 bytes a line */
+	fclose(f);
+	assert_null(sw_config_load(path, &e));
+	assert_int_equal(e.count, 1);
+	FMT(want, "%s: file too large (max 1 MiB; long lists go in @files)", path);
+	assert_string_equal(sw_config_errors_get(&e, 0), want);
+	sw_config_errors_free(&e);
+	unlink(path);
+}
+
 /* errs may be NULL, or uninitialised: each load starts it afresh. */
 static void
 test_errors_api(void **state)
@@ -1565,6 +1589,7 @@ main(void)
 		cmocka_unit_test(test_lab),
 		cmocka_unit_test(test_missing_config),
 		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_config_too_large),
 		cmocka_unit_test(test_errors_api),
 		cmocka_unit_test(test_errors_cap),
 		FIXTURE("bad_syntax.ini"),
