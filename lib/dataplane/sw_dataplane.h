@@ -141,6 +141,17 @@ struct sw_worker {
 	struct sw_flowtab *ft; /* cp: ro through the flowtab readers */
 	struct rte_mempool *pool; /* generated packets */
 	struct sw_cookie_keys keys; /* epoch keys cache */
+	/*
+	 * Cookie epochs: epoch = epoch_base + (ms - epoch_t0_ms) / epoch_len_ms.
+	 * A reload that changes the length starts the next epoch at once under
+	 * the new length (poll_time), so the numbering stays continuous and the
+	 * cookies of handshakes in flight stay valid (a cookie of epoch e is
+	 * checked in e and e + 1). Per worker: a flow's SYN and third ACK meet
+	 * on one worker.
+	 */
+	uint32_t epoch_len_ms; /* length in use; 0 before the first poll */
+	uint32_t epoch_base;
+	uint64_t epoch_t0_ms;
 	struct rte_ring *steer_ring; /* MP/SC: other workers enqueue, this one dequeues */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;

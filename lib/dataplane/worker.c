@@ -463,13 +463,22 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 static void
 poll_time(struct sw_worker *w, uint64_t now_tsc)
 {
-	uint32_t epoch;
+	const uint64_t ms = now_tsc / w->tsc_per_ms;
+	uint32_t epoch, len;
 
 	w->now_tsc = now_tsc;
-	w->now_ms = (uint32_t)(now_tsc / w->tsc_per_ms);
+	w->now_ms = (uint32_t)ms;
 	/* cp may change the epoch length on reload: a relaxed read, once per poll. */
-	epoch = (uint32_t)(now_tsc /
-		(w->tsc_per_ms * __atomic_load_n(&w->sh->cookie_epoch_ms, __ATOMIC_RELAXED)));
+	len = __atomic_load_n(&w->sh->cookie_epoch_ms, __ATOMIC_RELAXED);
+	if (unlikely(len != w->epoch_len_ms)) {
+		/* The next epoch begins now, under the new length (see epoch_base). */
+		if (w->epoch_len_ms != 0) {
+			w->epoch_base += (uint32_t)((ms - w->epoch_t0_ms) / w->epoch_len_ms) + 1;
+			w->epoch_t0_ms = ms;
+		}
+		w->epoch_len_ms = len;
+	}
+	epoch = w->epoch_base + (uint32_t)((ms - w->epoch_t0_ms) / len);
 	sw_cookie_keys_update(&w->keys, &w->sh->cookie_master, epoch);
 	if (unlikely(w->now_ms / 1000 != w->hll_sec)) {
 		unsigned bank;

@@ -252,6 +252,8 @@ cmd_reload(const char *path)
 	old = atomic_exchange(&sh.rt, rt);
 	/* Single-threaded: no worker holds the old snapshot between commands. */
 	sw_runtime_free(old);
+	/* What app/synwall/runtime.c's reload applies beyond the runtime. */
+	__atomic_store_n(&sh.cookie_epoch_ms, cfg->general.cookie_epoch_ms, __ATOMIC_RELAXED);
 	return 0;
 }
 

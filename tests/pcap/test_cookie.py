@@ -74,6 +74,41 @@ def test_cookie_lifetime(start, delay_ms, valid, ts):
         _assert_dropped_invalid(h, h.send("o", f.ack3_packet()))
 
 
+def _answered(h, f):
+    """f's SYN sent and answered; f holds the cookie (and the SYN-ACK's TSval) to ACK."""
+    sa = one(h.send("o", f.syn_packet()), "o")
+    ts = dict(sa[TCP].options).get("Timestamp")
+    f.C, f.P = sa[TCP].seq, ts[0] if ts else None
+    f.tc += 5
+
+
+@pytest.mark.parametrize("ts", [True, False], ids=["ts", "nots"])
+def test_epoch_length_reload_keeps_handshakes(start, ts):
+    """A reload from cookie_epoch = 60s to 1s: epochs keep their numbering (the next one
+    begins at the reload, under the new length), so a SYN answered just before the reload
+    completes after it, and the new length is in force: a cookie made after the reload is
+    refused 2.1 s later. (With the epoch recomputed as time / length, every cookie in
+    flight was refused and its client, held by the zero window, hung.)"""
+    h = start(make_config(general="cookie_epoch = 60s\n"))
+    f = Flow(h, ts=ts)
+    f.syn()
+    h.advance(100)
+    assert h.reload(make_config(general="cookie_epoch = 1s\n")) == []
+    h.advance(500)
+    f.ack3()
+    f.synack()
+    assert flows(h) == (1, {"ESTABLISHED": 1})
+    g = Flow(h, ts=ts)
+    _answered(h, g)
+    h.advance(2100)
+    outs = h.send("o", g.ack3_packet())
+    assert outs == [] and h.drops() == {"cookie_invalid": 1}
+    k = Flow(h, ts=ts)
+    _answered(h, k)
+    h.advance(1500)
+    assert "S" in str(one(h.send("o", k.ack3_packet()), "i")[TCP].flags)
+
+
 def test_third_ack_bad_checksum(h):
     """A valid cookie on a corrupted segment: bad_csum, no flow, nothing sent."""
     f = Flow(h)
