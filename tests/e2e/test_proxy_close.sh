@@ -154,13 +154,7 @@ test_duplicate_third_ack_one_flow()
 	local counter ghost
 	e2e_require_synwall
 	proxy_hosts_default
-	lab_bg srv listener "$LAB_PYTHON" -c "import socket, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$LAB_SRV_IP', $port))
-s.listen(16)
-time.sleep(60)"
-	lab_wait_tcp srv "$port" 10
+	proxy_idle_listener listener "$port" 16 60
 	proxy_capture_start dup-cli cli "tcp port $port"
 	proxy_capture_start dup-srv srv "tcp port $port"
 	proxy_stats >"$LAB_DIR/before.stats"
@@ -215,13 +209,7 @@ test_client_abort_before_backend_answers()
 	e2e_require_synwall
 	proxy_hosts_default
 	lab_srv iptables -A OUTPUT -p tcp --sport "$port" --tcp-flags SYN,ACK SYN,ACK -j DROP
-	lab_bg srv abort-listener "$LAB_PYTHON" -c "import socket, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$LAB_SRV_IP', $port))
-s.listen(16)
-time.sleep(30)"
-	lab_wait_tcp srv "$port" 10
+	proxy_idle_listener abort-listener "$port" 16 30
 	proxy_capture_start abort-srv srv "tcp port $port"
 	proxy_stats >"$LAB_DIR/before.stats"
 	out=$(lab_cli timeout 10 "$LAB_PYTHON" -c "import socket, struct, time

@@ -189,13 +189,7 @@ test_flood_max_rate()
 	local sent dlv0 dlv1 rx synack rep cpu0 cpu1 t_flood
 	e2e_require_synwall
 	proxy_hosts_default
-	lab_bg srv listener "$LAB_PYTHON" -c "import socket, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$LAB_SRV_IP', $FLOOD_PORT))
-s.listen(4096)
-time.sleep(60)"
-	lab_wait_tcp srv "$FLOOD_PORT" 10
+	proxy_idle_listener listener "$FLOOD_PORT" 4096 60
 	proxy_stats >"$LAB_DIR/before.stats"
 	dlv0=$(link dut "$LAB_OUT_IF" rx_packets)
 	sampler_start synrecv "$FLOOD_PORT"
@@ -235,13 +229,7 @@ test_flood_unprotected_control()
 	local n=20000 rep synack fwd rx
 	e2e_require_synwall
 	proxy_hosts_default
-	lab_bg srv listener "$LAB_PYTHON" -c "import socket, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$LAB_SRV_IP', $CONTROL_PORT))
-s.listen(4096)
-time.sleep(60)"
-	lab_wait_tcp srv "$CONTROL_PORT" 10
+	proxy_idle_listener listener "$CONTROL_PORT" 4096 60
 	proxy_stats >"$LAB_DIR/before.stats"
 	sampler_start synrecv "$CONTROL_PORT"
 	flood_start flood "$CONTROL_PORT" "$n" 10000

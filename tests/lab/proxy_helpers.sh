@@ -163,6 +163,21 @@ proxy_worker_share()
 		printf "%d", (y[1] - x[1]) * 100 / (hz * s * y[2]) }'
 }
 
+# proxy_idle_listener NAME PORT BACKLOG SECONDS: a server socket on the lab server's address
+# that accepts nothing (the kernel completes handshakes into its backlog), in the background
+# as NAME (lab_bg) for SECONDS, and waits until it listens.
+proxy_idle_listener()
+{
+	local name=$1 port=$2 backlog=$3 secs=$4
+	lab_bg srv "$name" "$LAB_PYTHON" -c "import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$LAB_SRV_IP', $port))
+s.listen($backlog)
+time.sleep($secs)"
+	lab_wait_tcp srv "$port" 10
+}
+
 # proxy_hosts_default: client and server back to this file's baseline: kernel TCP option
 # sysctls on, default buffers, no iptables INPUT/OUTPUT rules. Every test starts with it.
 proxy_hosts_default()
