@@ -667,11 +667,14 @@ phase2(struct load *ld)
 		rules_err(ld->errs, &loc, "must be below attack_syn_rate (%u) for hysteresis",
 			g->attack_syn_rate);
 	}
-	if (ld->general[G_SRC_SYN_BURST].is_set && !ld->general[G_SRC_SYN_RATE].is_set) {
+	/* A burst without a rate limits nothing: src_syn_rate 0 is off. */
+	if (ld->general[G_SRC_SYN_BURST].is_set &&
+		(!ld->general[G_SRC_SYN_RATE].is_set ||
+			(ld->general[G_SRC_SYN_RATE].is_ok && g->src_syn_rate == 0))) {
 		struct rules_loc loc =
 			loc_at(ld, ld->general[G_SRC_SYN_BURST].line, "general", "src_syn_burst");
 
-		rules_err(ld->errs, &loc, "needs src_syn_rate");
+		rules_err(ld->errs, &loc, "needs src_syn_rate (above 0: 0 is off)");
 	}
 
 	check_slots(ld, "timeouts", ld->timeouts_line, timeouts_keys, T_MAX, ld->timeouts);

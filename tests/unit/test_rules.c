@@ -1616,6 +1616,7 @@ main(void)
 		FIXTURE("bad_prometheus.ini"),
 		FIXTURE("bad_attack_rate.ini"),
 		FIXTURE("bad_mss_mtu.ini"),
+		FIXTURE("bad_burst_no_rate.ini"),
 		FIXTURE("bad_missing_file.ini"),
 		FIXTURE("bad_list_line.ini"),
 		FIXTURE("bad_empty_dst.ini"),
