@@ -120,7 +120,8 @@ sw_detect_update(struct sw_detect *d, const struct sw_detect_sample *s, uint64_t
 	d->peak_sources = max_d(d->peak_sources, sources);
 	d->peak_forged_rate = max_d(d->peak_forged_rate, d->forged_rate);
 	d->attack_syns += s->syns;
-	if (d->syn_rate >= c->syn_rate_off) {
+	/* syn_rate_off 0: a second counts towards the end only without any SYN. */
+	if (d->syn_rate >= c->syn_rate_off && (c->syn_rate_off > 0 || d->syn_rate > 0)) {
 		d->streak = 0;
 		return SW_DETECT_EV_NONE;
 	}

@@ -21,6 +21,7 @@ extern "C" {
  *
  *   NORMAL --[enter_intervals consecutive suspicious samples]--> ATTACK
  *   ATTACK --[leave_intervals consecutive syn_rate < syn_rate_off]--> NORMAL
+ *            (syn_rate_off 0: consecutive samples without any SYN)
  *
  * Between syn_rate_off and syn_rate_on the state holds, so a rate hovering
  * around one threshold does not flap. Pure and deterministic: no clock, no

@@ -751,6 +751,37 @@ test_detect_second_attack(void **state)
 }
 
 /*
+ * syn_rate_off 0 (what the config's default rate / 2 gives for attack_syn_rate
+ * = 1): nothing is below 0, so the attack used to last forever. It ends after
+ * leave_intervals samples without any SYN; one SYN restarts the count.
+ */
+static void
+test_detect_off_zero(void **state)
+{
+	struct sw_detect_sample s;
+	struct sw_detect_conf c;
+	struct sw_detect d;
+
+	(void)state;
+	sw_detect_conf_default(&c);
+	c.syn_rate_on = 1;
+	c.syn_rate_off = 0;
+	c.enter_intervals = 1;
+	assert_int_equal(sw_detect_init(&d, &c), 0);
+	s = sample(5000, 0, 5000);
+	assert_int_equal(sw_detect_update(&d, &s, 1000), SW_DETECT_EV_ATTACK_START);
+	s = sample(0, 1, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(sw_detect_update(&d, &s, 2000 + 1000 * i), SW_DETECT_EV_NONE);
+	s = sample(1, 1, 1);
+	assert_int_equal(sw_detect_update(&d, &s, 6000), SW_DETECT_EV_NONE);
+	s = sample(0, 1, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(sw_detect_update(&d, &s, 7000 + 1000 * i), SW_DETECT_EV_NONE);
+	assert_int_equal(sw_detect_update(&d, &s, 11000), SW_DETECT_EV_ATTACK_END);
+}
+
+/*
  * Prometheus writer
  */
 
@@ -1300,6 +1331,7 @@ main(void)
 		cmocka_unit_test(test_detect_flood_timeline),
 		cmocka_unit_test(test_detect_no_flap),
 		cmocka_unit_test(test_detect_second_attack),
+		cmocka_unit_test(test_detect_off_zero),
 		cmocka_unit_test(test_prom_format),
 		cmocka_unit_test(test_prom_overflow),
 		cmocka_unit_test(test_prom_file),
