@@ -480,10 +480,11 @@ poll_time(struct sw_worker *w, uint64_t now_tsc)
 	}
 	epoch = w->epoch_base + (uint32_t)((ms - w->epoch_t0_ms) / len);
 	sw_cookie_keys_update(&w->keys, &w->sh->cookie_master, epoch);
-	if (unlikely(w->now_ms / 1000 != w->hll_sec)) {
+	/* The 64-bit ms, as the control thread's second (observe.c): now_ms wraps at 2^32. */
+	if (unlikely((uint32_t)(ms / 1000) != w->hll_sec)) {
 		unsigned bank;
 
-		w->hll_sec = w->now_ms / 1000;
+		w->hll_sec = (uint32_t)(ms / 1000);
 		bank = w->hll_sec & 1;
 		for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
 			sw_hll_clear(sw_dp_hll(w, bank, (uint16_t)id));
