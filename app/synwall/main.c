@@ -307,7 +307,7 @@ static const struct init_step steps[] = {
 	{"runtime", step_runtime, fini_runtime},
 	{"workers", step_workers, fini_workers},
 	{"ports", sw_app_ports_init, sw_app_ports_fini},
-	{"telemetry", step_telemetry, NULL},
+	{"telemetry", step_telemetry, sw_app_telemetry_fini}, /* first to go: reads the rest */
 	{"pdump", step_pdump, fini_pdump},
 };
 
@@ -479,7 +479,7 @@ main(int argc, char **argv)
 	while (done-- > 0)
 		if (steps[done].fini != NULL)
 			steps[done].fini(&app);
-	sw_app_telemetry_fini(&app);
+	sw_app_telemetry_fini(&app); /* idempotent; frees what a failed init left */
 	sw_config_free(app.cfg);
 	rte_eal_cleanup();
 	return exit_code;

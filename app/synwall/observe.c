@@ -2,6 +2,7 @@
 /* What an operator sees: attack detection, telemetry commands and Prometheus metrics. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,34 @@ struct svc_obs {
 };
 
 static struct sw_app *g_app; /* for callbacks on the telemetry / HTTP threads */
+
+/*
+ * The telemetry callbacks read the workers and the runtime, which the
+ * shutdown frees, and DPDK 22.11 cannot unregister a command. A callback
+ * runs inside tel_enter() / tel_leave(); sw_app_telemetry_fini() closes the
+ * gate and waits for the callbacks in flight, before anything is freed.
+ * Sequentially consistent: a callback that saw the gate open is counted
+ * before fini reads the count.
+ */
+static atomic_uint tel_active;
+static atomic_bool tel_closed;
+
+static bool
+tel_enter(void)
+{
+	atomic_fetch_add(&tel_active, 1);
+	if (atomic_load(&tel_closed)) {
+		atomic_fetch_sub(&tel_active, 1);
+		return false;
+	}
+	return true;
+}
+
+static void
+tel_leave(void)
+{
+	atomic_fetch_sub(&tel_active, 1);
+}
 static struct svc_obs obs[SW_CONFIG_SERVICES_MAX + 1];
 static struct sw_hll *scratch;
 static uint64_t obs_last_ms;
@@ -300,6 +329,23 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* A service name as a telemetry dict key: what DPDK refuses in one becomes '_'. */
+static void
+tel_key(char *key, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < SW_CONFIG_NAME_MAX; i++) {
+		char ch = name[i];
+
+		key[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+				(ch >= '0' && ch <= '9') || ch == '_'
+			? ch
+			: '_';
+	}
+	key[i] = '\0';
+}
+
 /* /synwall/services: one dict per service with counters, rates and attack state. */
 static int
 tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -312,6 +358,7 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++) {
 		const struct sw_config_service *s = rt->svc[id];
 		const struct svc_obs *o = &obs[id];
+		char key[SW_CONFIG_NAME_MAX];
 		struct rte_tel_data *sd;
 		struct sw_svc_stats t;
 		static const char *const act[] = {"proxy", "pass", "drop"};
@@ -339,7 +386,11 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(sd, "attacks", o->det.nb_attacks);
 		rte_tel_data_add_dict_u64(sd, "peak_syn_rate", (uint64_t)o->det.peak_syn_rate);
 		rte_tel_data_add_dict_u64(sd, "peak_sources", (uint64_t)o->det.peak_sources);
-		rte_tel_data_add_dict_container(d, s->name, sd, 0);
+		rte_tel_data_add_dict_string(sd, "name", s->name);
+		/* DPDK takes [A-Za-z0-9_] in keys; service names may have '.' and '-'. */
+		tel_key(key, s->name);
+		if (rte_tel_data_add_dict_container(d, key, sd, 0) != 0)
+			rte_tel_data_free(sd); /* not kept: a full dict, or a duplicate key */
 	}
 	return 0;
 }
@@ -578,31 +629,55 @@ prom_render(void *arg, FILE *out)
 	return sw_prom_finish(&pw);
 }
 
+/* fn inside the shutdown gate (tel_enter): what rte_telemetry calls. */
+#define TEL_GATED(fn) \
+	static int fn##_gated(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{ \
+		int ret; \
+\
+		if (!tel_enter()) \
+			return -EAGAIN; \
+		ret = fn(cmd, params, d); \
+		tel_leave(); \
+		return ret; \
+	}
+
+TEL_GATED(tel_stats)
+TEL_GATED(tel_flows)
+TEL_GATED(tel_services)
+TEL_GATED(tel_lcores)
+TEL_GATED(tel_ports)
+TEL_GATED(tel_config)
+TEL_GATED(tel_reload)
+
 int
 sw_app_telemetry_init(struct sw_app *app)
 {
 	g_app = app;
 	sw_app_observe_config(app, cur_rt()->cfg);
-	rte_telemetry_register_cmd("/synwall/stats", tel_stats,
+	rte_telemetry_register_cmd("/synwall/stats", tel_stats_gated,
 		"Counters summed over workers: per port, drops by cause, events");
-	rte_telemetry_register_cmd("/synwall/flows", tel_flows,
+	rte_telemetry_register_cmd("/synwall/flows", tel_flows_gated,
 		"Flows by TCP state, capacity, evictions. Param: N to dump up to 64 flows");
-	rte_telemetry_register_cmd("/synwall/services", tel_services,
+	rte_telemetry_register_cmd("/synwall/services", tel_services_gated,
 		"Per service: counters, SYN rate, distinct sources, attack state");
-	rte_telemetry_register_cmd("/synwall/lcores", tel_lcores,
+	rte_telemetry_register_cmd("/synwall/lcores", tel_lcores_gated,
 		"Per worker lcore: packets, busy/idle polls, cycles per packet");
+	rte_telemetry_register_cmd("/synwall/ports", tel_ports_gated,
+		"Per port: device, driver, checksum offloads in use");
+	rte_telemetry_register_cmd("/synwall/config", tel_config_gated,
+		"Running config file, generation, reload counts");
 	rte_telemetry_register_cmd(
-		"/synwall/ports", tel_ports, "Per port: device, driver, checksum offloads in use");
-	rte_telemetry_register_cmd(
-		"/synwall/config", tel_config, "Running config file, generation, reload counts");
-	rte_telemetry_register_cmd(
-		"/synwall/reload", tel_reload, "Re-read the config file (like SIGHUP)");
+		"/synwall/reload", tel_reload_gated, "Re-read the config file (like SIGHUP)");
 	if (app->prom_addr != NULL) {
 		app->prom = sw_prom_http_start(app->prom_addr, prom_render, app);
 		if (app->prom == NULL) {
-			SW_LOG(ERR, "prometheus endpoint %s: %s\n", app->prom_addr,
-				strerror(errno));
-			return -errno;
+			int err = errno;
+
+			SW_LOG(ERR, "prometheus endpoint %s: %s\n", app->prom_addr, strerror(err));
+			/* The commands are registered: closed before the unwind frees. */
+			sw_app_telemetry_fini(app);
+			return -err;
 		}
 		SW_LOG(INFO, "prometheus metrics on http://%s/metrics\n", app->prom_addr);
 	}
@@ -612,6 +687,10 @@ sw_app_telemetry_init(struct sw_app *app)
 void
 sw_app_telemetry_fini(struct sw_app *app)
 {
+	/* No telemetry callback runs past here; the HTTP thread is joined below. */
+	atomic_store(&tel_closed, true);
+	while (atomic_load(&tel_active) != 0)
+		rte_delay_us_sleep(1000);
 	if (app->prom != NULL)
 		sw_prom_http_stop(app->prom);
 	app->prom = NULL;

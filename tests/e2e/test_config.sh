@@ -108,27 +108,17 @@ test_start_refuses_bad_config()
 # follow within seconds. net_null ports, no traffic of the lab's; stopped by PID.
 test_reload_stats_interval_at_once()
 {
-	local cfg="$LAB_DIR/si.ini" log="$LAB_DIR/si.log" pid n i
-	local -a eal=()
+	local cfg="$LAB_DIR/si.ini" log="$LAB_DIR/si.log" n
 	printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
 		'stats_interval = 1h' 'mbufs = 4096' 'flow_capacity = 4096' '[service web]' \
 		'dst = 198.18.2.1/32' 'ports = 80' >"$cfg"
-	eal=(-l 0-1 --no-pci --no-huge -m 512 --file-prefix "sw-si-$LAB_ID"
-		--vdev net_null0 --vdev net_null1)
-	"$(lab_synwall_bin)" "${eal[@]}" -- -f "$cfg" >"$log" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do
-		grep -q "running:" "$log" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q "running:" "$log" || { cat "$log"; kill "$pid" 2>/dev/null; fail "synwall did not start"; }
+	lab_null_synwall "$log" "$cfg" || { cat "$log"; fail "synwall did not start"; }
 	sleep 1
 	sed -i 's/^stats_interval = 1h$/stats_interval = 1s/' "$cfg"
-	kill -HUP "$pid"
+	kill -HUP "$LAB_NULL_PID"
 	sleep 3.5
-	kill -TERM "$pid"
-	wait "$pid" || true
+	kill -TERM "$LAB_NULL_PID"
+	lab_wait_for 10 test -e "$log.rc" || fail "synwall did not stop"
 	grep -v '^EAL\|^TELEMETRY' "$log" | head -20
 	n=$(grep -c 'synwall: outside rx .* pps' "$log" || true)
 	assert_ge "$n" 2 "stats lines within 3.5 s of a reload to stats_interval = 1s"

@@ -481,3 +481,51 @@ EOF
 	obs_tel /synwall/config generation >/dev/null || fail "telemetry after the capture"
 	lab_cli ping -c 1 -W 2 "$LAB_SRV_IP" >/dev/null || fail "no bridging after the capture"
 }
+
+# Shutdown while operators look: SIGTERM during a stream of Prometheus scrapes and
+# telemetry queries must still exit 0 (the callbacks used to read freed workers and a NULL
+# runtime: SIGSEGV). Service names with '.' and '-', which DPDK refuses in telemetry keys,
+# are listed under a key with '_' and their own name (they were dropped, leaking each
+# answer). Its own synwall on net_null ports (lab_null_synwall), Prometheus on the dut
+# namespace's 127.0.0.1.
+test_shutdown_under_queries()
+{
+	local cfg="$LAB_DIR/names.ini" log="$LAB_DIR/null-obs.log" port=19417 names
+	printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
+		'mbufs = 4096' 'flow_capacity = 4096' '[service a.b]' 'dst = 198.18.2.1/32' \
+		'ports = 80' '[service c-d]' 'dst = 198.18.2.2/32' 'ports = 80' '[service e_f]' \
+		'dst = 198.18.2.3/32' 'ports = 80' >"$cfg"
+	lab_null_synwall "$log" "$cfg" --prometheus "127.0.0.1:$port" ||
+		{ cat "$log"; fail "synwall did not start"; }
+	names=$("$LAB_PYTHON" "$LAB_LIB_DIR/swtel.py" get "sw-null-$LAB_ID" /synwall/services |
+		"$LAB_PYTHON" -c 'import json, sys
+print(" ".join(sorted("%s=%s" % (k, v.get("name")) for k, v in json.load(sys.stdin).items())))')
+	echo "services: $names"
+	lab_dut "$LAB_PYTHON" - "$port" "sw-null-$LAB_ID" >"$LAB_DIR/queries.log" 2>&1 <<'PYEOF' &
+import socket, sys, time, urllib.request
+port, prefix, t0, n = int(sys.argv[1]), sys.argv[2], time.time(), 0
+path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+while time.time() - t0 < 4:  # bounded: 4 s of queries, then exit
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=1).read()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(path)
+        s.recv(1024)
+        for cmd in ("/synwall/services", "/synwall/flows", "/synwall/config", "/synwall/stats"):
+            s.send(cmd.encode())
+            s.recv(1 << 20)
+        s.close()
+        n += 1
+    except OSError:
+        pass
+print("query rounds", n)
+PYEOF
+	sleep 1.5
+	kill -TERM "$LAB_NULL_PID"
+	lab_wait_for 15 test -e "$log.rc" || fail "synwall did not stop"
+	wait
+	cat "$LAB_DIR/queries.log"
+	grep -E 'runtime error|AddressSanitizer|LeakSanitizer|Segmentation' "$log" && cat "$log"
+	assert_eq "$names" "a_b=a.b c_d=c-d e_f=e_f" "services listed in /synwall/services"
+	assert_eq "$(cat "$log.rc")" 0 "synwall's exit code after SIGTERM under queries"
+}

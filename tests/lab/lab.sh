@@ -448,6 +448,32 @@ lab_synwall_bin()
 	echo "$bin"
 }
 
+# lab_null_synwall LOG CONFIG [SYNWALL_ARGS...]: synwall on two net_null ports (endless null
+# frames, bridged; no lab traffic) with file prefix sw-null-$LAB_ID, in the background in
+# the dut namespace (lab_down ends it with the namespace if a test does not): LAB_NULL_PID
+# is its PID, LOG gets its output and LOG.rc its exit code. Waits until it runs (10 s at
+# most); returns 1 if it does not. Its 127.0.0.1 is the dut namespace's (lab_dut).
+lab_null_synwall()
+{
+	local log=$1 cfg=$2 i
+	shift 2
+	(
+		ip netns exec "$LAB_DUT" "$(lab_synwall_bin)" -l 0-1 --no-pci --no-huge -m 512 \
+			--file-prefix "sw-null-$LAB_ID" --vdev net_null0 --vdev net_null1 -- \
+			-f "$cfg" "$@" >"$log" 2>&1 </dev/null &
+		echo $! >"$log.pid"
+		wait $!
+		echo $? >"$log.rc"
+	) &
+	for i in $(seq 100); do
+		[[ -s "$log.pid" ]] && grep -q "running:" "$log" && break
+		[[ -e "$log.rc" ]] && break
+		sleep 0.1
+	done
+	LAB_NULL_PID=$(cat "$log.pid" 2>/dev/null)
+	grep -q "running:" "$log"
+}
+
 # lab_write_config FILE [SERVICE_PORTS]: a minimal config for the lab: outside/inside
 # ports and one protected service "web" on the server subnet (default ports "80, 5001").
 lab_write_config()
@@ -673,7 +699,7 @@ lab_down()
 		ip netns del "$ns" 2>/dev/null || lab_log "could not delete namespace $ns"
 	done
 	LAB_NS_CREATED=""
-	rm -rf "/var/run/dpdk/sw-$LAB_ID"
+	rm -rf "/var/run/dpdk/sw-$LAB_ID" "/var/run/dpdk/sw-null-$LAB_ID"
 	rm -f /dev/hugepages/"sw-$LAB_ID"map_*
 	if [[ -n "${LAB_KEEP_LOGS:-}" && -d "$LAB_DIR" ]]; then
 		mkdir -p "$LAB_KEEP_LOGS" && find "$LAB_DIR" -maxdepth 1 -type f \
