@@ -228,6 +228,14 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	if (keep_alloc(w, p->m, &slot) == 0) {
 		rte_mbuf_refcnt_update(p->m, 1);
 		f->aux = slot;
+	} else {
+		/*
+		 * Keep slots full (a bound on the mbufs they pin): no copy to
+		 * retransmit or to reset the client from. The flow waits for
+		 * the backend's SYN-ACK for the whole SYN_SENT timeout instead.
+		 */
+		w->stats.ev[SW_EV_backend_syn_unkept]++;
+		f->expire_ms = w->now_ms + w->rt->tmo[sid].ms[SW_CONN_SYN_SENT];
 	}
 	w->stats.ev[SW_EV_backend_syn_sent]++;
 	dp_fwd(w, p);

@@ -31,6 +31,20 @@ sw_dp_worker_create(struct sw_dp_shared *sh, uint16_t idx, unsigned lcore_id, in
 	struct sw_worker *w;
 	char name[RTE_RING_NAMESIZE];
 	uint32_t keep = RTE_MIN(sh->flow_capacity, (uint32_t)DP_NO_KEEP);
+	const struct rte_mempool *mp = sh->pool[socket >= 0 ? socket : 0];
+
+	/*
+	 * A kept backend SYN pins an mbuf of the pool the ports receive into:
+	 * valid handshakes to a backend that never answers would drain it and
+	 * stop all reception. The workers keep at most a quarter of the pool
+	 * between them; past that a backend SYN goes unkept (proxy_ack.c).
+	 */
+	if (mp != NULL) {
+		const uint32_t workers = sh->nb_workers > 0 ? sh->nb_workers : 1;
+		const uint32_t share = mp->size / (4u * workers);
+
+		keep = RTE_MIN(keep, share > 64 ? share : 64);
+	}
 
 	w = rte_zmalloc_socket("sw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL)

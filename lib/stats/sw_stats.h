@@ -63,6 +63,7 @@ extern "C" {
 	X(cookie_ts_mode, "verified cookies that used timestamp encoding") \
 	X(backend_syn_sent, "SYNs sent to backends") \
 	X(backend_syn_rtx, "SYNs retransmitted to backends") \
+	X(backend_syn_unkept, "SYNs sent to backends without a kept copy (keep slots full)") \
 	X(backend_timeout, "backends that never answered: client reset") \
 	X(backend_refused, "backends that answered the SYN with RST") \
 	X(third_ack_rtx, "retransmitted third ACKs absorbed") \

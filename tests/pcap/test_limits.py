@@ -4,7 +4,7 @@ import pytest
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
-from conftest import CLI4, CLI_MAC, SRV4, SRV_MAC, flows, make_config, u32
+from conftest import CLI4, CLI_MAC, SRV4, SRV_MAC, Flow, flows, make_config, u32
 
 BURST = 32  # frames the worker takes per port per poll
 
@@ -36,6 +36,29 @@ def _poll_all(h, rounds):
     for _ in range(rounds):
         outs += h.poll()
     return outs
+
+
+@pytest.mark.fresh
+def test_kept_syns_bounded_by_the_pool(start):
+    """Kept backend SYNs pin mbufs of the pool the ports receive into; a backend that never
+    answers must not let handshakes drain it. The harness pool has 8192 mbufs: one worker
+    keeps at most 2048 (a quarter). Later backend SYNs go unkept (backend_syn_unkept), their
+    flows wait the SYN_SENT timeout without retransmission, SYNs are still answered and a
+    connection still completes through the splice."""
+    h = start(make_config(general="flow_capacity = 16384\n").replace(
+        "flow_capacity = 1024\n", ""))
+    _open_syn_sent(h, list(range(20000, 20000 + 2048 + 256)))
+    assert flows(h) == (2304, {"SYN_SENT": 2304})
+    assert h.counters()["backend_syn_unkept"] == 256
+    f = Flow(h).open()  # unkept as well: its window update is built without the copy
+    f.c2s(b"still works", flags="PA")
+    h.advance(1000)
+    outs = []
+    for _ in range(16384 // 32 + 4):
+        outs += h.poll()
+    rtx = {fr[TCP].sport for pt, fr in outs if pt == "i" and fr[TCP].flags == "S"}
+    assert len(rtx) == 2048 and max(rtx) < 20000 + 2048 + 256
+    assert flows(h)[1]["SYN_SENT"] == 2304, "unkept flows wait for the SYN_SENT timeout"
 
 
 @pytest.mark.fresh
