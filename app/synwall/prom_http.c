@@ -24,7 +24,17 @@
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
 /* One endpoint. Fields are written by start() before the thread exists, then read-only. */
+/* A connection whose request head is still arriving. */
+struct pending {
+	int fd;
+	int64_t deadline; /* now_ms() by which the head must be complete */
+	size_t len; /* bytes in req */
+	char req[SW_PROM_HTTP_MAX_REQ];
+};
+
 struct sw_prom_http {
+	struct pending pend[SW_PROM_HTTP_MAX_CONN]; /* server thread only */
+	unsigned n_pend;
 	int fd; /* listening socket, non-blocking (closed by stop()) */
 	uint16_t port; /* bound TCP port, host order */
 	sw_prom_render_t render; /* body renderer, called on the server thread */
@@ -104,33 +114,6 @@ head_len(const char *req, size_t len)
 	return 0;
 }
 
-/* Read the request head into req. Returns its length, 0 when too long, -1 to drop the client. */
-static ssize_t
-read_head(const struct sw_prom_http *s, int fd, char *req, size_t cap)
-{
-	const int64_t deadline = now_ms() + SW_PROM_HTTP_IO_TIMEOUT_MS;
-	size_t len = 0;
-
-	for (;;) {
-		size_t hl = head_len(req, len);
-		ssize_t n;
-
-		if (hl > 0)
-			return (ssize_t)hl;
-		if (len == cap)
-			return 0;
-		n = recv(fd, req + len, cap - len, 0);
-		if (n > 0) {
-			len += (size_t)n;
-			continue;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			return -1;
-		if (wait_io(s, fd, POLLIN, deadline) <= 0)
-			return -1;
-	}
-}
-
 /* Status and Allow header for a request head (request line only; headers are ignored). */
 static int
 route(const char *req, size_t len, bool *is_head, const char **allow)
@@ -208,24 +191,22 @@ render_body(const struct sw_prom_http *s, char **body, size_t *body_len)
 	return 0;
 }
 
+/* Answer a request head of req_len bytes (0: too long) and end the connection's output. */
 static void
-serve_client(const struct sw_prom_http *s, int fd)
+respond(const struct sw_prom_http *s, int fd, char *req, size_t req_len)
 {
-	char req[SW_PROM_HTTP_MAX_REQ];
 	char hdr[512];
 	char errbody[64];
 	const char *allow = NULL;
 	char *body = NULL;
 	size_t body_len = 0;
 	bool is_head = false;
-	ssize_t req_len;
 	int64_t deadline;
 	int status, hdr_len;
+	size_t drained = 0;
+	ssize_t n;
 
-	req_len = read_head(s, fd, req, sizeof(req));
-	if (req_len < 0)
-		return;
-	status = req_len == 0 ? 431 : route(req, (size_t)req_len, &is_head, &allow);
+	status = req_len == 0 ? 431 : route(req, req_len, &is_head, &allow);
 	if (status == 200 && render_body(s, &body, &body_len) < 0)
 		status = 500;
 	if (status != 200) {
@@ -252,34 +233,117 @@ serve_client(const struct sw_prom_http *s, int fd)
 	if (body != errbody)
 		free(body);
 
-	/* Half-close, then discard what the client still sends so close() sends FIN, not RST. */
+	/*
+	 * Half-close, then discard what the client still sends so close() sends
+	 * FIN, not RST; a bounded amount, so that a sender cannot hold the thread.
+	 */
 	shutdown(fd, SHUT_WR);
-	while (recv(fd, req, sizeof(req), MSG_DONTWAIT) > 0)
-		;
+	while (drained < 16 * SW_PROM_HTTP_MAX_REQ &&
+		(n = recv(fd, req, SW_PROM_HTTP_MAX_REQ, MSG_DONTWAIT)) > 0)
+		drained += (size_t)n;
 }
 
+/* Close pending connection i (the last one takes its place). */
+static void
+pending_drop(struct sw_prom_http *s, unsigned i)
+{
+	close(s->pend[i].fd);
+	if (i != --s->n_pend)
+		s->pend[i] = s->pend[s->n_pend];
+}
+
+/*
+ * Read what pending connection i has sent; answer it once its head is
+ * complete (or too long). Returns true when it is done with (answered,
+ * closed by the client, or failed).
+ */
+static bool
+pending_read(struct sw_prom_http *s, unsigned i)
+{
+	struct pending *c = &s->pend[i];
+	ssize_t n = recv(c->fd, c->req + c->len, sizeof(c->req) - c->len, 0);
+	size_t hl;
+
+	if (n < 0)
+		return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+	if (n == 0)
+		return true;
+	c->len += (size_t)n;
+	hl = head_len(c->req, c->len);
+	if (hl == 0 && c->len < sizeof(c->req))
+		return false;
+	respond(s, c->fd, c->req, hl);
+	return true;
+}
+
+/* Take every connection waiting in the listen queue; when full, the oldest goes. */
+static void
+accept_all(struct sw_prom_http *s)
+{
+	for (;;) {
+		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		unsigned oldest = 0;
+
+		if (fd < 0) {
+			/* Out of fds or memory: back off instead of spinning on a pending connection. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				errno != ECONNABORTED)
+				poll(NULL, 0, SW_PROM_HTTP_POLL_MS);
+			return;
+		}
+		if (s->n_pend == SW_PROM_HTTP_MAX_CONN) {
+			for (unsigned i = 1; i < s->n_pend; i++)
+				if (s->pend[i].deadline < s->pend[oldest].deadline)
+					oldest = i;
+			pending_drop(s, oldest);
+		}
+		s->pend[s->n_pend].fd = fd;
+		s->pend[s->n_pend].deadline = now_ms() + SW_PROM_HTTP_IO_TIMEOUT_MS;
+		s->pend[s->n_pend].len = 0;
+		s->n_pend++;
+	}
+}
+
+/*
+ * One poll over the listening socket and every connection still sending its
+ * request head: a client that connects and stalls holds only its own slot
+ * (until its deadline), not the others' scrapes.
+ */
 static void *
 server_thread(void *p)
 {
 	struct sw_prom_http *s = p;
 
 	while (!stopping(s)) {
-		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
-		int fd;
+		struct pollfd pfd[1 + SW_PROM_HTTP_MAX_CONN];
+		const unsigned np = s->n_pend;
+		int64_t now = now_ms(), wait = SW_PROM_HTTP_POLL_MS;
+		int n;
 
-		if (poll(&pfd, 1, SW_PROM_HTTP_POLL_MS) <= 0)
-			continue;
-		fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			/* Out of fds or memory: back off instead of spinning on a pending connection. */
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-				errno != ECONNABORTED)
-				poll(NULL, 0, SW_PROM_HTTP_POLL_MS);
-			continue;
+		pfd[0] = (struct pollfd){.fd = s->fd, .events = POLLIN};
+		for (unsigned i = 0; i < np; i++) {
+			pfd[1 + i] = (struct pollfd){.fd = s->pend[i].fd, .events = POLLIN};
+			if (s->pend[i].deadline - now < wait)
+				wait = s->pend[i].deadline - now > 0 ? s->pend[i].deadline - now
+								     : 0;
 		}
-		serve_client(s, fd);
-		close(fd);
+		n = poll(pfd, 1 + np, (int)wait);
+		if (n < 0 && errno != EINTR)
+			poll(NULL, 0, SW_PROM_HTTP_POLL_MS);
+		now = now_ms();
+		/* Backwards: pending_drop() moves the last entry, already looked at, into i. */
+		for (unsigned i = np; i-- > 0;) {
+			bool done = n > 0 && (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+				pending_read(s, i);
+
+			if (done || now >= s->pend[i].deadline)
+				pending_drop(s, i);
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			accept_all(s);
 	}
+	while (s->n_pend > 0)
+		pending_drop(s, s->n_pend - 1);
 	return NULL;
 }
 

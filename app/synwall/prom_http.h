@@ -12,20 +12,24 @@ extern "C" {
 #endif
 
 /*
- * The server is one thread, not an lcore, and makes no DPDK call. It serves
- * one connection at a time:
+ * The server is one thread, not an lcore, and makes no DPDK call. It reads
+ * the request heads of up to SW_PROM_HTTP_MAX_CONN connections at once (a
+ * new one beyond that closes the oldest) and answers one at a time:
  *  - GET (or HEAD) /metrics[?...]: 200, Content-Type "text/plain;
  *    version=0.0.4; charset=utf-8", Content-Length, Connection: close; the body
  *    is whatever render(arg, out) writes (out is an open_memstream() stream);
  *  - another path: 404; another method: 405; a malformed request line: 400;
  *    a request head over SW_PROM_HTTP_MAX_REQ bytes: 431; render failure: 500.
- * A client gets SW_PROM_HTTP_IO_TIMEOUT_MS to send its request head and as
- * long again to take the reply, so a stalled client delays other scrapes by
- * at most twice that. All signals are blocked in the thread.
+ * A client gets SW_PROM_HTTP_IO_TIMEOUT_MS to send its request head, while
+ * the others are read too, and as long again to take the reply: a client that
+ * stalls before its request delays no other scrape, one that stalls reading
+ * its reply delays the next answers by that much at most. All signals are
+ * blocked in the thread.
  */
 #define SW_PROM_HTTP_MAX_REQ 4096 /* bytes of request line + headers */
 #define SW_PROM_HTTP_IO_TIMEOUT_MS 2000 /* to receive the request head; again to send the reply */
 #define SW_PROM_HTTP_POLL_MS 50 /* stop-flag check period (stop joins within ~2x) */
+#define SW_PROM_HTTP_MAX_CONN 16 /* connections reading their request head at once */
 
 struct sw_prom_http;
 
