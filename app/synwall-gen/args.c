@@ -239,8 +239,11 @@ parse_duration(const char *opt, const char *s, uint64_t *ms)
 		mult = 60000;
 	else if (*end != '\0' && strcmp(end, "s") != 0)
 		goto bad;
-	if (v > 3600000)
-		goto bad;
+	/* At most 1 h, unit applied (v first: no overflow); --duration's bound of the run. */
+	if (v > 3600000 || v * mult > 3600000) {
+		fprintf(stderr, GEN_NAME ": --%s: '%s' is over 1h\n", opt, s);
+		return ERR_USAGE;
+	}
 	*ms = v * mult;
 	return 0;
 bad:

@@ -109,6 +109,14 @@ test_gen_refuses_foreign_ranges()
 		assert_eq "$rc" 2 "synwall-gen $args"
 		assert_file_match "$LAB_DIR/refused.err" "of one family" "synwall-gen $args"
 	done
+	# At most 1 h once the unit is applied (3600000 was taken as seconds: 1,000 h).
+	for args in "--duration 3601s" "--duration 61m" "--duration 3600001ms" "--duration 3600000"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$(gen_bin)" --no-pci -- --mode syn-flood $args 2>"$LAB_DIR/refused.err" || rc=$?
+		assert_eq "$rc" 2 "synwall-gen $args"
+		assert_file_match "$LAB_DIR/refused.err" "over 1h" "synwall-gen $args"
+	done
 	for args in "--duration 0" "--duration 2h" "--rate -1" "--count x" "--mode nope" \
 		"--request-bytes 8" "--src-net 198.19.0.1/16" "$GEN6_ADDRS --src-net 2001:2:0:8000::/48" \
 		"$GEN6_ADDRS --client-net 2001:2:0:1::/129"; do
