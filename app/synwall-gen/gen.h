@@ -312,6 +312,8 @@ struct gen_snap {
 	double elapsed_s; /* since the worker started; final: until the bounded work was done */
 	double run_s; /* since the worker started, drain included */
 	uint64_t ctr[GEN_CTR_MAX];
+	/* ctr when the bounded work was done (final), else ctr: what elapsed_s's rates count */
+	uint64_t ctr_work[GEN_CTR_MAX];
 	struct gen_hist hist[GEN_HIST_MAX];
 	uint32_t cli_active; /* client connections open now */
 	uint32_t srv_active; /* server connections open now */
@@ -337,6 +339,7 @@ struct gen_worker {
 	void *priv[GEN_MODE_MAX]; /* mode state, NULL for disabled modes */
 	uint64_t arp_next_tsc; /* next ARP request or IPv6 NS while dst_mac is unresolved */
 	uint64_t ctr[GEN_CTR_MAX]; /* dp: rw; main: ro (relaxed) */
+	uint64_t ctr_done[GEN_CTR_MAX]; /* ctr at done_tsc (dp: w once, before it; main: r) */
 	struct gen_hist hist[GEN_HIST_MAX]; /* dp: rw; main: ro (relaxed) */
 	uint32_t cli_active, srv_active; /* dp: rw; main: ro (relaxed) */
 	bool stop; /* main: w (SIGINT); dp: r */

@@ -100,6 +100,9 @@ gen_snap_take(const struct gen_worker *w, struct gen_snap *s)
 		s->elapsed_s = (double)(done - start) / (double)w->hz;
 	for (unsigned i = 0; i < GEN_CTR_MAX; i++)
 		s->ctr[i] = __atomic_load_n(&w->ctr[i], __ATOMIC_RELAXED);
+	/* done_tsc was stored (release) after ctr_done: loaded above with acquire. */
+	memcpy(s->ctr_work, stop != 0 && done != 0 && done > start ? w->ctr_done : s->ctr,
+		sizeof(s->ctr_work));
 	for (unsigned h = 0; h < GEN_HIST_MAX; h++) {
 		const struct gen_hist *src = &w->hist[h];
 		struct gen_hist *dst = &s->hist[h];
@@ -119,9 +122,10 @@ gen_rate(const struct gen_snap *cur, const struct gen_snap *prev, enum gen_ctr c
 {
 	double dt;
 
+	/* Final: the work's counts over the work's time. Live: deltas over the run's clock. */
 	if (prev == NULL)
-		return cur->elapsed_s > 0 ? (double)cur->ctr[c] / cur->elapsed_s : 0;
-	dt = cur->elapsed_s - prev->elapsed_s;
+		return cur->elapsed_s > 0 ? (double)cur->ctr_work[c] / cur->elapsed_s : 0;
+	dt = cur->run_s - prev->run_s;
 	return dt > 0 ? (double)(cur->ctr[c] - prev->ctr[c]) / dt : 0;
 }
 
@@ -158,12 +162,11 @@ gen_fail_line(FILE *f, const struct gen_snap *cur, enum gen_ctr first, enum gen_
 }
 
 static uint64_t
-tx_total(const struct gen_snap *s)
+tx_total(const uint64_t *c)
 {
-	return s->ctr[GEN_CTR_tx_syn_flood] + s->ctr[GEN_CTR_tx_ack_flood] +
-		s->ctr[GEN_CTR_tx_rst_flood] + s->ctr[GEN_CTR_tx_fin_flood] +
-		s->ctr[GEN_CTR_tx_client] + s->ctr[GEN_CTR_tx_server] + s->ctr[GEN_CTR_tx_arp] +
-		s->ctr[GEN_CTR_tx_nd] + s->ctr[GEN_CTR_rst_tx];
+	return c[GEN_CTR_tx_syn_flood] + c[GEN_CTR_tx_ack_flood] + c[GEN_CTR_tx_rst_flood] +
+		c[GEN_CTR_tx_fin_flood] + c[GEN_CTR_tx_client] + c[GEN_CTR_tx_server] +
+		c[GEN_CTR_tx_arp] + c[GEN_CTR_tx_nd] + c[GEN_CTR_rst_tx];
 }
 
 /* Per-type rates of the counters in list that moved: " name rate" each. */
@@ -192,8 +195,9 @@ report_body(const struct gen_worker *w, const struct gen_snap *cur, const struct
 	static const char *const rx_label[] = {
 		"client", "server", "flood-synack", "flood-rst", "flood-other", "arp", "nd"};
 	const uint64_t *x = cur->ctr;
-	double dt = prev != NULL ? cur->elapsed_s - prev->elapsed_s : cur->elapsed_s;
-	uint64_t tx = tx_total(cur) - (prev != NULL ? tx_total(prev) : 0);
+	double dt = prev != NULL ? cur->run_s - prev->run_s : cur->elapsed_s;
+	uint64_t tx =
+		prev != NULL ? tx_total(cur->ctr) - tx_total(prev->ctr) : tx_total(cur->ctr_work);
 
 	fprintf(f, "  tx pps    %.0f:", dt > 0 ? (double)tx / dt : 0);
 	type_rates(f, cur, prev, tx_list, tx_label, RTE_DIM(tx_list));
@@ -218,7 +222,7 @@ gen_report_live(const struct gen_worker *w, const struct gen_snap *cur, const st
 {
 	printf("-- " GEN_NAME " %7.2f s ----------------------------------------------------"
 	       "------\n",
-		cur->elapsed_s);
+		cur->run_s);
 	report_body(w, cur, prev, stdout);
 	fflush(stdout);
 }
@@ -276,7 +280,7 @@ gen_report_json(const struct gen_worker *w, const struct gen_snap *s, const char
 		"    \"flood_synack_pps\": %.1f,\n"
 		"    \"conns_completed_per_s\": %.1f,\n    \"server_completed_per_s\": %.1f\n"
 		"  },\n  \"latency_us\": {\n",
-		s->elapsed_s > 0 ? (double)tx_total(s) / s->elapsed_s : 0,
+		s->elapsed_s > 0 ? (double)tx_total(s->ctr_work) / s->elapsed_s : 0,
 		gen_rate(s, NULL, GEN_CTR_rx_frames), gen_rate(s, NULL, GEN_CTR_tx_syn_flood),
 		gen_rate(s, NULL, GEN_CTR_tx_ack_flood), gen_rate(s, NULL, GEN_CTR_tx_rst_flood),
 		gen_rate(s, NULL, GEN_CTR_tx_fin_flood), gen_rate(s, NULL, GEN_CTR_rx_flood_synack),

@@ -165,6 +165,8 @@ gen_worker_main(void *arg)
 		if (w->now_tsc >= end_tsc || link_lost(w))
 			break;
 		if (drain_end == 0 && all_done(w)) {
+			/* The final rates count what was done by then, not the drain's replies. */
+			memcpy(w->ctr_done, w->ctr, sizeof(w->ctr_done));
 			__atomic_store_n(&w->done_tsc, w->now_tsc, __ATOMIC_RELEASE);
 			drain_end = w->now_tsc + (uint64_t)cfg->drain_ms * w->hz / 1000;
 		}
