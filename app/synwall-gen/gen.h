@@ -266,6 +266,7 @@ struct gen_port {
 	bool has_dst_mac; /* client role: resolved or configured (else broadcast, ARP pending) */
 	uint16_t n_tx; /* frames in tx[] */
 	struct rte_mbuf *tx[GEN_TXBUF_MAX];
+	uint8_t tx_ctr[GEN_TXBUF_MAX]; /* the counter (enum gen_ctr) each frame adds to once sent */
 };
 
 struct gen_worker;
@@ -385,7 +386,11 @@ int gen_args_check_ports(struct gen_cfg *cfg);
 int gen_ports_init(struct gen_worker *w);
 void gen_ports_fini(struct gen_worker *w);
 /* Queue m on the role's port (consumes m). */
-void gen_tx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m);
+/*
+ * Queue m on role's port; counter c counts it once the TX queue has taken it
+ * (a frame the queue refuses counts as tx_drop only).
+ */
+void gen_tx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, enum gen_ctr c);
 void gen_tx_flush(struct gen_worker *w);
 /* Handle an ARP frame received on role (borrows m). */
 void gen_arp_rx(

@@ -84,8 +84,7 @@ nd_send(struct gen_worker *w, enum gen_role role, uint8_t type, uint8_t flags,
 	v.l4_proto = SW_IPPROTO_ICMPV6;
 	cs = sw_csum_l4(f, &v, icmp_len);
 	memcpy(icmp + 2, &cs, sizeof(cs));
-	gen_tx(w, role, m);
-	gen_ctr_add(w, GEN_CTR_tx_nd, 1);
+	gen_tx(w, role, m, GEN_CTR_tx_nd);
 }
 
 /*

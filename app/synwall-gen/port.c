@@ -200,6 +200,8 @@ gen_ports_fini(struct gen_worker *w)
 	w->pool = NULL;
 }
 
+static_assert(GEN_CTR_MAX <= UINT8_MAX + 1, "a counter id fits gen_port.tx_ctr");
+
 static void
 flush_port(struct gen_worker *w, struct gen_port *p)
 {
@@ -208,6 +210,8 @@ flush_port(struct gen_worker *w, struct gen_port *p)
 	/* A few tries: a ring the peer drains in the meantime takes the rest. */
 	for (int i = 0; i < 4 && done < p->n_tx; i++)
 		done += rte_eth_tx_burst(p->port_id, 0, p->tx + done, (uint16_t)(p->n_tx - done));
+	for (uint16_t i = 0; i < done; i++)
+		gen_ctr_add(w, (enum gen_ctr)p->tx_ctr[i], 1);
 	if (done < p->n_tx) {
 		gen_ctr_add(w, GEN_CTR_tx_drop, p->n_tx - done);
 		rte_pktmbuf_free_bulk(p->tx + done, p->n_tx - done);
@@ -216,12 +220,13 @@ flush_port(struct gen_worker *w, struct gen_port *p)
 }
 
 void
-gen_tx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m)
+gen_tx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, enum gen_ctr c)
 {
 	struct gen_port *p = &w->port[role];
 
 	if (p->n_tx == GEN_TXBUF_MAX)
 		flush_port(w, p);
+	p->tx_ctr[p->n_tx] = (uint8_t)c;
 	p->tx[p->n_tx++] = m;
 }
 
@@ -278,8 +283,7 @@ arp_send(struct gen_worker *w, enum gen_role role, uint16_t op, const struct rte
 	else
 		ah->arp_data.arp_tha = *tha;
 	memcpy(&ah->arp_data.arp_tip, tip->b, sizeof(ah->arp_data.arp_tip));
-	gen_tx(w, role, m);
-	gen_ctr_add(w, GEN_CTR_tx_arp, 1);
+	gen_tx(w, role, m, GEN_CTR_tx_arp);
 }
 
 void

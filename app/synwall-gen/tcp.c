@@ -231,8 +231,7 @@ gen_tcp_xmit(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint8_t flags, 
 		}
 	}
 	gen_pkt_tcp_finish(w, m);
-	gen_tx(w, e->role, m);
-	gen_ctr_add(w, gen_tcp_rc[e->role].tx, 1);
+	gen_tx(w, e->role, m, gen_tcp_rc[e->role].tx);
 }
 
 /*
@@ -566,6 +565,5 @@ gen_tcp_reply_rst(
 	if (m == NULL)
 		return;
 	gen_pkt_tcp_finish(w, m);
-	gen_tx(w, role, m);
-	gen_ctr_add(w, GEN_CTR_rst_tx, 1);
+	gen_tx(w, role, m, GEN_CTR_rst_tx);
 }
