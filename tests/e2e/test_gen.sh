@@ -85,7 +85,8 @@ test_gen_refuses_foreign_ranges()
 		"--client-net 192.0.2.0/24" "--server-ip 203.0.113.1"; do
 		rc=0
 		# shellcheck disable=SC2086
-		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood,clients $args 2>"$LAB_DIR/refused.err" || rc=$?
+		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood,clients $args \
+			2>"$LAB_DIR/refused.err" || rc=$?
 		assert_eq "$rc" 2 "synwall-gen $args"
 		assert_file_match "$LAB_DIR/refused.err" refused "synwall-gen $args"
 	done
@@ -105,7 +106,8 @@ test_gen_refuses_foreign_ranges()
 		"$GEN6_ADDRS --src-net 198.19.0.0/16" "$GEN6_ADDRS --server-ip 198.18.2.1"; do
 		rc=0
 		# shellcheck disable=SC2086
-		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood,clients $args 2>"$LAB_DIR/refused.err" || rc=$?
+		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood,clients $args \
+			2>"$LAB_DIR/refused.err" || rc=$?
 		assert_eq "$rc" 2 "synwall-gen $args"
 		assert_file_match "$LAB_DIR/refused.err" "of one family" "synwall-gen $args"
 	done
@@ -113,7 +115,8 @@ test_gen_refuses_foreign_ranges()
 	for args in "--duration 3601s" "--duration 61m" "--duration 3600001ms" "--duration 3600000"; do
 		rc=0
 		# shellcheck disable=SC2086
-		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood $args 2>"$LAB_DIR/refused.err" || rc=$?
+		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood $args \
+			2>"$LAB_DIR/refused.err" || rc=$?
 		assert_eq "$rc" 2 "synwall-gen $args"
 		assert_file_match "$LAB_DIR/refused.err" "over 1h" "synwall-gen $args"
 	done
@@ -128,7 +131,8 @@ test_gen_refuses_foreign_ranges()
 	# The same MTU leaves IPv6 20 bytes less of MSS.
 	rc=0
 	# shellcheck disable=SC2086
-	"$(gen_bin)" --no-pci --in-memory -- --mode servers $GEN6_ADDRS --mss 1441 2>"$LAB_DIR/refused.err" || rc=$?
+	"$(gen_bin)" --no-pci --in-memory -- --mode servers $GEN6_ADDRS --mss 1441 \
+		2>"$LAB_DIR/refused.err" || rc=$?
 	assert_eq "$rc" 2 "IPv6 --mss 1441"
 	assert_file_match "$LAB_DIR/refused.err" "at most 1440" "IPv6 --mss 1441"
 }
