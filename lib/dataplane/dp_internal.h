@@ -455,7 +455,7 @@ dp_tcp_plain(struct rte_mbuf *m, const struct sw_pkt_view *v, uint32_t seq, uint
 
 	/*
 	 * IP: length, DF, TTL or hop limit 64; version, DSCP, id and flow label
-	 * kept, the ECN field Not-ECT (DP_IP_NOT_ECT).
+	 * kept, the ECN field Not-ECT (DP_IPV4_NOT_ECT, DP_IPV6_NOT_ECT).
 	 */
 	if (v->family == 4) {
 		uint16_t len = rte_cpu_to_be_16((uint16_t)(20 + l4_len));

@@ -235,7 +235,7 @@ challenge_ack(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f, enum sw_
  * on as Not-ECT, so that the routers towards the backend drop instead of
  * marking, and a CE mark made on the way here is turned into the loss the
  * client's congestion control will see (false: drop it). IPv4 header
- * checksum updated (RFC 1624 eqn. 3).
+ * checksum updated (sw_csum_replace16).
  */
 static bool
 ecn_boundary(struct dp_pkt *p)
@@ -243,14 +243,14 @@ ecn_boundary(struct dp_pkt *p)
 	uint8_t *ip = p->frame + p->v.l3_off;
 
 	if (p->v.family == 4) {
-		const uint16_t w0 = sw_ld16(ip);
+		const rte_be16_t w0 = sw_ld16(ip); /* version, IHL, TOS */
+		rte_be16_t cksum = sw_ld16(ip + 10); /* the header may be unaligned */
 
 		if ((ip[1] & 3) == 3)
 			return false;
 		ip[1] &= DP_IPV4_NOT_ECT;
-		sw_st16(ip + 10,
-			(uint16_t)~sw_csum_fold64_16((uint64_t)(0xffffu - sw_ld16(ip + 10)) +
-				(0xffffu - w0) + sw_ld16(ip)));
+		sw_csum_replace16(&cksum, w0, sw_ld16(ip));
+		sw_st16(ip + 10, cksum);
 	} else {
 		if ((ip[1] & 0x30) == 0x30)
 			return false;
@@ -266,20 +266,19 @@ ecn_boundary(struct dp_pkt *p)
  * sequence number the backend never sent, and nothing can translate it yet
  * (K is unknown). RFC 9293 3.10.7.4 checks a RST by its sequence number alone
  * (J + 1 here, which the tracker has checked), so the backend takes it either
- * way. Flags and ack rewritten, checksum updated (RFC 1624 eqn. 3).
+ * way. Flags and ack rewritten, checksum updated (sw_csum_replace16/32).
  */
 static void
 rst_drop_ack(uint8_t *tcph)
 {
-	const uint16_t w0 = sw_ld16(tcph + SW_TCP_OFF_DOFF); /* data offset and flags */
-	const uint32_t ack = sw_ld32(tcph + SW_TCP_OFF_ACK);
-	uint64_t sum;
+	const rte_be16_t w0 = sw_ld16(tcph + SW_TCP_OFF_DOFF); /* data offset and flags */
+	rte_be16_t cksum = sw_ld16(tcph + SW_TCP_OFF_CSUM); /* tcph may be unaligned */
 
 	tcph[SW_TCP_OFF_FLAGS] &= (uint8_t)~SW_TCP_ACK;
+	sw_csum_replace16(&cksum, w0, sw_ld16(tcph + SW_TCP_OFF_DOFF));
+	sw_csum_replace32(&cksum, sw_ld32(tcph + SW_TCP_OFF_ACK), 0);
 	sw_st32(tcph + SW_TCP_OFF_ACK, 0);
-	sum = (uint64_t)(0xffffu - sw_ld16(tcph + SW_TCP_OFF_CSUM)) + (0xffffu - w0) +
-		sw_ld16(tcph + SW_TCP_OFF_DOFF) + (0xffffffffu - ack);
-	sw_st16(tcph + SW_TCP_OFF_CSUM, (uint16_t)~sw_csum_fold64_16(sum));
+	sw_st16(tcph + SW_TCP_OFF_CSUM, cksum);
 }
 
 /*
