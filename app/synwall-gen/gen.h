@@ -385,10 +385,9 @@ int gen_args_check_ports(struct gen_cfg *cfg);
 /* port.c: setup, TX queueing and ARP. */
 int gen_ports_init(struct gen_worker *w);
 void gen_ports_fini(struct gen_worker *w);
-/* Queue m on the role's port (consumes m). */
 /*
- * Queue m on role's port; counter c counts it once the TX queue has taken it
- * (a frame the queue refuses counts as tx_drop only).
+ * Queue m on role's port (consumes m); counter c counts it once the TX queue
+ * has taken it (a frame the queue refuses counts as tx_drop only).
  */
 void gen_tx(struct gen_worker *w, enum gen_role role, struct rte_mbuf *m, enum gen_ctr c);
 void gen_tx_flush(struct gen_worker *w);
