@@ -532,6 +532,25 @@ dp_adv_wscale_at(struct sw_worker *w, unsigned slot, const struct sw_learned *l,
 	s->set = true;
 	return s->ws;
 }
+/*
+ * Service sid's wscale setting for the SYN-ACKs of epoch: the one the
+ * epoch's first SYN found (cur, the running config's, when there was none:
+ * the snapshot is taken then). Fixed for the epoch, as the learned shift:
+ * the cookie has no bit for it, and a reload between a SYN-ACK and its
+ * third ACK must not change the shift the splice assumes.
+ */
+static inline uint8_t
+dp_svc_wscale(struct sw_worker *w, uint16_t sid, uint8_t cur, uint32_t epoch)
+{
+	struct sw_ws_snap *s = &w->svc_ws[sid][epoch & 1];
+
+	if (s->set && s->epoch == epoch)
+		return s->ws;
+	s->ws = cur;
+	s->epoch = epoch;
+	s->set = true;
+	return cur;
+}
 void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
 	bool offered_sack, bool offered_ts, bool offered_ws);
 

@@ -43,16 +43,22 @@ dp_keep_take(struct sw_worker *w, struct sw_flow *f)
 }
 
 /*
- * The window scale the SYN-ACK of a valid cookie announced: the service's,
- * or the learned one frozen for the cookie's epoch (sw_cookie_epoch).
+ * The window scale the SYN-ACK of a valid cookie announced: the service's
+ * setting as frozen for the cookie's epoch (sw_cookie_epoch; the running
+ * one if no SYN of the epoch froze it here), and when that is learn, the
+ * learned shift frozen for the epoch.
  */
-static uint8_t
-adv_wscale(struct sw_worker *w, const struct sw_tuple *t, const struct sw_config_service *svc,
-	uint32_t cookie, bool ts_mode)
+static __rte_always_inline uint8_t
+adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint16_t sid,
+	const struct sw_config_service *svc, uint32_t cookie, bool ts_mode)
 {
-	if (svc != NULL && svc->wscale != SW_CONFIG_WSCALE_LEARN)
-		return svc->wscale;
-	return dp_adv_wscale(w, t, sw_cookie_epoch(&w->keys, cookie, ts_mode));
+	const uint32_t epoch = sw_cookie_epoch(&w->keys, cookie, ts_mode);
+	const struct sw_ws_snap *s = &w->svc_ws[sid][epoch & 1];
+	uint8_t ws = svc != NULL ? svc->wscale : SW_CONFIG_WSCALE_LEARN;
+
+	if (s->set && s->epoch == epoch)
+		ws = s->ws;
+	return ws != SW_CONFIG_WSCALE_LEARN ? ws : dp_adv_wscale(w, t, epoch);
 }
 
 /* A zero-window probe comes after the client's probe timer, at least its RTO: 200 ms on Linux. */
@@ -179,7 +185,7 @@ dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p)
 	client.ecn = co.ecn;
 	/* What the SYN-ACK offered: SACK and TS as the cookie says, the shift as it was frozen. */
 	adv_c.mss = 0; /* not used */
-	adv_c.wscale = adv_wscale(w, t, svc, cookie, co.has_ts);
+	adv_c.wscale = adv_wscale(w, t, sid, svc, cookie, co.has_ts);
 	adv_c.has_wscale = co.has_wscale && adv_c.wscale != SW_ADV_WS_NONE;
 	adv_c.sack_perm = co.sack_perm;
 	adv_c.has_ts = co.has_ts;

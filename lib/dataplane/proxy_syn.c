@@ -106,23 +106,26 @@ struct dp_adv {
 
 /* Options the proxy offers clients of this service: config overrides, else learned. */
 static inline struct dp_adv
-adv_opts(struct sw_worker *w, const struct sw_tuple *t, const struct dp_svc_syn *ss)
+adv_opts(struct sw_worker *w, const struct sw_tuple *t, uint16_t sid, const struct dp_svc_syn *ss)
 {
+	const uint32_t epoch = w->keys.epoch;
+	const uint8_t ws = dp_svc_wscale(w, sid, ss->wscale, epoch);
 	unsigned slot;
 	const struct sw_learned *l;
 	struct dp_adv adv;
 
 	/*
 	 * The window scale must be known again when the third ACK arrives:
-	 * configured, or learned but frozen per cookie epoch (dp_adv_wscale).
-	 * The translation rescales the backend's windows to it (sw_conn_xlate).
+	 * the setting and a learned shift are both frozen per cookie epoch
+	 * (dp_svc_wscale, dp_adv_wscale). The translation rescales the
+	 * backend's windows to it (sw_conn_xlate).
 	 */
-	if (ss->wscale == SW_CONFIG_WSCALE_LEARN) {
+	if (ws == SW_CONFIG_WSCALE_LEARN) {
 		slot = dp_learned_slot(t);
 		l = dp_learned_at(w, slot, t);
-		adv.wscale = dp_adv_wscale_at(w, slot, l, w->keys.epoch);
+		adv.wscale = dp_adv_wscale_at(w, slot, l, epoch);
 	} else {
-		adv.wscale = ss->wscale;
+		adv.wscale = ws;
 		/*
 		 * A service that configures all four (MSS, window scale, SACK
 		 * and timestamps on or off) offers the same whether its backend
@@ -160,7 +163,7 @@ syn_queue(struct sw_worker *w, struct sw_syn_pending *q, struct dp_pkt *p,
 	const struct dp_svc_syn *ss, const struct sw_tcpopt *o)
 {
 	const uint8_t flags = p->v.tcp_flags;
-	const struct dp_adv adv = adv_opts(w, p->t, ss);
+	const struct dp_adv adv = adv_opts(w, p->t, p->service_id, ss);
 	struct sw_cookie_req *req = &w->syn_req[w->syn_n];
 	/* SACK as negotiated with the client: the backend SYN offers exactly that. */
 	const bool sack = o->has_sack_perm & !!(adv.opts & DP_ADV_SACK);

@@ -186,6 +186,13 @@ struct sw_worker {
 
 	struct sw_learned learned[SW_LEARN_SLOTS];
 	struct sw_ws_snap ws_snap[SW_LEARN_SLOTS][2]; /* [slot][epoch & 1] */
+	/*
+	 * Each service's wscale setting (a shift or SW_CONFIG_WSCALE_LEARN) as
+	 * the first SYN of a cookie epoch found it, [service id][epoch & 1]: a
+	 * reload that changes it applies from the next epoch, and a third ACK
+	 * reads what its SYN-ACK used (dp_svc_wscale).
+	 */
+	struct sw_ws_snap svc_ws[SW_CONFIG_SERVICES_MAX + 1][2];
 	unsigned expire_budget; /* flow-table slots examined per poll */
 	/*
 	 * What the burst being processed did to the flow table, for its bulk

@@ -134,6 +134,30 @@ def test_service_options_off(start):
     f.s2c(b"p" * 20, flags="PA")
 
 
+def test_wscale_reload_applies_next_epoch(start):
+    """A reload that changes a service's fixed wscale (7 -> 2) between a SYN-ACK and its
+    third ACK: the splice keeps the shift the SYN-ACK announced. Before, it read the new
+    one and rescaled the backend's windows to 2 for a client that reads them with 7. SYNs
+    of the same cookie epoch are still offered 7; the new shift applies from the next."""
+    cfg = make_config(general="cookie_epoch = 1s\n", service="wscale = %d\n")
+    h = start(cfg % 7)
+    f = Flow(h, adv_ws=7, epoch_ms=1000)
+    f.syn()
+    h.advance(100)
+    assert h.reload(cfg % 2) == []
+    g = Flow(h, adv_ws=7, epoch_ms=1000)
+    g.syn()
+    f.ack3()
+    f.synack()
+    f.s2c(b"p" * 20, flags="PA")
+    h.advance(1000)
+    k = Flow(h, adv_ws=2, epoch_ms=1000).open()
+    k.s2c(b"q" * 20, flags="PA")
+    g.ack3()
+    g.synack()
+    g.s2c(b"r" * 20, flags="PA")
+
+
 def test_learned_backend_options(h):
     """After a backend answered without SACK/TS and MSS 1300, new clients are offered that."""
     first = Flow(h, b_sack=False, b_ts=False, b_mss=1300).open()
