@@ -4,11 +4,12 @@
 /*
  * All prefixes of the snapshot (service dst, global and per-service allow/deny) go into ONE
  * IPv4 table and ONE IPv6 table; each costs 16 to 64 MiB of tbl24, so one per list would not
- * scale. IPv6 uses rte_lpm6. IPv4 uses rte_fib (DIR24_8), the same DIR-24-8 lookup as rte_lpm:
- * rte_lpm_add looks for a free tbl8 group by scanning all of them, so building 100,000
- * scattered /32s took 35 s (300,000: 390 s); rte_fib keeps routes in an rte_rib tree and free
- * groups in a bitmap (100,000: well under a second), and its 1- or 2-byte next hops cut tbl24
- * to 16 or 32 MiB when classes and tbl8 groups are few.
+ * scale. IPv6 uses rte_lpm6, with its /128s in a hash table beside it (struct host6). IPv4
+ * uses rte_fib (DIR24_8), the same DIR-24-8 lookup as rte_lpm: rte_lpm_add looks for a free
+ * tbl8 group by scanning all of them, so building 100,000 scattered /32s took 35 s (300,000:
+ * 390 s); rte_fib keeps routes in an rte_rib tree and free groups in a bitmap (100,000: well
+ * under a second), and its 1- or 2-byte next hops cut tbl24 to 16 or 32 MiB when classes and
+ * tbl8 groups are few.
  *
  * The next hop of a prefix P is a "class" describing every list entry that contains P, not
  * only P's own:
@@ -47,6 +48,7 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_fib.h>
+#include <rte_hash_crc.h>
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 
@@ -106,6 +108,23 @@ struct small6 {
 	} e[SMALL_MAX + 1];
 };
 
+/*
+ * IPv6 /128 prefixes beside rte_lpm6 (which gives each one 13 tbl8 groups of 1 KiB: 100,000
+ * host prefixes took 1.3 GiB): an open-addressing table of the addresses, at most half full,
+ * probed linearly. A /128 is the longest match of the one address it holds, so its class
+ * overrides what the LPM returns for that address. Its keys come from the config, never
+ * from packets, so their clusters are fixed when it is built.
+ */
+struct host6_entry {
+	uint64_t a[2]; /* the address as two words */
+	uint32_t cls1; /* class + 1; 0: empty slot */
+};
+
+struct host6 {
+	struct host6_entry *e; /* NULL: no /128 in the LPM path */
+	uint32_t mask; /* slots - 1 */
+};
+
 /* How a call goes about its packets, chosen at build time (sw_classifier.path). */
 enum class_path {
 	PATH_LPM = 0, /* an LPM in either family: stage the addresses, look them up in bulk */
@@ -117,6 +136,7 @@ enum class_path {
 struct sw_classifier {
 	struct rte_fib *fib4; /* NULL if the snapshot has no IPv4 prefix or they are in small4 */
 	struct rte_lpm6 *lpm6; /* NULL if the snapshot has no IPv6 prefix or they are in small6 */
+	struct host6 host6; /* the /128s when lpm6 is used: they are not in it */
 	struct small4 small4; /* IPv4 prefixes when fib4 is NULL (n = 0: none) */
 	struct small6 small6; /* IPv6 prefixes when lpm6 is NULL */
 	struct class_entry *classes; /* class 0: no chain, empty set (lookup miss) */
@@ -295,7 +315,10 @@ contains(const struct item *a, const struct item *p)
 	return rest == 0 || ((a->addr[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-/* tbl8 groups the distinct prefixes need (both LPMs use 8-bit groups after a 24-bit table). */
+/*
+ * tbl8 groups the distinct prefixes need (both LPMs use 8-bit groups after a 24-bit table);
+ * IPv6 /128s need none: they go to the host table.
+ */
 static uint32_t
 tbl8_needed(const struct item *it, const size_t *first, size_t n_nodes)
 {
@@ -306,7 +329,7 @@ tbl8_needed(const struct item *it, const size_t *first, size_t n_nodes)
 
 	for (k = 0; k < n_nodes; k++) {
 		const struct item *p = &it[first[k]];
-		unsigned int levels = (p->depth + 7u) / 8, l;
+		unsigned int levels = p->depth == 128 ? 0 : (p->depth + 7u) / 8, l;
 
 		for (l = 3; l < levels; l++) {
 			if (seen[l] && memcmp(last[l], p->addr, l) == 0)
@@ -329,6 +352,53 @@ table_add(struct build *b, int f, const uint8_t *addr, uint8_t depth, uint32_t c
 		return rte_fib_add(b->cl->fib4, rte_be_to_cpu_32(ip), depth, cls);
 	}
 	return rte_lpm6_add(b->cl->lpm6, addr, depth, cls);
+}
+
+static inline uint32_t
+host6_hash(uint64_t a0, uint64_t a1)
+{
+	return rte_hash_crc_8byte(a1, rte_hash_crc_8byte(a0, 0));
+}
+
+/* Room for n /128s, at most half full. 0 or -ENOMEM. */
+static int
+host6_create(struct host6 *h, uint32_t n, int socket_id)
+{
+	uint32_t slots = rte_align32pow2(2 * n);
+
+	h->e = rte_zmalloc_socket(
+		"sw_class_host6", (size_t)slots * sizeof(*h->e), RTE_CACHE_LINE_SIZE, socket_id);
+	h->mask = slots - 1;
+	return h->e == NULL ? -ENOMEM : 0;
+}
+
+/* Each address once (the build's nodes are distinct). */
+static void
+host6_put(struct host6 *h, const uint8_t *addr, uint32_t cls)
+{
+	uint64_t a[2];
+	uint32_t i;
+
+	memcpy(a, addr, sizeof(a));
+	for (i = host6_hash(a[0], a[1]) & h->mask; h->e[i].cls1 != 0; i = (i + 1) & h->mask)
+		;
+	h->e[i].a[0] = a[0];
+	h->e[i].a[1] = a[1];
+	h->e[i].cls1 = cls + 1;
+}
+
+/* The class + 1 of addr's /128, 0 when it has none. */
+static inline uint32_t
+host6_get(const struct host6 *h, const uint8_t *addr)
+{
+	uint64_t a[2];
+	uint32_t i;
+
+	memcpy(a, addr, sizeof(a));
+	for (i = host6_hash(a[0], a[1]) & h->mask; h->e[i].cls1 != 0; i = (i + 1) & h->mask)
+		if (h->e[i].a[0] == a[0] && h->e[i].a[1] == a[1])
+			return h->e[i].cls1;
+	return 0;
 }
 
 /*
@@ -472,7 +542,7 @@ static int
 build_family(struct build *b, int f, int socket_id)
 {
 	struct item *it = b->items[f];
-	size_t n = b->n_items[f], n_nodes = 0, sp = 0, k, i;
+	size_t n = b->n_items[f], n_nodes = 0, n_host = 0, sp = 0, k, i;
 	size_t *first = NULL, *stack = NULL;
 	int64_t *node_ch = NULL, *node_st = NULL;
 	uint32_t *node_cls = NULL, max_cls = 0;
@@ -532,16 +602,22 @@ build_family(struct build *b, int f, int socket_id)
 		ret = 0;
 		goto out;
 	}
-	for (k = 0; k < n_nodes; k++)
+	for (k = 0; k < n_nodes; k++) {
 		max_cls = RTE_MAX(max_cls, node_cls[k]);
-	ret = table_create(b, f, (uint32_t)n_nodes + 2, tbl8_needed(it, first, n_nodes), max_cls,
-		it[0].depth == 0 ? node_cls[0] : 0, socket_id);
+		n_host += it[first[k]].depth == 128;
+	}
+	ret = table_create(b, f, (uint32_t)(n_nodes - n_host) + 2, tbl8_needed(it, first, n_nodes),
+		max_cls, it[0].depth == 0 ? node_cls[0] : 0, socket_id);
+	if (ret == 0 && n_host > 0)
+		ret = host6_create(&b->cl->host6, n_host, socket_id);
 	if (ret < 0)
 		goto out;
 	for (k = 0; k < n_nodes; k++) {
 		const struct item *p = &it[first[k]];
 
-		if (p->depth > 0) {
+		if (p->depth == 128) {
+			host6_put(&b->cl->host6, p->addr, node_cls[k]);
+		} else if (p->depth > 0) {
 			ret = table_add(b, f, p->addr, p->depth, node_cls[k]);
 		} else if (f == 1) {
 			/* rte_lpm6 takes depth 1..: /0 is two /1s, unless a /1 node is there. */
@@ -678,6 +754,7 @@ sw_classifier_free(struct sw_classifier *cl)
 		return;
 	rte_fib_free(cl->fib4);
 	rte_lpm6_free(cl->lpm6);
+	rte_free(cl->host6.e);
 	rte_free(cl->classes);
 	rte_free(cl->chains);
 	rte_free(cl->sets);
@@ -1033,6 +1110,14 @@ classify_lpm(const struct sw_classifier *cl, struct in in, unsigned int n, uint8
 					dcls[idx6[i]] = (uint32_t)nh6[i];
 				if (src_lists && nh6[BURST + i] >= 0)
 					scls[idx6[i]] = (uint32_t)nh6[BURST + i];
+			}
+			for (i = 0; cl->host6.e != NULL && i < n6; i++) {
+				uint32_t c = host6_get(&cl->host6, ip6[i]);
+
+				if (c != 0)
+					dcls[idx6[i]] = c - 1;
+				if (src_lists && (c = host6_get(&cl->host6, ip6[BURST + i])) != 0)
+					scls[idx6[i]] = c - 1;
 			}
 		}
 		for (i = 0; i < m; i++)

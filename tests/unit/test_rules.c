@@ -21,6 +21,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_memory.h>
 
 #include "sw_rules.h"
@@ -1202,6 +1203,106 @@ test_classify_100k(void **state)
 	sw_config_free(c);
 }
 
+/* EAL heap bytes allocated on every socket. */
+static size_t
+heap_allocated(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+
+	for (unsigned int i = 0; i < rte_socket_count(); i++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+/*
+ * 100,000 scattered IPv6 /128s in a deny list, nested in an allow /64, and a /128 service
+ * beside a /64 one: every listed address is denied, its neighbours are not, and the
+ * classifier fits the test's 256 MiB of EAL memory (rte_lpm6 alone gave each /128 13 tbl8
+ * groups of 1 KiB: 1.3 GiB).
+ */
+static void
+test_classify_100k_hosts6(void **state)
+{
+	static const struct golden cases[] = {
+		{"2001:2:1:0:0:0:0:0", "2001:2:0:ffff::1", 80, SW_CLASS_DROP_DENY, 1},
+		{"2001:2:1:0:1::", "2001:2:0:ffff::1", 80, SW_CLASS_PROXY, 1},
+		{"2001:2:1:5::99", "2001:2:0:ffff::1", 80, SW_CLASS_DROP_DENY, 1},
+		{"2001:2:1:5::98", "2001:2:0:ffff::1", 80, SW_CLASS_PASS, 1},
+		{"2001:2:9::1", "2001:2:0:eeee::7", 80, SW_CLASS_PROXY, 2},
+		{"2001:2:9::1", "2001:2:0:eeee::7", 81, SW_CLASS_PROXY, 3},
+		{"2001:2:9::1", "2001:2:0:eeee::8", 81, SW_CLASS_PROXY, 3},
+		{"2001:2:9::1", "2001:2:0:eeee::8", 80, SW_CLASS_BRIDGE, 0},
+		{"2001:2:1:5::99", "2001:2:0:eeee::7", 80, SW_CLASS_DROP_DENY, 2},
+	};
+	enum { N = 100000 };
+	struct sw_class_query *q;
+	struct sw_classifier *cl;
+	struct sw_config *c;
+	uint8_t(*addr)[16], dst6[16], *act;
+	uint16_t *svc;
+	char path[PATH_MAX];
+	unsigned int i, bad = 0;
+	size_t heap0;
+	FILE *f;
+
+	(void)state;
+	FMT(path, "%s/hosts6.txt", tmp_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < N - 1; i++)
+		fprintf(f, "2001:2:1:%x:0:%x:0:%x\n", i >> 12, (i * 7919u) & 0xffff, i & 0xffff);
+	fprintf(f, "2001:2:1:5::99\n");
+	fclose(f);
+	c = load_text("hosts6.ini",
+		PORTS_HDR "[general]\ndeny = @hosts6.txt\nallow = 2001:2:1:5::/64\n"
+			  "[service web6]\ndst = 2001:2:0:ffff::/64\nports = 80\n"
+			  "[service host6]\ndst = 2001:2:0:eeee::7\nports = 80\n"
+			  "[service net6]\ndst = 2001:2:0:eeee::/64\nports = 81\n");
+	assert_int_equal(c->general.deny.n, N);
+	heap0 = heap_allocated();
+	cl = build(c);
+	fprintf(stderr, "100k IPv6 /128s: classifier %.1f MiB\n",
+		(double)(heap_allocated() - heap0) / (1 << 20));
+	check_golden(cl, cases, RTE_DIM(cases));
+
+	/* Every listed address as a source is denied; the same with word 4 set is not. */
+	q = calloc(2 * N, sizeof(*q));
+	addr = calloc(2 * N, sizeof(*addr));
+	act = calloc(2 * N, 1);
+	svc = calloc(2 * N, sizeof(*svc));
+	assert_non_null(q);
+	assert_non_null(addr);
+	assert_non_null(act);
+	assert_non_null(svc);
+	inet_pton(AF_INET6, "2001:2:0:ffff::9", dst6);
+	for (i = 0; i < 2 * N; i++) {
+		memcpy(addr[i], c->general.deny.v[i / 2].addr, 16);
+		addr[i][9] |= (uint8_t)(i & 1);
+		q[i].family = AF_INET6;
+		q[i].src = addr[i];
+		q[i].dst = dst6;
+		q[i].dport = htons(80);
+	}
+	sw_classify_bulk(cl, q, 2 * N, act, svc);
+	for (i = 0; i < 2 * N; i++) {
+		bool in_allow = addr[i][6] == 0 && addr[i][7] == 5;
+		uint8_t want = (i & 1) == 0 ? SW_CLASS_DROP_DENY
+			: in_allow	    ? SW_CLASS_PASS
+					    : SW_CLASS_PROXY;
+
+		bad += act[i] != want || svc[i] != 1;
+	}
+	assert_int_equal(bad, 0);
+	free(q);
+	free(addr);
+	free(act);
+	free(svc);
+	sw_classifier_free(cl);
+	sw_config_free(c);
+}
+
 /* 40,000 /32s each in its own /24: more tbl8 groups than 2-byte next hops can index. */
 static void
 test_classify_scattered(void **state)
@@ -1284,8 +1385,10 @@ rnd_prefix(uint64_t *st, char *buf, size_t len)
 	uint64_t r = rnd(st);
 
 	rnd_addr(st, fam, a, false);
-	depth = r % 16 == 0
-		? 0
+	/* A host (/32, /128) one time in eight besides: the LPM path keeps IPv6 /128s apart. */
+	depth = r % 16 == 0 ? 0
+		: r % 8 == 1
+		? max
 		: (fam == AF_INET ? 14 + (unsigned)(r >> 4) % 19 : 40 + (unsigned)(r >> 4) % 89);
 	for (unsigned int j = depth; j < max; j++) /* host bits zero */
 		a[j / 8] &= (uint8_t) ~(0x80 >> (j % 8));
@@ -1379,8 +1482,11 @@ test_classify_small_vs_lpm(void **state)
 			uint64_t r = rnd(&st);
 			int fam = r % 16 == 0 ? 0 : (r & 2 ? AF_INET6 : AF_INET);
 
-			rnd_addr(&st, fam == AF_INET6 ? AF_INET6 : AF_INET, addr[i][0], true);
-			rnd_addr(&st, fam == AF_INET6 ? AF_INET6 : AF_INET, addr[i][1], true);
+			/* Unperturbed one time in four: exactly a host prefix's address. */
+			rnd_addr(&st, fam == AF_INET6 ? AF_INET6 : AF_INET, addr[i][0],
+				(r >> 24) % 4 != 0);
+			rnd_addr(&st, fam == AF_INET6 ? AF_INET6 : AF_INET, addr[i][1],
+				(r >> 26) % 4 != 0);
 			q[i].family = (uint8_t)fam;
 			q[i].src = addr[i][0];
 			q[i].dst = addr[i][1];
@@ -1645,6 +1751,7 @@ main(void)
 		cmocka_unit_test(test_classify_small_paths),
 		cmocka_unit_test(test_classify_100k),
 		cmocka_unit_test(test_classify_scattered),
+		cmocka_unit_test(test_classify_100k_hosts6),
 		cmocka_unit_test(test_classify_small_vs_lpm),
 	};
 	int fails;
