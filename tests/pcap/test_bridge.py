@@ -98,3 +98,20 @@ def test_service_pass_and_allow(start):
                             TCP(sport=40000, dport=80, flags="S"))) == []
     assert h.drops() == {"deny": 1}
     assert h.counters()["syn_rcvd"] == 0
+
+
+def test_ipv6_host_deny_list(start):
+    """Twelve IPv6 /128s in deny (more than the small table: the LPM path, whose /128s live
+    in a hash table beside rte_lpm6): a listed source is dropped as deny, as is one inside
+    a listed /64; its neighbour address gets a cookie SYN-ACK."""
+    hosts = ["2001:2:0:1::%x" % (0x100 + i) for i in range(11)] + ["2001:2:0:1::1"]
+    cfg = make_config(general="deny = %s, 2001:2:0:7::/64\n" % ", ".join(hosts))
+    h = start(cfg)
+    for src in ["2001:2:0:1::1", "2001:2:0:1::105", "2001:2:0:7::9"]:
+        assert h.send("o", _c2s(IPv6(src=src, dst=SRV6) /
+                                TCP(sport=40000, dport=80, flags="S"))) == []
+    assert h.drops() == {"deny": 3}
+    sa = one(h.send("o", _c2s(IPv6(src="2001:2:0:1::2", dst=SRV6) /
+                              TCP(sport=40000, dport=80, flags="S"))), "o")
+    assert sa[TCP].flags == "SA"
+    assert h.counters()["syn_rcvd"] == 1
