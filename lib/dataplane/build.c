@@ -180,7 +180,8 @@ dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tc
 		l->wscale = SW_ADV_WS_NONE;
 		l->ws_known = false;
 	}
-	l->mss = o->has_mss ? o->mss : (t->family == 4 ? 536 : 1220);
+	/* An MSS of 0 is no MSS, as Linux reads it (tcp_parse_options()): the defaults. */
+	l->mss = o->has_mss && o->mss != 0 ? o->mss : (t->family == 4 ? 536 : 1220);
 	if (offered_ws) {
 		l->wscale = o->has_wscale ? RTE_MIN(o->wscale, (uint8_t)14) : SW_ADV_WS_NONE;
 		l->ws_known = true;

@@ -168,6 +168,19 @@ def test_learned_backend_options(h):
     assert flows(h) == (2, {"ESTABLISHED": 2})
 
 
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+def test_learned_backend_mss_zero_is_no_mss(h, v6):
+    """A backend SYN-ACK with MSS 0 teaches what one without MSS does (536 / 1220): Linux
+    ignores an MSS of 0 (tcp_parse_options()), and offering it to every later client would
+    tell them to send no data."""
+    first = Flow(h, v6=v6, b_mss=0).open()
+    f = Flow(h, v6=v6, srv=first.srv, adv_mss=MSS_TABLE[6 if v6 else 4][0])
+    f.syn()
+    f.ack3()
+    f.synack()
+    assert flows(h) == (2, {"ESTABLISHED": 2})
+
+
 def test_service_options_on_override_learned(start):
     """sack = on, timestamps = on, mss = 1200: offered even after the backend declined them."""
     h = start(make_config(service="sack = on\ntimestamps = on\nmss = 1200\n"))
