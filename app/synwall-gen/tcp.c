@@ -367,8 +367,7 @@ gen_tcp_complete(struct gen_tcp *e, struct gen_tcb *t)
 
 	gen_ctr_add(w, gen_tcp_rc[e->role].completed, 1);
 	if (e->is_client)
-		gen_hist_add(&w->hist[GEN_HIST_CONN],
-			(w->now_tsc - t->open_tsc) * 1000000000ull / w->hz);
+		gen_hist_add(&w->hist[GEN_HIST_CONN], ns_since(w, t->open_tsc));
 	if (!(t->flags & F(ACTIVE_CLOSE))) {
 		gen_tcp_free(e, t);
 		return;

@@ -110,8 +110,7 @@ input_synack(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint32_t ack, u
 		gen_ctr_add(w, GEN_CTR_cli_zero_win, 1);
 	} else {
 		t->flags |= F(USABLE);
-		gen_hist_add(&w->hist[GEN_HIST_SETUP],
-			(w->now_tsc - t->open_tsc) * 1000000000ull / w->hz);
+		gen_hist_add(&w->hist[GEN_HIST_SETUP], ns_since(w, t->open_tsc));
 	}
 	app_update(e, t);
 	gen_tcp_output(e, t, false);
@@ -184,8 +183,7 @@ input_ack(struct gen_tcp *e, struct gen_tcb *t, uint32_t ack, uint16_t win)
 	t->snd_wnd = wnd;
 	if (e->is_client && wnd > 0 && !(t->flags & F(USABLE))) {
 		t->flags |= F(USABLE);
-		gen_hist_add(&w->hist[GEN_HIST_SETUP],
-			(w->now_tsc - t->open_tsc) * 1000000000ull / w->hz);
+		gen_hist_add(&w->hist[GEN_HIST_SETUP], ns_since(w, t->open_tsc));
 	}
 	return acked;
 }

@@ -26,6 +26,18 @@ ms_tsc(const struct gen_worker *w, uint64_t ms)
 	return ms * w->hz / 1000;
 }
 
+/*
+ * Nanoseconds since tsc (a past w->now_tsc). Whole seconds and the rest apart:
+ * ticks * 10^9 in 64 bits wraps after 2^64 / 10^9 ticks, about 7 s at 2.6 GHz.
+ */
+static inline uint64_t
+ns_since(const struct gen_worker *w, uint64_t tsc)
+{
+	uint64_t d = w->now_tsc - tsc;
+
+	return d / w->hz * 1000000000ull + d % w->hz * 1000000000ull / w->hz;
+}
+
 /* Sequence number just past our last data byte: where the FIN goes. */
 static inline uint32_t
 data_end(const struct gen_tcb *t)

@@ -191,6 +191,22 @@ test_gen6_zero_window_probe()
 	gen_zero_window_probe probe6 $GEN6_ADDRS
 }
 
+# Latencies of several seconds are recorded as they are: the TSC delta was multiplied by
+# 10^9 in 64 bits before the division by the TSC rate, which wraps past 2^64 / 10^9 ticks
+# (about 7 s at 2.6 GHz), so a 10 s setup was reported as about 3 s.
+TIMEOUT_test_gen_long_latency=60
+test_gen_long_latency()
+{
+	local j="$LAB_DIR/longlat.json" v
+	gen_self_run longlat 40 --mode clients,servers --conns 1 --concurrency 1 \
+		--synack-zero-window --probe-ms 10000 --idle-ms 30000 --duration 30 \
+		--stats-interval 0
+	assert_eq "$(gen_val "$j" counters.cli_completed)" 1 "clients completed"
+	for v in setup.p50 setup.p999 setup.max conn.p50 conn.max; do
+		assert_ge "$(gen_val "$j" latency_us.$v)" 10000000 "$v (us) after a 10 s probe delay"
+	done
+}
+
 # gen_self_floods NAME [ADDRESS ARGS...]: every flood mode at the generator's own servers,
 # which answer each SYN with a SYN-ACK and each ACK and FIN-ACK with a RST (no connection),
 # back to the spoofed sources. Exact counts: every frame parsed, its checksum verified.
