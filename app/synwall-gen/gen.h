@@ -227,7 +227,9 @@ struct gen_cfg {
 	GEN_FAIL_LIST(GEN_CTR_SRV_FAIL) \
 	X(srv_rtx, "server retransmissions (SYN-ACK, data, FIN)") \
 	X(srv_bytes_verified, "request bytes received and verified by servers") \
-	X(srv_table_full, "SYNs dropped: server connection table full")
+	X(srv_table_full, "SYNs dropped: server connection table full") \
+	X(srv_halfopen_reset, \
+		"half-opens reset by their source (in srv_fail_reset, not a run failure)")
 
 #define X(n, h) GEN_CTR_##n,
 enum gen_ctr { GEN_CTR_LIST(X) GEN_CTR_MAX };

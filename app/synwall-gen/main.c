@@ -173,9 +173,11 @@ run(struct gen_worker *w)
 	hold_ports(w);
 	/*
 	 * Server half-opens that never complete (spoofed SYNs of a flood sent
-	 * straight at the servers) are counted, but are no failure of the run.
+	 * straight at the servers), whether they time out or their source resets
+	 * them, are counted, but are no failure of the run.
 	 */
-	srv_failed = fin.ctr[GEN_CTR_srv_failed] - fin.ctr[GEN_CTR_srv_fail_syn_timeout];
+	srv_failed = fin.ctr[GEN_CTR_srv_failed] - fin.ctr[GEN_CTR_srv_fail_syn_timeout] -
+		fin.ctr[GEN_CTR_srv_halfopen_reset];
 	if (fin.ctr[GEN_CTR_cli_failed] > 0 || srv_failed > 0 ||
 		(w->priv[GEN_MODE_CLIENTS] != NULL &&
 			fin.ctr[GEN_CTR_cli_completed] < cfg->conns)) {

@@ -146,6 +146,9 @@ input_rst(struct gen_tcp *e, struct gen_tcb *t, uint32_t seq, uint32_t ack, uint
 		if (t->state == GEN_TCB_LINGER)
 			gen_tcp_free(e, t);
 	} else {
+		/* A spoofed SYN's source that exists resets our SYN-ACK: a half-open, as a timeout. */
+		if (t->state == GEN_TCB_SYN_RCVD)
+			gen_ctr_add(e->w, GEN_CTR_srv_halfopen_reset, 1);
 		gen_tcp_fail(e, t, FAIL_reset);
 	}
 }

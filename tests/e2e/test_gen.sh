@@ -460,6 +460,37 @@ test_gen6_nd_malformed()
 	assert_eq "$(gen_val "$j" counters.cli_completed)" $n "clients completed"
 }
 
+# A half-open whose SYN came from a source that exists: its host answers the SYN-ACK with a
+# RST (RFC 9293 3.10.7.1). That half-open is no failure of the run, any more than one that
+# times out. Servers on the dut end of the server's veth (net_af_packet) at an address of
+# no host; scapy sends one SYN from the server namespace's own address, and that kernel
+# resets the SYN-ACK. The run used to exit 3 ("server failures 1").
+test_gen_halfopen_reset_by_source()
+{
+	local j="$LAB_DIR/horst.json" rc=0
+	trap 'gen_cleanup horst; true' EXIT
+	lab_bg dut horst "$(gen_bin)" -l 0 --no-pci --no-huge -m 512 \
+		--file-prefix "gen-$LAB_ID-horst" --log-level=lib.eal:error \
+		--vdev "net_af_packet0,iface=$LAB_IN_IF" -- --mode servers --server-ip 198.18.2.77 \
+		--duration 4 --stats-interval 0 --json "$j"
+	lab_wait_for 20 grep -q "running on lcore" "$LAB_DIR/horst.log" || fail "generator not running"
+	lab_srv timeout 10 "$LAB_PYTHON" - "$LAB_SRV_IF" "$LAB_SRV_MAC" "$LAB_IN_MAC" "$LAB_SRV_IP" <<'EOF2'
+import sys
+from scapy.all import IP, TCP, Ether, conf, sendp
+
+iface, smac, dmac, sip = sys.argv[1:5]
+conf.verb = 0
+sendp(Ether(src=smac, dst=dmac) / IP(src=sip, dst="198.18.2.77") /
+      TCP(sport=40000, dport=80, flags="S", seq=1000, window=64240), iface=iface)
+EOF2
+	lab_bg_wait horst 20 || rc=$?
+	cat "$LAB_DIR/horst.log"
+	assert_eq "$(gen_val "$j" counters.srv_syn)" 1 "SYNs the servers took"
+	assert_eq "$(gen_val "$j" counters.srv_accepted)" 0 "handshakes completed"
+	assert_eq "$(gen_val "$j" counters.srv_fail_reset)" 1 "half-open reset by its source"
+	assert_eq "$rc" 0 "generator exit status"
+}
+
 test_gen_sigint_and_duration()
 {
 	local j="$LAB_DIR/dur.json" start wall sent rc=0
