@@ -2,6 +2,7 @@
 /* What an operator sees: attack detection, telemetry commands and Prometheus metrics. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,22 @@ static void
 tel_leave(void)
 {
 	atomic_fetch_sub(&tel_active, 1);
+}
+
+/*
+ * A reload frees the old runtime once the workers have passed it, but the
+ * telemetry and Prometheus threads read the runtime too (service names and
+ * actions, counts) and are no RCU readers: they load and use it under
+ * rt_lock, and sw_app_runtime_retire() frees under it.
+ */
+static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+sw_app_runtime_retire(struct sw_runtime *old)
+{
+	pthread_mutex_lock(&rt_lock);
+	sw_runtime_free(old);
+	pthread_mutex_unlock(&rt_lock);
 }
 static struct svc_obs obs[SW_CONFIG_SERVICES_MAX + 1];
 static struct sw_hll *scratch;
@@ -478,7 +495,7 @@ tel_reload(const char *cmd, const char *params, struct rte_tel_data *d)
 /* --- Prometheus --------------------------------------------------------------------------- */
 
 static int
-prom_render(void *arg, FILE *out)
+prom_render_locked(void *arg, FILE *out)
 {
 	struct sw_prom_writer pw;
 	struct sw_stats s;
@@ -629,6 +646,17 @@ prom_render(void *arg, FILE *out)
 	return sw_prom_finish(&pw);
 }
 
+static int
+prom_render(void *arg, FILE *out)
+{
+	int ret;
+
+	pthread_mutex_lock(&rt_lock);
+	ret = prom_render_locked(arg, out);
+	pthread_mutex_unlock(&rt_lock);
+	return ret;
+}
+
 /* fn inside the shutdown gate (tel_enter): what rte_telemetry calls. */
 #define TEL_GATED(fn) \
 	static int fn##_gated(const char *cmd, const char *params, struct rte_tel_data *d) \
@@ -637,7 +665,9 @@ prom_render(void *arg, FILE *out)
 \
 		if (!tel_enter()) \
 			return -EAGAIN; \
+		pthread_mutex_lock(&rt_lock); \
 		ret = fn(cmd, params, d); \
+		pthread_mutex_unlock(&rt_lock); \
 		tel_leave(); \
 		return ret; \
 	}

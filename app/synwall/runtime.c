@@ -111,7 +111,7 @@ sw_app_reload(struct sw_app *app)
 	atomic_store_explicit(&app->sh.rt, rt, memory_order_release);
 	/* Free the old snapshot only once every worker has passed a quiescent state. */
 	rte_rcu_qsbr_synchronize(app->sh.rcu, RTE_QSBR_THRID_INVALID);
-	sw_runtime_free(old);
+	sw_app_runtime_retire(old);
 	/* What a reload may change beyond the runtime: cookie epoch, stats interval. */
 	__atomic_store_n(&app->sh.cookie_epoch_ms, cfg->general.cookie_epoch_ms, __ATOMIC_RELAXED);
 	if (!app->stats_interval_set)

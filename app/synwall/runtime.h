@@ -12,6 +12,9 @@ int sw_app_check_workers(struct sw_app *app);
 /* SIGHUP: re-read, validate, build and swap the config (RCU); errors keep the old one. */
 int sw_app_reload(struct sw_app *app);
 
+/* Free a runtime the workers are done with, once no telemetry or Prometheus reader has it. */
+void sw_app_runtime_retire(struct sw_runtime *old);
+
 int sw_app_telemetry_init(struct sw_app *app);
 void sw_app_telemetry_fini(struct sw_app *app);
 

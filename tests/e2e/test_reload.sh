@@ -591,3 +591,77 @@ test_reload_attack_thresholds_apply()
 }
 
 rl_web_state_is() { [[ "$(rl_tel /synwall/services web state)" == "$1" ]]; }
+
+# Reloads while operators look: a reload frees the old runtime once the workers are past
+# it, but the Prometheus and telemetry threads read it too (service names, actions, counts)
+# and used to go on reading freed memory: scrapes with no service samples, then SIGSEGV.
+# 150 SIGHUPs (every 50 ms) during 8 s of back-to-back scrapes and /synwall/services,
+# /synwall/config queries; every scrape and /synwall/config lists all 200 services,
+# /synwall/services the same number every time (DPDK's 16 KiB telemetry answer holds only
+# part of 200), synwall exits 0. Its own synwall on net_null ports (lab_null_synwall),
+# Prometheus on the dut namespace's 127.0.0.1.
+TIMEOUT_test_reload_during_scrapes=60
+test_reload_during_scrapes()
+{
+	local cfg="$LAB_DIR/many.ini" log="$LAB_DIR/null-many.log" port=19418 i qpid
+	e2e_require_synwall
+	{
+		printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
+			'mbufs = 4096' 'flow_capacity = 4096'
+		for i in $(seq 200); do
+			printf '[service s%d]\ndst = 198.18.%d.%d/32\nports = 80\n' "$i" \
+				$((2 + i / 250)) $((i % 250 + 1))
+		done
+	} >"$cfg"
+	lab_null_synwall "$log" "$cfg" --prometheus "127.0.0.1:$port" ||
+		{ cat "$log"; fail "synwall did not start"; }
+	lab_dut "$LAB_PYTHON" - "$port" "sw-null-$LAB_ID" 200 >"$LAB_DIR/scrapes.log" 2>&1 <<'PYEOF' &
+import json, re, socket, sys, time, urllib.request
+port, prefix, want = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+t0, n, bad, first = time.time(), 0, 0, None
+def tel(s, cmd):
+    s.send(cmd.encode())
+    return next(iter(json.loads(s.recv(1 << 22)).values()))
+while time.time() - t0 < 8:  # bounded: 8 s of queries
+    try:
+        body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=2).read()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(path)
+        s.recv(1024)
+        svcs, conf = len(tel(s, "/synwall/services")), tel(s, "/synwall/config")["services"]
+        s.close()
+    except (OSError, ValueError) as e:
+        print("query failed:", e)
+        bad += 1
+        time.sleep(0.1)
+        continue
+    n += 1
+    first = svcs if first is None else first
+    fams = {f: len(re.findall(rb"^%s\{" % f.encode(), body, re.M)) for f in
+            ("synwall_service_syn_total", "synwall_service_attacks_total")}
+    for what, got, exp in [(f, k, want) for f, k in fams.items()] + [
+            ("/synwall/services", svcs, first), ("/synwall/config services", conf, want)]:
+        if got != exp or got == 0:
+            bad += 1
+            if bad <= 10:
+                print("round %d: %s lists %d services, want %d" % (n, what, got, exp))
+print("query rounds", n, "bad", bad)
+sys.exit(1 if bad or n < 10 else 0)
+PYEOF
+	qpid=$!
+	for i in $(seq 150); do
+		kill -HUP "$LAB_NULL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$qpid" || true
+	cat "$LAB_DIR/scrapes.log"
+	kill -TERM "$LAB_NULL_PID" 2>/dev/null || true
+	lab_wait_for 15 test -e "$log.rc" || fail "synwall did not stop"
+	grep -E 'runtime error|AddressSanitizer|Segmentation' "$log" && tail -40 "$log"
+	echo "reloads: $(grep -c 'reloaded ' "$log" || true)"
+	assert_eq "$(cat "$log.rc")" 0 "synwall's exit code after reloads under queries and SIGTERM"
+	assert_file_match "$LAB_DIR/scrapes.log" '^query rounds [0-9]+ bad 0$' \
+		"every scrape and telemetry answer during the reloads lists all services"
+	assert_ge "$(grep -c 'reloaded ' "$log" || true)" 50 "reloads done during the queries"
+}
