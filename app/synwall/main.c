@@ -2,12 +2,14 @@
 /* synwall: command line, ordered init/teardown, worker launch and the control loop. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -167,6 +169,35 @@ parse_args(struct sw_app *app, int argc, char **argv, bool *check_only)
 	return 0;
 }
 
+/*
+ * --summary-json FILE is written at exit: refuse at the start a path that cannot be
+ * (missing directory, read-only file system, a directory), not after the whole run.
+ */
+static int
+check_summary_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		return access(path, W_OK);
+	}
+	if (errno != ENOENT)
+		return -1;
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return access(dir, W_OK);
+}
+
 static int
 load_config(struct sw_app *app)
 {
@@ -311,7 +342,8 @@ static const struct init_step steps[] = {
 	{"pdump", step_pdump, fini_pdump},
 };
 
-static void
+/* Returns 0, or -1 when the --summary-json file could not be written. */
+static int
 write_summary(struct sw_app *app)
 {
 	struct sw_stats s;
@@ -335,12 +367,18 @@ write_summary(struct sw_app *app)
 
 		if (f == NULL) {
 			SW_LOG(ERR, "cannot write %s: %s\n", app->summary_json, strerror(errno));
-			return;
+			fflush(stdout);
+			return -1;
 		}
 		sw_stats_write_json_ex(&s, f, flows);
-		fclose(f);
+		if ((ferror(f) | fclose(f)) != 0) {
+			SW_LOG(ERR, "cannot write %s: %s\n", app->summary_json, strerror(errno));
+			fflush(stdout);
+			return -1;
+		}
 	}
 	fflush(stdout);
+	return 0;
 }
 
 static void
@@ -425,6 +463,11 @@ main(int argc, char **argv)
 		sw_config_free(cfg);
 		return 0;
 	}
+	if (app.summary_json != NULL && check_summary_path(app.summary_json) != 0) {
+		fprintf(stderr, "synwall: --summary-json %s: %s\n", app.summary_json,
+			strerror(errno));
+		return 1;
+	}
 	if (load_config(&app) != 0)
 		return 1;
 
@@ -474,7 +517,8 @@ main(int argc, char **argv)
 		control_loop(&app);
 		atomic_store_explicit(&app.sh.stop, true, memory_order_relaxed);
 		rte_eal_mp_wait_lcore();
-		write_summary(&app);
+		if (write_summary(&app) != 0)
+			exit_code = 1;
 	}
 	while (done-- > 0)
 		if (steps[done].fini != NULL)

@@ -64,3 +64,33 @@ test_sigint_exit_and_summary()
 {
 	_lifecycle INT
 }
+
+# The JSON summary is what a run leaves behind: a summary that cannot be written is a
+# failure, not a clean exit 0 (it was: one log line at the very end, exit 0, no file).
+# A path in a missing directory is refused at the start, before EAL, with exit 1; a
+# directory that goes away while synwall runs makes the exit code 1. net_null ports.
+test_summary_json_unwritable()
+{
+	local cfg="$LAB_DIR/sj.ini" log="$LAB_DIR/sj.log" dir="$LAB_DIR/sj-dir" rc=0
+	printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
+		'mbufs = 4096' 'flow_capacity = 4096' '[service web]' 'dst = 198.18.2.1/32' \
+		'ports = 80' >"$cfg"
+	lab_dut timeout 30 "$(lab_synwall_bin)" -l 0-1 --no-pci --no-huge -m 512 \
+		--file-prefix "sw-sj-$LAB_ID" --vdev net_null0 --vdev net_null1 -- -f "$cfg" \
+		--summary-json "$LAB_DIR/no-such-dir/summary.json" --duration 1 >"$log" 2>&1 ||
+		rc=$?
+	rm -rf "/var/run/dpdk/sw-sj-$LAB_ID"
+	grep -v '^EAL\|^TELEMETRY\|^  ' "$log" || true
+	assert_eq "$rc" 1 "exit code with --summary-json in a missing directory"
+	assert_file_match "$log" "no-such-dir/summary.json" "the summary's path in the message"
+	grep -q "synwall: running" "$log" && fail "synwall ran with an unwritable --summary-json"
+
+	mkdir -p "$dir"
+	lab_null_synwall "$log" "$cfg" --summary-json "$dir/summary.json" ||
+		{ cat "$log"; fail "synwall did not start"; }
+	rmdir "$dir"
+	kill -TERM "$LAB_NULL_PID"
+	lab_wait_for 15 test -e "$log.rc" || fail "synwall did not stop"
+	grep -v '^EAL\|^TELEMETRY\|^  ' "$log" || true
+	assert_eq "$(cat "$log.rc")" 1 "exit code when the summary could not be written at exit"
+}
