@@ -24,6 +24,9 @@
 
 RTE_LOG_REGISTER(sw_app_logtype, synwall.app, INFO);
 
+/* --check-config refuses the worker counts the start would. */
+_Static_assert(SW_CONFIG_WORKERS_MAX == SW_MAX_WORKERS, "[general] workers range");
+
 static volatile sig_atomic_t got_stop;
 static volatile sig_atomic_t got_reload;
 

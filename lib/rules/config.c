@@ -90,7 +90,7 @@ enum {
 	G_MAX
 };
 static const struct key_spec general_keys[G_MAX] = {
-	[G_WORKERS] = {"workers", K_UINT, "all", NULL, 1, RTE_MAX_LCORE - 1, NULL, 0},
+	[G_WORKERS] = {"workers", K_UINT, "all", NULL, 1, SW_CONFIG_WORKERS_MAX, NULL, 0},
 	[G_FLOW_CAPACITY] = {"flow_capacity", K_UINT, NULL, NULL, 1024, 67108864, "1024..67108864",
 		0},
 	[G_COOKIE_EPOCH] = {"cookie_epoch", K_DURATION, NULL, NULL, 1000, 3600000, "1s..1h", 0},

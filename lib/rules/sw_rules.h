@@ -29,6 +29,7 @@
 int sw_config_parse_endpoint(const char *addr, struct sockaddr_storage *ss, socklen_t *ss_len);
 
 #define SW_CONFIG_SERVICES_MAX 256 /* [service NAME] sections per file */
+#define SW_CONFIG_WORKERS_MAX 64 /* [general] workers: SW_MAX_WORKERS (sw_dataplane.h) */
 #define SW_CONFIG_NAME_MAX 32 /* service name, NUL included: [A-Za-z0-9_.-]{1,31} */
 #define SW_CONFIG_DEV_MAX 64 /* device name, NUL included (RTE_ETH_NAME_MAX_LEN) */
 #define SW_CONFIG_PORT_WORDS (65536 / 64)

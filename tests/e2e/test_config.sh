@@ -69,6 +69,13 @@ test_check_config_syntax()
 	_bad_config syntax '/^\[ports\]/a this line has no equals sign' 'this line has no equals sign'
 }
 
+# synwall runs at most 64 workers (more: "need 1..64 worker lcores" at the start), so a
+# config asking for more must fail --check-config too, not pass it and then fail the start.
+test_check_config_workers_max()
+{
+	_bad_config workers-max '/^\[service web\]/i [general]\nworkers = 65' 'workers = 65'
+}
+
 # Cross-field: no [ports] section at all. Line may be anything; the file must be named.
 test_check_config_missing_ports()
 {
