@@ -466,6 +466,15 @@ main(int argc, char **argv)
 		sw_config_free(cfg);
 		return 0;
 	}
+	/*
+	 * From here on, before EAL (which can take seconds: hugepages, probing): a
+	 * SIGHUP is a reload request and SIGINT/SIGTERM a clean stop, never the
+	 * default action's kill. A stop asked for during the start ends the
+	 * control loop at once.
+	 */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (app.summary_json != NULL && check_summary_path(app.summary_json) != 0) {
 		fprintf(stderr, "synwall: --summary-json %s: %s\n", app.summary_json,
 			strerror(errno));
@@ -495,10 +504,6 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 
 	for (done = 0; done < RTE_DIM(steps); done++) {
 		ret = steps[done].init(&app);

@@ -665,3 +665,38 @@ PYEOF
 		"every scrape and telemetry answer during the reloads lists all services"
 	assert_ge "$(grep -c 'reloaded ' "$log" || true)" 50 "reloads done during the queries"
 }
+
+# A SIGHUP while synwall starts up (here: as soon as EAL has created its runtime config,
+# some 100 ms before the ports are up) is a reload request like any other, not the
+# default action's kill (synwall used to install its handlers only after EAL and the
+# lcore checks, and died with 129). It starts, does the reload, and exits 0 on SIGTERM.
+# net_null ports, its own file prefix (runtime directory removed here).
+test_sighup_during_startup()
+{
+	local cfg="$LAB_DIR/hup.ini" log="$LAB_DIR/hup.log" prefix="sw-hup-$LAB_ID" pid i rc
+	e2e_require_synwall
+	printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
+		'mbufs = 4096' 'flow_capacity = 4096' '[service web]' 'dst = 198.18.2.1/32' \
+		'ports = 80' >"$cfg"
+	rm -rf "/var/run/dpdk/$prefix"
+	# ip netns exec, not the lab_dut function: $! must be synwall itself (exec'd by ip).
+	ip netns exec "$LAB_DUT" "$(lab_synwall_bin)" -l 0-1 --no-pci --no-huge -m 512 \
+		--file-prefix "$prefix" --vdev net_null0 --vdev net_null1 -- -f "$cfg" >"$log" \
+		2>&1 </dev/null &
+	pid=$!
+	for i in $(seq 2000); do
+		[[ -e "/var/run/dpdk/$prefix/config" ]] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	kill -HUP "$pid" || fail "synwall gone before the SIGHUP: $(cat "$log")"
+	lab_wait_for 10 grep -q "synwall: running" "$log" || true
+	lab_wait_for 3 grep -q "synwall: reloaded" "$log" || true
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" && rc=0 || rc=$?
+	rm -rf "/var/run/dpdk/$prefix"
+	grep -v '^EAL\|^TELEMETRY\|^  ' "$log" || true
+	assert_eq "$rc" 0 "synwall's exit code after a SIGHUP during its start and a SIGTERM"
+	assert_file_match "$log" "synwall: running" "synwall started after a SIGHUP during its start"
+	assert_file_match "$log" "synwall: reloaded" "the SIGHUP during the start reloaded the config"
+}
