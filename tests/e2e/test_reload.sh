@@ -597,9 +597,9 @@ rl_web_state_is() { [[ "$(rl_tel /synwall/services web state)" == "$1" ]]; }
 # and used to go on reading freed memory: scrapes with no service samples, then SIGSEGV.
 # 150 SIGHUPs (every 50 ms) during 8 s of back-to-back scrapes and /synwall/services,
 # /synwall/config queries; every scrape and /synwall/config lists all 200 services,
-# /synwall/services the same number every time (DPDK's 16 KiB telemetry answer holds only
-# part of 200), synwall exits 0. Its own synwall on net_null ports (lab_null_synwall),
-# Prometheus on the dut namespace's 127.0.0.1.
+# /synwall/services some (DPDK's 16 KiB telemetry answer holds only 68 or so of 200; a
+# freed runtime lists none), synwall exits 0. Its own synwall on net_null ports
+# (lab_null_synwall), Prometheus on the dut namespace's 127.0.0.1.
 TIMEOUT_test_reload_during_scrapes=60
 test_reload_during_scrapes()
 {
@@ -619,7 +619,7 @@ test_reload_during_scrapes()
 import json, re, socket, sys, time, urllib.request
 port, prefix, want = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-t0, n, bad, first = time.time(), 0, 0, None
+t0, n, bad = time.time(), 0, 0
 def tel(s, cmd):
     s.send(cmd.encode())
     return next(iter(json.loads(s.recv(1 << 22)).values()))
@@ -637,15 +637,16 @@ while time.time() - t0 < 8:  # bounded: 8 s of queries
         time.sleep(0.1)
         continue
     n += 1
-    first = svcs if first is None else first
     fams = {f: len(re.findall(rb"^%s\{" % f.encode(), body, re.M)) for f in
             ("synwall_service_syn_total", "synwall_service_attacks_total")}
-    for what, got, exp in [(f, k, want) for f, k in fams.items()] + [
-            ("/synwall/services", svcs, first), ("/synwall/config services", conf, want)]:
-        if got != exp or got == 0:
+    for what, got in list(fams.items()) + [("/synwall/config services", conf)]:
+        if got != want:
             bad += 1
             if bad <= 10:
-                print("round %d: %s lists %d services, want %d" % (n, what, got, exp))
+                print("round %d: %s lists %d services, want %d" % (n, what, got, want))
+    if svcs == 0:
+        bad += 1
+        print("round %d: /synwall/services lists no service" % n)
 print("query rounds", n, "bad", bad)
 sys.exit(1 if bad or n < 10 else 0)
 PYEOF
