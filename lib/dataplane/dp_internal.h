@@ -551,6 +551,24 @@ dp_svc_wscale(struct sw_worker *w, uint16_t sid, uint8_t cur, uint32_t epoch)
 	s->set = true;
 	return cur;
 }
+/* The TCP segment an ICMP error quotes (icmp.c). */
+struct dp_icmp_quote {
+	struct sw_tuple t; /* its flow's tuple, client to server */
+	uint16_t seq_off; /* frame offset of its sequence number */
+	uint16_t csum_off; /* of its checksum; 0 when the quote stops short of it */
+};
+/*
+ * An ICMP or ICMPv6 error (unreachable, too big, time exceeded, parameter
+ * problem) sent to the source of the TCP segment it quotes (a server, when
+ * received on the outside port): its quote in *q. False for anything else.
+ */
+bool dp_icmp_quote(const uint8_t *frame, const struct sw_pkt_view *v, struct dp_icmp_quote *q);
+/*
+ * Translate the quoted sequence number of a spliced flow's server segment to
+ * the server's numbering, and both checksums. False (nothing written) when
+ * this worker has no such flow, or it is not spliced yet.
+ */
+bool dp_icmp_error(struct sw_worker *w, struct dp_pkt *p, const struct dp_icmp_quote *q);
 void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,
 	bool offered_sack, bool offered_ts, bool offered_ws);
 

@@ -217,30 +217,48 @@ static const uint8_t parse_drop[] = {
  * the same value (addresses and ports combined order-independently).
  */
 static uint32_t
-steer_hash(const struct dp_pkt *p)
+steer_hash_of(uint8_t family, const uint8_t *src, const uint8_t *dst, uint32_t ports)
 {
-	const uint8_t *ip = p->frame + p->v.l3_off;
-	uint32_t a, b, ports = 0;
+	uint32_t a, b;
 
-	if (p->v.family == 4) {
-		a = rte_hash_crc_4byte(sw_rd32(ip + 12), 0);
-		b = rte_hash_crc_4byte(sw_rd32(ip + 16), 0);
+	if (family == 4) {
+		a = rte_hash_crc_4byte(sw_rd32(src), 0);
+		b = rte_hash_crc_4byte(sw_rd32(dst), 0);
 	} else {
 		/* rte_hash_crc() loads 8 bytes at a time: hand it aligned copies. */
 		uint64_t s6[2], d6[2];
 
-		memcpy(s6, ip + 8, sizeof(s6));
-		memcpy(d6, sw_pkt_dst(p->frame, &p->v), sizeof(d6));
+		memcpy(s6, src, sizeof(s6));
+		memcpy(d6, dst, sizeof(d6));
 		a = rte_hash_crc(s6, sizeof(s6), 0);
 		b = rte_hash_crc(d6, sizeof(d6), 0);
 	}
+	return rte_hash_crc_4byte(a ^ b ^ ports, 0x5157);
+}
+
+static uint32_t
+steer_hash(const struct dp_pkt *p)
+{
+	const uint8_t *ip = p->frame + p->v.l3_off;
+	uint32_t ports = 0;
+
 	if (!p->v.is_fragment &&
 		(p->v.l4_proto == SW_IPPROTO_TCP || p->v.l4_proto == SW_IPPROTO_UDP)) {
 		const uint8_t *l4 = p->frame + p->v.l4_off;
 
 		ports = (uint32_t)sw_rd16(l4) ^ sw_rd16(l4 + 2);
 	}
-	return rte_hash_crc_4byte(a ^ b ^ ports, 0x5157);
+	return steer_hash_of(p->v.family, p->v.family == 4 ? ip + 12 : ip + 8,
+		sw_pkt_dst(p->frame, &p->v), ports);
+}
+
+/* steer_hash() of the packets of t's flow. */
+static uint32_t
+steer_hash_tuple(const struct sw_tuple *t)
+{
+	return steer_hash_of(t->family, t->src, t->dst,
+		(uint32_t)sw_rd16((const uint8_t *)&t->sport) ^
+			sw_rd16((const uint8_t *)&t->dport));
 }
 
 /* Frames ahead whose first line is prefetched while parsing (PMD-written, cold). */
@@ -303,9 +321,9 @@ dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
  * address escapes would be stored and reloaded for every packet.
  */
 static __rte_noinline bool
-steer_away(struct sw_worker *w, struct dp_pkt *p)
+steer_away_hash(struct sw_worker *w, struct dp_pkt *p, uint32_t hash)
 {
-	uint16_t owner = steer_hash(p) % w->sh->nb_workers;
+	uint16_t owner = hash % w->sh->nb_workers;
 	unsigned port = w->rx_port;
 	struct rte_mbuf *m = p->m;
 
@@ -323,18 +341,37 @@ steer_away(struct sw_worker *w, struct dp_pkt *p)
 	return true;
 }
 
-/* Parse failures and non-TCP: out of the way of the TCP loop. True when steered away. */
+static inline bool
+steer_away(struct sw_worker *w, struct dp_pkt *p)
+{
+	return steer_away_hash(w, p, steer_hash(p));
+}
+
+/*
+ * Parse failures and non-TCP: out of the way of the TCP loop. True when
+ * steered away. An ICMP error to a server about one of its segments goes to
+ * the worker of the quoted segment's flow (software steering; with RSS, one
+ * that lands elsewhere finds no flow) and is bridged, translated (icmp.c).
+ */
 static __rte_noinline bool
 not_tcp(struct sw_worker *w, struct dp_pkt *p, enum sw_pkt_verdict pv)
 {
-	if (pv == SW_PKT_NOT_IP)
+	struct dp_icmp_quote q;
+
+	if (pv == SW_PKT_NOT_IP) {
 		dp_fwd(w, p);
-	else if (pv != SW_PKT_OK)
+	} else if (pv != SW_PKT_OK) {
 		dp_drop(w, p, parse_drop[pv]);
-	else if (w->sh->steer && steer_away(w, p))
-		return true;
-	else
+	} else if (w->rx_port == SW_PORT_OUTSIDE && dp_icmp_quote(p->frame, &p->v, &q)) {
+		if (w->sh->steer && steer_away_hash(w, p, steer_hash_tuple(&q.t)))
+			return true;
+		dp_icmp_error(w, p, &q);
 		dp_fwd(w, p);
+	} else if (w->sh->steer && steer_away(w, p)) {
+		return true;
+	} else {
+		dp_fwd(w, p);
+	}
 	return false;
 }
 

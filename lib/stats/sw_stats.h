@@ -78,6 +78,7 @@ extern "C" {
 	X(flows_evicted, "non-established flows evicted for a new one") \
 	X(rst_inexact, "RSTs not at the expected sequence number (dropped or passed as is)") \
 	X(challenge_ack, "challenge ACKs sent for a SYN on a live flow (RFC 5961 4.2)") \
+	X(icmp_xlated, "ICMP errors to a server whose quoted sequence number was translated") \
 	X(gen_no_mbuf, "packets synwall had to create but the mempool was empty") \
 	X(steered, "packets handed to their owning worker") \
 	X(polls_busy, "RX polls that returned packets") \
