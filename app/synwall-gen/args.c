@@ -605,6 +605,13 @@ validate(struct gen_cfg *cfg, const uint8_t family[ADDR_MAX])
 			cfg->window_bytes, cfg->wscale);
 		return ERR_USAGE;
 	}
+	/* Below one unit of the shift every window field would read 0: nothing could be sent. */
+	if (cfg->wscale >= 0 && (cfg->window_bytes >> cfg->wscale) == 0) {
+		fprintf(stderr,
+			GEN_NAME ": --window %u is below one unit (%u bytes) at --wscale %d\n",
+			cfg->window_bytes, 1u << cfg->wscale, cfg->wscale);
+		return ERR_USAGE;
+	}
 	if (cfg->rto_max_ms < cfg->rto_ms) {
 		fprintf(stderr, GEN_NAME ": --rto-max-ms is below --rto-ms\n");
 		return ERR_USAGE;

@@ -128,6 +128,15 @@ test_gen_refuses_foreign_ranges()
 		"$(gen_bin)" --no-pci --in-memory -- --mode syn-flood $args 2>/dev/null || rc=$?
 		assert_eq "$rc" 2 "synwall-gen $args"
 	done
+	# A window below one unit of the shift would announce 0 in every segment but the SYN.
+	for args in "--window 100" "--window 1023 --wscale 10"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$(gen_bin)" --no-pci --in-memory -- --mode clients $args \
+			2>"$LAB_DIR/refused.err" || rc=$?
+		assert_eq "$rc" 2 "synwall-gen $args"
+		assert_file_match "$LAB_DIR/refused.err" "below one unit" "synwall-gen $args"
+	done
 	# The same MTU leaves IPv6 20 bytes less of MSS.
 	rc=0
 	# shellcheck disable=SC2086
@@ -474,7 +483,8 @@ test_gen_halfopen_reset_by_source()
 		--vdev "net_af_packet0,iface=$LAB_IN_IF" -- --mode servers --server-ip 198.18.2.77 \
 		--duration 4 --stats-interval 0 --json "$j"
 	lab_wait_for 20 grep -q "running on lcore" "$LAB_DIR/horst.log" || fail "generator not running"
-	lab_srv timeout 10 "$LAB_PYTHON" - "$LAB_SRV_IF" "$LAB_SRV_MAC" "$LAB_IN_MAC" "$LAB_SRV_IP" <<'EOF2'
+	lab_srv timeout 10 "$LAB_PYTHON" - "$LAB_SRV_IF" "$LAB_SRV_MAC" "$LAB_IN_MAC" \
+		"$LAB_SRV_IP" <<'EOF2'
 import sys
 from scapy.all import IP, TCP, Ether, conf, sendp
 
