@@ -363,14 +363,20 @@ tel_key(char *key, const char *name)
 	key[i] = '\0';
 }
 
-/* /synwall/services: one dict per service with counters, rates and attack state. */
+/*
+ * /synwall/services[,NAME]: one dict per service with counters, rates and
+ * attack state; with NAME (the service's name or its key), that one alone.
+ * DPDK 22.11 cuts a reply at 16 KiB, about 65 services: with more, the list
+ * is incomplete and NAME is the way to each (Prometheus lists them all).
+ */
 static int
 tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct sw_runtime *rt = cur_rt();
+	const bool one = params != NULL && *params != '\0';
+	bool found = false;
 
 	RTE_SET_USED(cmd);
-	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
 	for (uint16_t id = 1; id <= SW_CONFIG_SERVICES_MAX; id++) {
 		const struct sw_config_service *s = rt->svc[id];
@@ -382,6 +388,11 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		if (s == NULL)
 			continue;
+		/* DPDK takes [A-Za-z0-9_] in keys; service names may have '.' and '-'. */
+		tel_key(key, s->name);
+		if (one && strcmp(params, s->name) != 0 && strcmp(params, key) != 0)
+			continue;
+		found = true;
 		sd = rte_tel_data_alloc();
 
 		if (sd == NULL)
@@ -404,12 +415,10 @@ tel_services(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(sd, "peak_syn_rate", (uint64_t)o->det.peak_syn_rate);
 		rte_tel_data_add_dict_u64(sd, "peak_sources", (uint64_t)o->det.peak_sources);
 		rte_tel_data_add_dict_string(sd, "name", s->name);
-		/* DPDK takes [A-Za-z0-9_] in keys; service names may have '.' and '-'. */
-		tel_key(key, s->name);
 		if (rte_tel_data_add_dict_container(d, key, sd, 0) != 0)
 			rte_tel_data_free(sd); /* not kept: a full dict, or a duplicate key */
 	}
-	return 0;
+	return one && !found ? -EINVAL : 0;
 }
 
 /* /synwall/lcores: per worker: lcore, packets, busy/idle polls, cycles per packet. */
@@ -690,7 +699,8 @@ sw_app_telemetry_init(struct sw_app *app)
 	rte_telemetry_register_cmd("/synwall/flows", tel_flows_gated,
 		"Flows by TCP state, capacity, evictions. Param: N to dump up to 64 flows");
 	rte_telemetry_register_cmd("/synwall/services", tel_services_gated,
-		"Per service: counters, SYN rate, distinct sources, attack state");
+		"Per service: counters, SYN rate, distinct sources, attack state. Param: a "
+		"service name for that one");
 	rte_telemetry_register_cmd("/synwall/lcores", tel_lcores_gated,
 		"Per worker lcore: packets, busy/idle polls, cycles per packet");
 	rte_telemetry_register_cmd("/synwall/ports", tel_ports_gated,

@@ -490,7 +490,7 @@ EOF
 # namespace's 127.0.0.1.
 test_shutdown_under_queries()
 {
-	local cfg="$LAB_DIR/names.ini" log="$LAB_DIR/null-obs.log" port=19417 names
+	local cfg="$LAB_DIR/names.ini" log="$LAB_DIR/null-obs.log" port=19417 names one=""
 	printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
 		'mbufs = 4096' 'flow_capacity = 4096' '[service a.b]' 'dst = 198.18.2.1/32' \
 		'ports = 80' '[service c-d]' 'dst = 198.18.2.2/32' 'ports = 80' '[service e_f]' \
@@ -501,6 +501,14 @@ test_shutdown_under_queries()
 		"$LAB_PYTHON" -c 'import json, sys
 print(" ".join(sorted("%s=%s" % (k, v.get("name")) for k, v in json.load(sys.stdin).items())))')
 	echo "services: $names"
+	# One service by its name or its key; an unknown name is an error (null).
+	for q in c-d e_f c_d nope; do
+		one="$one $q:$("$LAB_PYTHON" "$LAB_LIB_DIR/swtel.py" get "sw-null-$LAB_ID" \
+			"/synwall/services,$q" | "$LAB_PYTHON" -c 'import json, sys
+s = sys.stdin.read().strip()
+print(",".join(sorted(json.loads(s))) if s != "None" else s)')"
+	done
+	echo "one by one:$one"
 	lab_dut "$LAB_PYTHON" - "$port" "sw-null-$LAB_ID" >"$LAB_DIR/queries.log" 2>&1 <<'PYEOF' &
 import socket, sys, time, urllib.request
 port, prefix, t0, n = int(sys.argv[1]), sys.argv[2], time.time(), 0
@@ -527,5 +535,6 @@ PYEOF
 	cat "$LAB_DIR/queries.log"
 	grep -E 'runtime error|AddressSanitizer|LeakSanitizer|Segmentation' "$log" && cat "$log"
 	assert_eq "$names" "a_b=a.b c_d=c-d e_f=e_f" "services listed in /synwall/services"
+	assert_eq "$one" " c-d:c_d e_f:e_f c_d:c_d nope:None" "/synwall/services,NAME"
 	assert_eq "$(cat "$log.rc")" 0 "synwall's exit code after SIGTERM under queries"
 }
