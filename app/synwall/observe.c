@@ -111,16 +111,21 @@ svc_sum(uint16_t id, struct sw_svc_stats *out)
 	}
 }
 
-/* Re-key the per-service views after (re)loading a config: keep detectors by name. */
+/*
+ * Re-key the per-service views after (re)loading a config: keep detectors by
+ * name. Built aside and swapped in under rt_lock: a scrape in between would
+ * otherwise read zeros, and a Prometheus counter (attacks_total) that drops
+ * to 0 and back reads as a reset.
+ */
 void
 sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg)
 {
-	static struct svc_obs old[SW_CONFIG_SERVICES_MAX + 1];
+	/* obs changes only here and in sw_app_observe(), both on the control thread. */
+	static struct svc_obs fresh[SW_CONFIG_SERVICES_MAX + 1];
 	struct sw_detect_conf dc;
 
 	g_app = app;
-	memcpy(old, obs, sizeof(obs));
-	memset(obs, 0, sizeof(obs));
+	memset(fresh, 0, sizeof(fresh));
 	sw_detect_conf_default(&dc);
 	dc.syn_rate_on = cfg->general.attack_syn_rate;
 	dc.syn_rate_off = cfg->general.attack_syn_rate_off;
@@ -130,13 +135,13 @@ sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg)
 		sw_detect_conf_default(&dc);
 	for (unsigned i = 0; i < cfg->n_services; i++) {
 		const struct sw_config_service *s = &cfg->services[i];
-		struct svc_obs *o = &obs[s->id];
+		struct svc_obs *o = &fresh[s->id];
 		bool kept = false;
 
 		for (unsigned j = 1; j <= SW_CONFIG_SERVICES_MAX; j++)
-			if (old[j].name[0] != '\0' && strcmp(old[j].name, s->name) == 0 &&
+			if (obs[j].name[0] != '\0' && strcmp(obs[j].name, s->name) == 0 &&
 				j == s->id) {
-				*o = old[j];
+				*o = obs[j];
 				kept = true;
 				break;
 			}
@@ -151,6 +156,9 @@ sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg)
 			}
 		}
 	}
+	pthread_mutex_lock(&rt_lock);
+	memcpy(obs, fresh, sizeof(fresh));
+	pthread_mutex_unlock(&rt_lock);
 }
 
 /* Once a second: per-service rates, distinct sources, attack state changes. */
