@@ -475,6 +475,25 @@ sw_conn_can_reopen(const struct sw_conn *c)
 	return st == SW_CONN_TIME_WAIT || st == SW_CONN_CLOSED;
 }
 
+bool
+sw_conn_ack_seen(struct sw_conn *c, enum sw_conn_dir dir, uint32_t ack)
+{
+	struct sw_conn_half *hd, *ho;
+	uint32_t ack_s;
+
+	if ((c->flags & (SW_CONN_F_SPLICED | SW_CONN_F_CLOSED)) != SW_CONN_F_SPLICED ||
+		((unsigned int)dir != SW_DIR_C2S && (unsigned int)dir != SW_DIR_S2C))
+		return false;
+	hd = &c->half[dir];
+	ho = &c->half[conn_other(dir)];
+	ack_s = dir == SW_DIR_C2S ? ack + c->seq_delta : ack;
+	/* hd->maxend: the right edge dir advertised, which the other side's data must end by. */
+	if (!sw_seq_lt(ho->end, ack_s) || sw_seq_lt(hd->maxend + 1, ack_s))
+		return false;
+	ho->end = ack_s;
+	return true;
+}
+
 uint32_t
 sw_conn_timeout_ms(const struct sw_conn *c, const struct sw_conn_timeouts *t)
 {

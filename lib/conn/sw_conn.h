@@ -377,6 +377,15 @@ int sw_conn_relay(struct sw_conn *c, enum sw_conn_dir dir, uint8_t *tcph, uint16
 
 /* True when a new client SYN may replace this flow: TIME_WAIT or CLOSED (as conntrack). */
 bool sw_conn_can_reopen(const struct sw_conn *c);
+/*
+ * Before tracking an ACK from dir on a flow whose other direction sent a
+ * first fragment: the proxy saw only that fragment's part of the segment
+ * (the rest of the datagram carries no TCP header), so the ACK for all of it
+ * lies beyond what the tracker counts as sent. The receiver's ACK is the
+ * proof: when ack lies beyond the other direction's end and within the
+ * window dir advertised, that end moves to it. True when it moved.
+ */
+bool sw_conn_ack_seen(struct sw_conn *c, enum sw_conn_dir dir, uint32_t ack);
 
 /* Idle timeout for the flow's current state (sw_conn_next_state()), from t. */
 uint32_t sw_conn_timeout_ms(const struct sw_conn *c, const struct sw_conn_timeouts *t);

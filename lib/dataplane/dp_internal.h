@@ -250,13 +250,18 @@ void dp_no_flow(struct sw_worker *w, struct dp_pkt *p);
 void dp_proxy_ack(struct sw_worker *w, struct dp_pkt *p);
 /* A packet of an existing flow (proxy_flow.c): the spliced relay, or everything else. */
 void dp_proxy_flow_relay(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
+void dp_proxy_flow_frag(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
+/* Drop f's first-fragment marks (its entry is going away). */
+void dp_frag_forget(struct sw_worker *w, const struct sw_flow *f);
 void dp_proxy_flow_slow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f);
 
 /* Dispatched inline: the relay is entered without a call that only branches. */
 static inline void
 dp_proxy_flow(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 {
-	if (likely(f->conn.state == SW_CONN_ESTABLISHED))
+	if (unlikely(p->v.is_fragment | (w->frag_n != 0)))
+		dp_proxy_flow_frag(w, p, f);
+	else if (likely(f->conn.state == SW_CONN_ESTABLISHED))
 		dp_proxy_flow_relay(w, p, f);
 	else
 		dp_proxy_flow_slow(w, p, f);
@@ -291,6 +296,8 @@ dp_flow_forget(struct sw_worker *w, const struct sw_flow *f)
 {
 	if (f->service_id <= SW_CONFIG_SERVICES_MAX && w->svc_flows[f->service_id] > 0)
 		w->svc_flows[f->service_id]--;
+	if (unlikely(w->frag_n != 0))
+		dp_frag_forget(w, f);
 }
 
 /* Packet construction helpers (build.c). */

@@ -129,6 +129,8 @@ struct sw_syn_pending {
 	uint8_t flags; /* the SYN-ACK's */
 };
 
+#define SW_FRAG_MARKS 8 /* flows with a first fragment in flight, per worker */
+
 /*
  * One worker lcore. Allocated on its NUMA socket; every field is written only
  * by the owning lcore (dp: rw) unless noted.
@@ -204,6 +206,17 @@ struct sw_worker {
 	uint32_t ft_changes;
 	uint32_t ft_dels;
 	uint64_t ft_added[4];
+	/*
+	 * Flows whose direction dir sent a first fragment lately: the receiver's
+	 * ACK for the whole segment is let through (sw_conn_ack_seen,
+	 * dp_proxy_flow_frag). frag_n: marks in use, 0 almost always.
+	 */
+	struct {
+		const struct sw_flow *f;
+		uint32_t until_ms;
+		uint8_t dir;
+	} frag_mark[SW_FRAG_MARKS];
+	uint8_t frag_n;
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
 	uint32_t challenge_n; /* challenge ACKs sent in it */
 

@@ -242,8 +242,8 @@ steer_hash(const struct dp_pkt *p)
 	const uint8_t *ip = p->frame + p->v.l3_off;
 	uint32_t ports = 0;
 
-	if (!p->v.is_fragment &&
-		(p->v.l4_proto == SW_IPPROTO_TCP || p->v.l4_proto == SW_IPPROTO_UDP)) {
+	/* A first fragment has its ports too: it goes where its flow's other packets go. */
+	if (p->v.has_l4) {
 		const uint8_t *l4 = p->frame + p->v.l4_off;
 
 		ports = (uint32_t)sw_rd16(l4) ^ sw_rd16(l4 + 2);
