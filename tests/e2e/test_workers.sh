@@ -51,8 +51,11 @@ for i in range(6):
 	lab_wait_tcp srv 5001 10
 	out=$(lab_cli timeout 40 "$LAB_PYTHON" - "$LAB_CLI_IF" "$LAB_CLI_MAC" "$LAB_SRV_MAC" \
 		"$LAB_CLI_IP6" "$LAB_SRV_IP6" <<'PYEOF2'
-import socket, sys, time
+import os, socket, sys, time
 from scapy.all import TCP, Ether, IPv6, IPv6ExtHdrFragment, conf, fragment6, sendp
+
+sys.path.insert(0, os.environ["LAB_LIB_DIR"])
+from tcprepair import seq_pair  # noqa: E402
 
 iface, smac, dmac, cli, srv = sys.argv[1:6]
 conf.verb = 0
@@ -60,13 +63,7 @@ socks = []
 for i in range(6):
     s = socket.create_connection((srv, 5001), timeout=5)
     time.sleep(0.2)
-    # linux/tcp.h: TCP_REPAIR 19, TCP_REPAIR_QUEUE 20 (1 recv, 2 send), TCP_QUEUE_SEQ 21.
-    s.setsockopt(socket.SOL_TCP, 19, 1)
-    s.setsockopt(socket.SOL_TCP, 20, 1)
-    rcv_nxt = s.getsockopt(socket.SOL_TCP, 21) & 0xFFFFFFFF
-    s.setsockopt(socket.SOL_TCP, 20, 2)
-    snd_nxt = s.getsockopt(socket.SOL_TCP, 21) & 0xFFFFFFFF
-    s.setsockopt(socket.SOL_TCP, 19, -1)
+    rcv_nxt, snd_nxt = seq_pair(s)
     sport = s.getsockname()[1]
     seg = (IPv6(src=cli, dst=srv) / IPv6ExtHdrFragment(id=1000 + i) /
            TCP(sport=sport, dport=5001, flags="PA", seq=snd_nxt, ack=rcv_nxt, window=500) /
@@ -106,8 +103,11 @@ time.sleep(8)' "$LAB_SRV_IP"
 	lab_wait_tcp srv 5001 10
 	oow0=$(lab_srv nstat -az TcpExtOutOfWindowIcmps | awk '/OutOfWindow/ { print $2 }')
 	out=$(lab_cli timeout 20 "$LAB_PYTHON" - "$LAB_CLI_IP" "$LAB_SRV_IP" <<'PYEOF'
-import socket, sys, time
+import os, socket, sys, time
 from scapy.all import ICMP, IP, TCP, conf, send
+
+sys.path.insert(0, os.environ["LAB_LIB_DIR"])
+from tcprepair import seq_pair  # noqa: E402
 
 cli, srv = sys.argv[1:3]
 conf.verb = 0
@@ -115,14 +115,8 @@ s = socket.create_connection((srv, 5001), timeout=5)
 got = b""
 while len(got) < 1000:
     got += s.recv(4096)
-# The client's RCV.NXT (the server's SND.NXT as the client numbers it) and SND.NXT,
-# read in repair mode (linux/tcp.h: TCP_REPAIR 19, TCP_REPAIR_QUEUE 20, TCP_QUEUE_SEQ 21).
-s.setsockopt(socket.SOL_TCP, 19, 1)
-s.setsockopt(socket.SOL_TCP, 20, 1)
-rcv_nxt = s.getsockopt(socket.SOL_TCP, 21) & 0xFFFFFFFF
-s.setsockopt(socket.SOL_TCP, 20, 2)
-snd_nxt = s.getsockopt(socket.SOL_TCP, 21) & 0xFFFFFFFF
-s.setsockopt(socket.SOL_TCP, 19, -1)
+# The client's RCV.NXT (the server's SND.NXT as the client numbers it) and SND.NXT.
+rcv_nxt, snd_nxt = seq_pair(s)
 cport = s.getsockname()[1]
 quote = bytes(IP(src=srv, dst=cli, ttl=63) /
               TCP(sport=5001, dport=cport, seq=rcv_nxt, ack=snd_nxt, flags="PA") /
