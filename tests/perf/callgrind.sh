@@ -4,7 +4,8 @@
 # unlike cycles), and a regression check against tests/perf/callgrind-baseline.txt.
 #   tests/perf/callgrind.sh [BUILD_DIR]             print the table, check the baseline
 #   SW_CG_UPDATE=1 tests/perf/callgrind.sh [BUILD]  rewrite the baseline
-# Fails when a stage costs more than 10% over its baseline. The baseline is counted at
+# Fails when a stage costs more than 10% over its baseline, or when a stage of the
+# baseline was not measured at all. The baseline is counted at
 # 2000 flows (its header says): with another SW_CG_FLOWS the change is shown, not checked
 # (the per-packet figures agree within 1% up to 10^6 flows, except expiry, whose cost per
 # flow includes the empty polls of a walk over a larger table).
@@ -52,6 +53,16 @@ for f in "$tmp"/cg00.out.* "$tmp"/cg10.out.* "$tmp"/cg01.out.*; do
 		printf '| %s | %d | - | new |\n' "$key" "$per"
 	fi
 done
+# A stage of the baseline that this run did not measure is not checked: a failure too.
+if ((check)); then
+	while read -r key _; do
+		[[ -z "$key" || "$key" == \#* ]] && continue
+		if ! awk -v k="$key" '$1 == k { found = 1 } END { exit !found }' "$tmp/new.txt"; then
+			echo "MISSING: $key is in the baseline but was not measured" >&2
+			fail=1
+		fi
+	done <"$base"
+fi
 ((check)) || echo "flows $n: the baseline ($base_n flows) is shown, not checked"
 if [[ "${SW_CG_UPDATE:-0}" == 1 ]]; then
 	{ echo "# instructions per packet (tests/perf/callgrind.sh, $n flows)"; cat "$tmp/new.txt"; } >"$base"
