@@ -260,6 +260,18 @@ test_counters_consistent()
 	out=$(obs_flood 20000 5000 6)
 	echo "$out"
 	sent=$(sed -nE 's/.*sent=([0-9]+) .*/\1/p' <<<"$out")
+	# Five forged third ACKs (no SYN before them): dropped as cookie_invalid.
+	lab_cli timeout 10 "$LAB_PYTHON" - "$LAB_CLI_IF" "$LAB_CLI_MAC" "$LAB_SRV_MAC" \
+		"$LAB_CLI_IP" "$LAB_SRV_IP" <<'EOF2'
+import sys
+from scapy.all import IP, TCP, Ether, conf, sendp
+
+iface, smac, dmac, sip, dip = sys.argv[1:6]
+conf.verb = 0
+sendp([Ether(src=smac, dst=dmac) / IP(src=sip, dst=dip) /
+       TCP(sport=41000 + i, dport=80, flags="A", seq=1000 + i, ack=0x5EED0000 + i,
+           window=502) for i in range(5)], iface=iface)
+EOF2
 	e2e_transfer up 5001 8
 	# At rest: two telemetry reads around the scrape must be equal (but for the poll
 	# loop's own counters, which always move).
@@ -338,6 +350,16 @@ check("services web synack vs Prometheus", web["synack"],
       p("synwall_service_synack_total", service="web"))
 check("services web established vs Prometheus", web["established"],
       p("synwall_service_established_total", service="web"))
+# Telemetry and Prometheus read the same per-service counter: only the global events,
+# counted apart, show that the service's own counters move at all.
+check("services web established vs telemetry conn_established", web["established"],
+      tel["conn_established"])
+check("services web cookie_valid vs telemetry cookie_valid", web["cookie_valid"],
+      tel["cookie_valid"])
+check("services web cookie_invalid vs telemetry drop_cookie_invalid", web["cookie_invalid"],
+      tel["drop_cookie_invalid"])
+check("services web established > 0 (a proxied transfer ran)", web["established"] > 0, True)
+check("forged ACKs: drop_cookie_invalid delta", d["drop_cookie_invalid"], 5)
 check("lcores rx_packets (sum) vs telemetry rx", sum(w["rx_packets"] for w in lcores.values()),
       tel["outside_rx"] + tel["inside_rx"])
 if errors:
