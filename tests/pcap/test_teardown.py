@@ -170,3 +170,18 @@ def test_service_timeout_override(start):
     f.c2s(flags="A")
     assert state(h) == "TIME_WAIT"
     _expire_after(h, 2000)
+
+
+@pytest.mark.parametrize("flags", ["R", "RA"])
+def test_rst_in_time_wait_is_no_reset(h, flags):
+    """A RST after the FIN teardown is forwarded but resets nothing: conn_reset stays 0."""
+    f = _established(h)
+    f.c2s(flags="FA")
+    f.s2c(flags="FA")
+    f.c2s(flags="A")
+    assert state(h) == "TIME_WAIT"
+    assert h.counters()["conn_closed"] == 1
+    f.c2s(flags=flags, ack=0 if flags == "R" else None, win=0, ts=False)
+    assert state(h) == "CLOSED"
+    assert h.counters()["conn_reset"] == 0
+    assert h.counters()["conn_closed"] == 1
