@@ -228,10 +228,11 @@ for ((round = 1; round <= MACRO_ROUNDS; round++)); do
 	done
 done
 
-"$PY" - "$out" "$@" <<'EOF'
+MACRO_LAT_RATE=$MACRO_LAT_RATE "$PY" - "$out" "$@" <<'EOF'
 import glob, json, os, re, sys
 
 out, names = sys.argv[1], sys.argv[2:]
+lat_rate = float(os.environ["MACRO_LAT_RATE"])
 
 def load(p):
     try:
@@ -297,6 +298,8 @@ for n in names:
     else:
         best = max(runs, key=lambda e: e.get("dut_core_share") or e["rx_pps"])
     best["rounds"] = len(runs)
+    if n.startswith("latency-"):
+        best["lat_rate"] = lat_rate  # the connection rate these latencies were measured at
     res[n] = best
 json.dump(res, open(os.path.join(out, "result.json"), "w"), indent=1)
 EOF
