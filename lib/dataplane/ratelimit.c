@@ -80,9 +80,14 @@ src_allow(struct sw_worker *w, const struct dp_pkt *p, const struct sw_config_ge
 	else if (set[1].tag == h)
 		b = &set[1];
 	else {
-		/* New prefix: take the empty or least recently refilled way, full bucket. */
+		/*
+		 * New prefix: take the empty or least recently refilled way, full bucket.
+		 * By age (now - last, unsigned), not by the signed difference of the two
+		 * refill times, which reads a bucket idle over 2^31 ms as the newer one.
+		 */
 		b = set[0].tag == 0 ||
-				(set[1].tag != 0 && (int32_t)(set[0].last_ms - set[1].last_ms) < 0)
+				(set[1].tag != 0 &&
+					w->now_ms - set[0].last_ms > w->now_ms - set[1].last_ms)
 			? &set[0]
 			: &set[1];
 		b->tag = h;

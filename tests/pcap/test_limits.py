@@ -133,3 +133,44 @@ def test_service_flow_share(start):
     assert h.send("o", _ack(21010, 7, cookie)) == []
     assert flows(h) == (10, {"SYN_SENT": 10})
     assert h.stats()["drops"]["table_full"] == 1
+
+
+def _src_syn(src, sport):
+    return bytes(Ether(src=CLI_MAC, dst=SRV_MAC) / IP(src=src, dst=SRV4) /
+                 TCP(sport=sport, dport=80, flags="S", seq=sport))
+
+
+# Three /24s whose buckets share one 2-way set of the harness's 65536-slot table (hash seed
+# 0: rte_hash_crc, i.e. CRC32C, of the 16-byte prefix, seeded with the family).
+_SET = ["198.19.7.1", "198.196.135.1", "199.47.216.1"]
+
+
+def test_source_bucket_eviction_takes_the_least_recent(start):
+    """The three prefixes collide: the third evicts the least recently refilled bucket, so
+    the evicted source starts again with a full bucket (documented)."""
+    h = start(make_config(general="src_syn_rate = 1\nsrc_syn_burst = 1\n"))
+    s, a, c = _SET
+    assert len(h.send("o", _src_syn(s, 4000))) == 1
+    h.advance(1)
+    assert len(h.send("o", _src_syn(a, 4001), _src_syn(a, 4002))) == 1
+    h.advance(1)
+    assert len(h.send("o", _src_syn(c, 4003))) == 1  # evicts s
+    assert len(h.send("o", _src_syn(s, 4004))) == 1, "the prefixes do not collide"
+
+
+def test_source_bucket_eviction_after_24_days(start):
+    """A bucket last refilled more than 2^31 ms (24.9 days) ago is still the least recent
+    one: a new prefix must evict it, not the source that was refilled a moment ago. The
+    signed 32-bit comparison of the two refill times took the stale bucket for the newer
+    one, so two busy sources sharing its set evicted each other and each got a full burst
+    every time: no limit at all."""
+    h = start(make_config(general="src_syn_rate = 1\nsrc_syn_burst = 1\n"))
+    s, a, c = _SET
+    assert len(h.send("o", _src_syn(s, 4000))) == 1
+    h.advance(30 * 86400 * 1000)
+    assert len(h.send("o", _src_syn(a, 4001), _src_syn(a, 4002))) == 1
+    h.advance(1)
+    assert len(h.send("o", _src_syn(c, 4003))) == 1  # must evict the stale s
+    for i in range(4):
+        assert h.send("o", _src_syn(a, 4010 + i)) == [], "a's bucket was evicted"
+        assert h.send("o", _src_syn(c, 4020 + i)) == [], "c's bucket was evicted"
