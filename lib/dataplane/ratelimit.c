@@ -114,8 +114,12 @@ dp_ratelimit_syn_limited(struct sw_worker *w, const struct dp_pkt *p)
 
 		if (rate == 0)
 			rate = 1;
-		if (sb->generation != w->rt->generation) {
-			sb->generation = w->rt->generation;
+		/*
+		 * Full at the first SYN. Not again at a reload: frequent reloads
+		 * (deny-list pushes) would each let a second's worth more through.
+		 */
+		if (unlikely(!sb->is_set)) {
+			sb->is_set = true;
 			sb->tokens = (uint64_t)rate * 1000;
 			sb->last_ms = w->now_ms;
 		}

@@ -82,11 +82,14 @@ struct sw_svc_stats {
 	uint64_t dropped; /* packets to the service dropped (any cause) */
 };
 
-/* Per-service SYN token bucket of one worker (thousandths of a SYN). */
+/*
+ * Per-service SYN token bucket of one worker (thousandths of a SYN). Full at
+ * the service's first SYN; a reload keeps it (take() caps it at the new burst).
+ */
 struct dp_svc_bucket {
-	uint64_t generation; /* runtime generation it was set up for */
 	uint64_t tokens; /* thousandths of a SYN: up to the range's 10^8 * 1000 */
 	uint32_t last_ms;
+	bool is_set; /* filled at the first SYN */
 };
 
 #define SW_ADV_WS_NONE 0xff /* window scale: no Window Scale option */

@@ -249,6 +249,8 @@ cmd_reload(const char *path)
 		sw_config_free(cfg);
 		return -EINVAL;
 	}
+	/* As app/synwall/runtime.c numbers its reloads. */
+	rt->generation = atomic_load(&sh.rt)->generation + 1;
 	old = atomic_exchange(&sh.rt, rt);
 	/* Single-threaded: no worker holds the old snapshot between commands. */
 	sw_runtime_free(old);

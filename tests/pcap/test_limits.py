@@ -90,6 +90,20 @@ def test_service_syn_rate(start):
     assert len(h.send("o", _syn(22000, 1))) == 1, "the limit must refill"
 
 
+def test_service_syn_rate_survives_reload(start):
+    """A reload (here: another service added) gives a service's spent SYN budget no fresh
+    burst: frequent reloads, e.g. deny-list pushes, must not each let a second's worth of
+    SYNs more through. A new rate applies at once, within the tokens left."""
+    cfg = make_config(service="syn_rate = 10\n")
+    h = start(cfg)
+    outs = h.send("o", *[_syn(sp, 1) for sp in range(21000, 21000 + BURST)])
+    assert 0 < len(outs) <= 20
+    assert h.reload(cfg + "[service other]\ndst = 198.18.9.0/24\nports = 80\n") == []
+    assert h.send("o", _syn(22000, 1)) == [], "a reload refilled the spent budget"
+    h.advance(2000)
+    assert len(h.send("o", _syn(22001, 1))) == 1, "the limit must refill"
+
+
 def test_source_syn_rate_limit(start):
     """src_syn_rate = 5, burst 5: a /24 gets 5 SYN-ACKs at once, the rest are dropped as
     rate_limit; another /24 has its own bucket; one second later 5 more get through."""
