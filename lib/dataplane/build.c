@@ -147,15 +147,15 @@ uint8_t
 dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch)
 {
 	unsigned slot = dp_learned_slot(t);
-	const struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
+	uint8_t ws;
 
 	/*
 	 * A third ACK nearly always finds its epoch frozen (by its SYN): that
 	 * value needs no learned entry, so compare the backend's address only
 	 * when the snapshot is still to be taken.
 	 */
-	if (s->set && s->epoch == epoch)
-		return s->ws;
+	if (dp_ws_snap_peek(&w->ws_snap[slot][epoch & 1], epoch, &ws))
+		return ws;
 	return dp_adv_wscale_at(w, slot, dp_learned_at(w, slot, t), epoch);
 }
 

@@ -518,6 +518,28 @@ dp_learned_at(const struct sw_worker *w, unsigned slot, const struct sw_tuple *t
 	return l;
 }
 #define SW_ADV_WS_DEFAULT 7 /* window scale offered while a backend's is not learned */
+/* True with *ws = s's value when s was frozen for epoch (struct sw_ws_snap). */
+static inline bool
+dp_ws_snap_peek(const struct sw_ws_snap *s, uint32_t epoch, uint8_t *ws)
+{
+	if (!s->set || s->epoch != epoch)
+		return false;
+	*ws = s->ws;
+	return true;
+}
+/* s's value for epoch: the frozen one, or now, frozen from here on. */
+static inline uint8_t
+dp_ws_snap_take(struct sw_ws_snap *s, uint32_t epoch, uint8_t now)
+{
+	uint8_t ws;
+
+	if (dp_ws_snap_peek(s, epoch, &ws))
+		return ws;
+	s->ws = now;
+	s->epoch = epoch;
+	s->set = true;
+	return now;
+}
 uint8_t dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t epoch);
 /*
  * Window scale for a learn-service's SYN-ACK made, or third ACK checked, with
@@ -530,14 +552,8 @@ uint8_t dp_adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint32_t ep
 static inline uint8_t
 dp_adv_wscale_at(struct sw_worker *w, unsigned slot, const struct sw_learned *l, uint32_t epoch)
 {
-	struct sw_ws_snap *s = &w->ws_snap[slot][epoch & 1];
-
-	if (s->set && s->epoch == epoch)
-		return s->ws;
-	s->ws = l != NULL && l->ws_known ? l->wscale : SW_ADV_WS_DEFAULT;
-	s->epoch = epoch;
-	s->set = true;
-	return s->ws;
+	return dp_ws_snap_take(&w->ws_snap[slot][epoch & 1], epoch,
+		l != NULL && l->ws_known ? l->wscale : SW_ADV_WS_DEFAULT);
 }
 /*
  * Service sid's wscale setting for the SYN-ACKs of epoch: the one the
@@ -549,14 +565,7 @@ dp_adv_wscale_at(struct sw_worker *w, unsigned slot, const struct sw_learned *l,
 static inline uint8_t
 dp_svc_wscale(struct sw_worker *w, uint16_t sid, uint8_t cur, uint32_t epoch)
 {
-	struct sw_ws_snap *s = &w->svc_ws[sid][epoch & 1];
-
-	if (s->set && s->epoch == epoch)
-		return s->ws;
-	s->ws = cur;
-	s->epoch = epoch;
-	s->set = true;
-	return cur;
+	return dp_ws_snap_take(&w->svc_ws[sid][epoch & 1], epoch, cur);
 }
 /* The TCP segment an ICMP error quotes (icmp.c). */
 struct dp_icmp_quote {

@@ -53,11 +53,10 @@ adv_wscale(struct sw_worker *w, const struct sw_tuple *t, uint16_t sid,
 	const struct sw_config_service *svc, uint32_t cookie, bool ts_mode)
 {
 	const uint32_t epoch = sw_cookie_epoch(&w->keys, cookie, ts_mode);
-	const struct sw_ws_snap *s = &w->svc_ws[sid][epoch & 1];
-	uint8_t ws = svc != NULL ? svc->wscale : SW_CONFIG_WSCALE_LEARN;
+	uint8_t ws;
 
-	if (s->set && s->epoch == epoch)
-		ws = s->ws;
+	if (!dp_ws_snap_peek(&w->svc_ws[sid][epoch & 1], epoch, &ws))
+		ws = svc != NULL ? svc->wscale : SW_CONFIG_WSCALE_LEARN;
 	return ws != SW_CONFIG_WSCALE_LEARN ? ws : dp_adv_wscale(w, t, epoch);
 }
 
