@@ -448,6 +448,13 @@ dp_proxy_flow_relay(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 /* How long a first fragment's mark lasts: the receiver's ACK comes within an RTT or two. */
 #define FRAG_MARK_MS 10000
 
+static inline void
+frag_unmark(struct sw_worker *w, unsigned i)
+{
+	w->frag_mark[i].f = NULL;
+	w->frag_n--;
+}
+
 /*
  * A first fragment of a flow's segment (the only one with the TCP header:
  * the proxy never learns the segment's length), or any segment while some
@@ -460,48 +467,34 @@ void
 dp_proxy_flow_frag(struct sw_worker *w, struct dp_pkt *p, struct sw_flow *f)
 {
 	const enum sw_conn_dir dir = dp_dir(w);
-	unsigned i, free_i = SW_FRAG_MARKS;
+	const bool mark = p->v.is_fragment && (f->conn.flags & SW_CONN_F_SPLICED);
+	unsigned i, slot = SW_FRAG_MARKS;
 
 	for (i = 0; i < SW_FRAG_MARKS; i++) {
-		if (w->frag_mark[i].f == NULL)
-			continue;
-		if ((int32_t)(w->frag_mark[i].until_ms - w->now_ms) <= 0) {
-			w->frag_mark[i].f = NULL; /* expired */
-			w->frag_n--;
+		if (w->frag_mark[i].f == NULL) {
+			slot = RTE_MIN(slot, i);
 			continue;
 		}
-		if (w->frag_mark[i].f != f)
+		if ((int32_t)(w->frag_mark[i].until_ms - w->now_ms) <= 0) {
+			frag_unmark(w, i); /* expired */
+			slot = RTE_MIN(slot, i);
+		} else if (w->frag_mark[i].f != f) {
 			continue;
-		if (w->frag_mark[i].dir != dir && !p->v.is_fragment &&
-			(p->v.tcp_flags & SW_TCP_ACK) &&
+		} else if (w->frag_mark[i].dir == dir) {
+			slot = mark ? i : slot; /* this direction's mark again: renewed below */
+		} else if (!p->v.is_fragment && (p->v.tcp_flags & SW_TCP_ACK) &&
 			sw_conn_ack_seen(&f->conn, dir, sw_rd32(dp_tcph(p) + SW_TCP_OFF_ACK))) {
-			w->frag_mark[i].f = NULL;
-			w->frag_n--;
+			frag_unmark(w, i);
 		}
 	}
-	if (p->v.is_fragment && (f->conn.flags & SW_CONN_F_SPLICED)) {
-		for (i = 0; i < SW_FRAG_MARKS; i++) {
-			if (w->frag_mark[i].f == f && w->frag_mark[i].dir == dir)
-				break;
-			if (w->frag_mark[i].f == NULL && free_i == SW_FRAG_MARKS)
-				free_i = i;
-		}
-		if (i == SW_FRAG_MARKS) {
-			/* A new mark, in a free slot or over the one closest to expiry. */
-			if (free_i == SW_FRAG_MARKS) {
-				free_i = 0;
-				for (i = 1; i < SW_FRAG_MARKS; i++)
-					if ((int32_t)(w->frag_mark[i].until_ms -
-						    w->frag_mark[free_i].until_ms) < 0)
-						free_i = i;
-			} else {
-				w->frag_n++;
-			}
-			i = free_i;
-			w->frag_mark[i].f = f;
-			w->frag_mark[i].dir = (uint8_t)dir;
-		}
-		w->frag_mark[i].until_ms = w->now_ms + FRAG_MARK_MS;
+	if (mark) {
+		if (slot == SW_FRAG_MARKS) /* all taken: the next in turn goes */
+			slot = w->frag_next++ % SW_FRAG_MARKS;
+		else if (w->frag_mark[slot].f == NULL)
+			w->frag_n++;
+		w->frag_mark[slot].f = f;
+		w->frag_mark[slot].dir = (uint8_t)dir;
+		w->frag_mark[slot].until_ms = w->now_ms + FRAG_MARK_MS;
 	}
 	if (likely(f->conn.state == SW_CONN_ESTABLISHED))
 		dp_proxy_flow_relay(w, p, f);
@@ -513,10 +506,8 @@ void
 dp_frag_forget(struct sw_worker *w, const struct sw_flow *f)
 {
 	for (unsigned i = 0; i < SW_FRAG_MARKS; i++)
-		if (w->frag_mark[i].f == f) {
-			w->frag_mark[i].f = NULL;
-			w->frag_n--;
-		}
+		if (w->frag_mark[i].f == f)
+			frag_unmark(w, i);
 }
 
 /* RST to the client of a flow whose backend never answered; built from the kept SYN. */

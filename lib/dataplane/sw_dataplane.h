@@ -220,6 +220,7 @@ struct sw_worker {
 		uint8_t dir;
 	} frag_mark[SW_FRAG_MARKS];
 	uint8_t frag_n;
+	uint8_t frag_next; /* the mark a new one replaces when all are taken */
 	uint32_t challenge_sec; /* second of the current challenge-ACK budget */
 	uint32_t challenge_n; /* challenge ACKs sent in it */
 
