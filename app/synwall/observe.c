@@ -136,24 +136,17 @@ sw_app_observe_config(struct sw_app *app, const struct sw_config *cfg)
 	for (unsigned i = 0; i < cfg->n_services; i++) {
 		const struct sw_config_service *s = &cfg->services[i];
 		struct svc_obs *o = &fresh[s->id];
-		bool kept = false;
-
-		for (unsigned j = 1; j <= SW_CONFIG_SERVICES_MAX; j++)
-			if (obs[j].name[0] != '\0' && strcmp(obs[j].name, s->name) == 0 &&
-				j == s->id) {
-				*o = obs[j];
-				kept = true;
-				break;
-			}
-		snprintf(o->name, sizeof(o->name), "%s", s->name);
-		if (kept)
+		/* Ids are kept by name across reloads: the same name at the same id. */
+		if (strcmp(obs[s->id].name, s->name) == 0) {
+			*o = obs[s->id];
 			o->det.conf = dc; /* a reload's thresholds apply from the next sample */
-		if (!kept) {
-			sw_detect_init(&o->det, &dc);
-			if (app->workers[0] != NULL) {
-				svc_sum(s->id, &o->total);
-				o->last = o->total;
-			}
+			continue;
+		}
+		snprintf(o->name, sizeof(o->name), "%s", s->name);
+		sw_detect_init(&o->det, &dc);
+		if (app->workers[0] != NULL) {
+			svc_sum(s->id, &o->total);
+			o->last = o->total;
 		}
 	}
 	pthread_mutex_lock(&rt_lock);
