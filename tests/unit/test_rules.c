@@ -1113,6 +1113,36 @@ now_s(void)
  * 100,000 deny prefixes from an @file: 60k contiguous /24s, 30k /32s each in its own /24 (one
  * tbl8 group each: the 2-byte DIR24_8 next-hop width), 10k IPv6 /64s. Load, build, classify.
  */
+/* Queries, their source addresses and results, for bulk tests of n packets. */
+struct qbuf {
+	struct sw_class_query *q;
+	uint8_t (*addr)[16];
+	uint8_t *act;
+	uint16_t *svc;
+};
+
+static void
+qbuf_alloc(struct qbuf *b, unsigned int n)
+{
+	b->q = calloc(n, sizeof(*b->q));
+	b->addr = calloc(n, sizeof(*b->addr));
+	b->act = calloc(n, 1);
+	b->svc = calloc(n, sizeof(*b->svc));
+	assert_non_null(b->q);
+	assert_non_null(b->addr);
+	assert_non_null(b->act);
+	assert_non_null(b->svc);
+}
+
+static void
+qbuf_free(struct qbuf *b)
+{
+	free(b->q);
+	free(b->addr);
+	free(b->act);
+	free(b->svc);
+}
+
 static void
 test_classify_100k(void **state)
 {
@@ -1134,6 +1164,7 @@ test_classify_100k(void **state)
 	struct sw_class_query *q;
 	struct sw_classifier *cl;
 	struct sw_config *c;
+	struct qbuf b;
 	uint8_t(*addr)[16], dst4[4], dst6[16], *act;
 	uint16_t *svc;
 	char path[PATH_MAX];
@@ -1166,14 +1197,11 @@ test_classify_100k(void **state)
 	check_golden(cl, cases, RTE_DIM(cases));
 
 	/* Every listed prefix, as a source, is denied. */
-	q = calloc(100000, sizeof(*q));
-	addr = calloc(100000, sizeof(*addr));
-	act = calloc(100000, 1);
-	svc = calloc(100000, sizeof(*svc));
-	assert_non_null(q);
-	assert_non_null(addr);
-	assert_non_null(act);
-	assert_non_null(svc);
+	qbuf_alloc(&b, 100000);
+	q = b.q;
+	addr = b.addr;
+	act = b.act;
+	svc = b.svc;
 	inet_pton(AF_INET, "198.18.2.9", dst4);
 	inet_pton(AF_INET6, "2001:2:0:ffff::9", dst6);
 	for (i = 0; i < c->general.deny.n; i++, n++) {
@@ -1195,10 +1223,7 @@ test_classify_100k(void **state)
 	assert_int_equal(bad, 0);
 	fprintf(stderr, "100k prefixes: load %.3f s, build %.3f s, classify %u in %.3f s\n",
 		t1 - t0, t2 - t1, n, t3);
-	free(q);
-	free(addr);
-	free(act);
-	free(svc);
+	qbuf_free(&b);
 	sw_classifier_free(cl);
 	sw_config_free(c);
 }
@@ -1240,6 +1265,7 @@ test_classify_100k_hosts6(void **state)
 	struct sw_class_query *q;
 	struct sw_classifier *cl;
 	struct sw_config *c;
+	struct qbuf b;
 	uint8_t(*addr)[16], dst6[16], *act;
 	uint16_t *svc;
 	char path[PATH_MAX];
@@ -1268,14 +1294,11 @@ test_classify_100k_hosts6(void **state)
 	check_golden(cl, cases, RTE_DIM(cases));
 
 	/* Every listed address as a source is denied; the same with word 4 set is not. */
-	q = calloc(2 * N, sizeof(*q));
-	addr = calloc(2 * N, sizeof(*addr));
-	act = calloc(2 * N, 1);
-	svc = calloc(2 * N, sizeof(*svc));
-	assert_non_null(q);
-	assert_non_null(addr);
-	assert_non_null(act);
-	assert_non_null(svc);
+	qbuf_alloc(&b, 2 * N);
+	q = b.q;
+	addr = b.addr;
+	act = b.act;
+	svc = b.svc;
 	inet_pton(AF_INET6, "2001:2:0:ffff::9", dst6);
 	for (i = 0; i < 2 * N; i++) {
 		memcpy(addr[i], c->general.deny.v[i / 2].addr, 16);
@@ -1295,10 +1318,7 @@ test_classify_100k_hosts6(void **state)
 		bad += act[i] != want || svc[i] != 1;
 	}
 	assert_int_equal(bad, 0);
-	free(q);
-	free(addr);
-	free(act);
-	free(svc);
+	qbuf_free(&b);
 	sw_classifier_free(cl);
 	sw_config_free(c);
 }
