@@ -535,13 +535,22 @@ poll_time(struct sw_worker *w, uint64_t now_tsc)
 	sw_cookie_keys_update(&w->keys, &w->sh->cookie_master, epoch);
 	/* The 64-bit ms, as the control thread's second (observe.c): now_ms wraps at 2^32. */
 	if (unlikely((uint32_t)(ms / 1000) != w->hll_sec)) {
-		unsigned bank;
+		/*
+		 * A poll more than a second after the last one (the worker was
+		 * descheduled) skipped a second: the other bank still holds the
+		 * second before that, which the control thread would read as the
+		 * second that just ended. Nothing was counted in it: clear both.
+		 */
+		const bool skipped = (uint32_t)(ms / 1000) - w->hll_sec != 1;
 
 		w->hll_sec = (uint32_t)(ms / 1000);
-		bank = w->hll_sec & 1;
-		for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
-			sw_hll_clear(sw_dp_hll(w, bank, (uint16_t)id));
-		memset(w->syn_bank[bank], 0, sizeof(w->syn_bank[bank]));
+		for (unsigned bank = 0; bank < 2; bank++) {
+			if (bank != (w->hll_sec & 1) && !skipped)
+				continue;
+			for (unsigned id = 0; id <= SW_CONFIG_SERVICES_MAX; id++)
+				sw_hll_clear(sw_dp_hll(w, bank, (uint16_t)id));
+			memset(w->syn_bank[bank], 0, sizeof(w->syn_bank[bank]));
+		}
 	}
 }
 

@@ -20,6 +20,7 @@
  *   expire          run worker iterations until the flow table was scanned once
  *   flows           "flows N" then "state NAME COUNT" for non-empty states
  *   stats           the JSON counters
+ *   banks ID        "banks N0 N1": SYNs of service ID in the worker's two one-second banks
  *   reload FILE     load FILE, swap it in (errors: "error ..." lines)
  *   quit
  */
@@ -358,6 +359,11 @@ main(int argc, char **argv)
 			printf("extbufs %u\n", ext_outstanding);
 		} else if (strcmp(line, "flows") == 0) {
 			cmd_flows();
+		} else if (strcmp(line, "banks") == 0 && arg != NULL &&
+			strtoul(arg, NULL, 10) <= SW_CONFIG_SERVICES_MAX) {
+			unsigned long id = strtoul(arg, NULL, 10);
+
+			printf("banks %u %u\n", w->syn_bank[0][id], w->syn_bank[1][id]);
 		} else if (strcmp(line, "stats") == 0) {
 			sw_stats_write_json(&w->stats, stdout);
 		} else if (strcmp(line, "reload") == 0 && arg != NULL) {

@@ -99,6 +99,10 @@ class Harness:
             states[name] = int(n)
         return total, states
 
+    def banks(self, sid):
+        """SYNs of service id sid in the worker's two one-second banks (even, odd second)."""
+        return tuple(int(x) for x in self.cmd("banks %d" % sid)[0].split()[1:])
+
     def stats(self):
         import json
         return json.loads(self.cmd("stats")[0])

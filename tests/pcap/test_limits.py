@@ -90,6 +90,24 @@ def test_service_syn_rate(start):
     assert len(h.send("o", _syn(22000, 1))) == 1, "the limit must refill"
 
 
+@pytest.mark.fresh
+def test_syn_banks_after_a_stalled_worker(h):
+    """The detector reads the SYNs (and sources) of the second that just ended from the
+    workers' two one-second banks. A worker that polls again only after more than a second
+    (descheduled) must not leave the bank of two seconds ago for that second."""
+    assert h.banks(1) == (0, 0)
+    h.send("o", *[_syn(sp, 1) for sp in range(23000, 23003)])  # second 1000: bank 0
+    assert h.banks(1) == (3, 0)
+    h.advance(1000)
+    h.send("o", *[_syn(sp, 1) for sp in range(23003, 23005)])  # second 1001: bank 1
+    assert h.banks(1) == (3, 2)
+    h.advance(2000)  # second 1003: the control thread reads bank 0 as second 1002's
+    h.poll()
+    assert h.banks(1) == (0, 0), "a skipped second kept the bank of second 1000"
+    h.send("o", _syn(23005, 1))
+    assert h.banks(1) == (0, 1)
+
+
 def test_service_syn_rate_survives_reload(start):
     """A reload (here: another service added) gives a service's spent SYN budget no fresh
     burst: frequent reloads, e.g. deny-list pushes, must not each let a second's worth of
