@@ -14,7 +14,7 @@ PACKAGES=(
 	libcmocka-dev libpcap-dev libclang-rt-14-dev valgrind
 	# tests and lab
 	python3 python3-scapy python3-pytest python3-prometheus-client
-	iproute2 ethtool iptables iputils-ping curl netcat-openbsd procps coreutils
+	iproute2 ethtool iptables iputils-ping curl netcat-openbsd procps coreutils tcpdump
 )
 
 log()
