@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # run.sh: run synwall's end-to-end tests (tests/e2e/test_*.sh) in the netns lab.
 #
-# usage: tests/e2e/run.sh [-k REGEX] [-o OUTDIR] [FILE...]
+# usage: tests/e2e/run.sh [-k REGEX] [-x REGEX] [-o OUTDIR] [FILE...]
 #   -k REGEX   run only tests whose "file::function" name matches REGEX
+#   -x REGEX   and not those whose name matches this one
 #   -o OUTDIR  logs (default tests/e2e/out); results in OUTDIR/results.tsv
 #
 # Writing a test: add a function test_<name> to a tests/e2e/test_<topic>.sh file (or a
@@ -39,12 +40,14 @@ fi
 
 OUT="$E2E_DIR/out"
 FILTER=""
-while getopts "k:o:h" opt; do
+EXCLUDE=""
+while getopts "k:x:o:h" opt; do
 	case "$opt" in
 	k) FILTER=$OPTARG ;;
+	x) EXCLUDE=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	*)
-		sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'
 		exit 2
 		;;
 	esac
@@ -147,7 +150,8 @@ run_file()
 	rm -rf "${OUT:?}/$base" && mkdir -p "$OUT/$base"
 	mapfile -t tests < <(list_tests "$file")
 	for fn in "${tests[@]}"; do
-		if [[ -z "$FILTER" ]] || grep -Eq -- "$FILTER" <<<"${file##*/}::$fn"; then
+		if { [[ -z "$FILTER" ]] || grep -Eq -- "$FILTER" <<<"${file##*/}::$fn"; } &&
+			{ [[ -z "$EXCLUDE" ]] || ! grep -Eq -- "$EXCLUDE" <<<"${file##*/}::$fn"; }; then
 			selected+=("$fn")
 		fi
 	done
