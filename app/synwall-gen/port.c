@@ -7,6 +7,8 @@
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -19,6 +21,7 @@
 #define MBUF_CACHE 256
 #define ARP_RETRY_MS 1000
 #define LINK_DOWN_WAIT_MS 500
+#define DISCONNECT_MS 20
 
 static const char *const role_name[GEN_ROLE_MAX] = {"client", "server"};
 
@@ -164,26 +167,95 @@ links_down(const struct gen_worker *w)
 	return true;
 }
 
+/*
+ * The value of devargs key KEY= (up to ',') in args, into out; def when absent.
+ */
+static void
+devarg_get(const char *args, const char *key, const char *def, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+
+	for (const char *a = args; a != NULL && *a != '\0'; a = strchr(a, ',')) {
+		if (*a == ',')
+			a++;
+		if (strncmp(a, key, klen) == 0 && a[klen] == '=') {
+			snprintf(out, size, "%.*s", (int)strcspn(a + klen + 1, ","), a + klen + 1);
+			return;
+		}
+	}
+	snprintf(out, size, "%s", def);
+}
+
+/*
+ * The client and server ports are two memif ports of this process wired to
+ * each other: the same socket and interface id (net_memif's defaults:
+ * /run/memif.sock, 0).
+ */
+static bool
+memif_looped(const struct gen_worker *w)
+{
+	char sock[2][256], id[2][16];
+
+	for (int r = 0; r < GEN_ROLE_MAX; r++) {
+		struct rte_eth_dev_info info;
+		const struct rte_devargs *da;
+
+		if (!w->port[r].is_used || rte_eth_dev_info_get(w->port[r].port_id, &info) != 0 ||
+			info.driver_name == NULL || strcmp(info.driver_name, "net_memif") != 0 ||
+			info.device == NULL)
+			return false;
+		da = rte_dev_devargs(info.device);
+		devarg_get(da != NULL ? da->args : NULL, "socket", "/run/memif.sock", sock[r],
+			sizeof(sock[r]));
+		devarg_get(da != NULL ? da->args : NULL, "id", "0", id[r], sizeof(id[r]));
+	}
+	return strcmp(sock[0], sock[1]) == 0 && strcmp(id[0], id[1]) == 0;
+}
+
+/*
+ * Until port r's link is down, at most LINK_DOWN_WAIT_MS, then DISCONNECT_MS
+ * more: memif marks the link down first and frees the regions last.
+ */
+static void
+link_down_wait(const struct gen_worker *w, int r)
+{
+	uint64_t end = rte_get_timer_cycles() + LINK_DOWN_WAIT_MS * rte_get_timer_hz() / 1000;
+	struct rte_eth_link link;
+
+	for (;;) {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(w->port[r].port_id, &link) != 0 ||
+			link.link_status == RTE_ETH_LINK_DOWN || rte_get_timer_cycles() >= end)
+			break;
+		rte_delay_us_sleep(1000);
+	}
+	rte_delay_us_sleep(DISCONNECT_MS * 1000);
+}
+
 void
 gen_ports_fini(struct gen_worker *w)
 {
+	const bool looped = memif_looped(w);
 	uint64_t end;
 
+	/*
+	 * Two memif ports of this process wired to each other: stopping one
+	 * makes the EAL interrupt thread disconnect the other, freeing its
+	 * regions. Stopping the other meanwhile frees them twice ("EAL: Error:
+	 * Invalid memory"), and so does closing it: wait until its link is down
+	 * after each. Bounded; other PMDs just report the link down after stop.
+	 */
 	for (int r = 0; r < GEN_ROLE_MAX; r++) {
 		struct gen_port *p = &w->port[r];
 
 		rte_pktmbuf_free_bulk(p->tx, p->n_tx);
 		p->n_tx = 0;
-		if (p->is_used)
-			rte_eth_dev_stop(p->port_id);
+		if (!p->is_used)
+			continue;
+		rte_eth_dev_stop(p->port_id);
+		if (looped && r + 1 < GEN_ROLE_MAX)
+			link_down_wait(w, r + 1);
 	}
-	/*
-	 * Two memif ports of this process wired to each other: stopping one
-	 * makes the EAL interrupt thread disconnect the other. Let that finish
-	 * (its link goes down) before this thread closes the port, or both
-	 * tear down the same rings at once. Bounded; other PMDs just report
-	 * the link down after stop.
-	 */
 	end = rte_get_timer_cycles() + LINK_DOWN_WAIT_MS * rte_get_timer_hz() / 1000;
 	while (!links_down(w) && rte_get_timer_cycles() < end)
 		rte_delay_us_sleep(1000);

@@ -50,6 +50,14 @@ gen_self_run()
 	lab_bg_wait "$name" "$wait_s" || rc=$?
 	cat "$LAB_DIR/$name.log"
 	assert_eq "$rc" 0 "generator exit status"
+	gen_no_eal_errors "$name"
+}
+
+# gen_no_eal_errors NAME: NAME's log has no EAL error (such as a memif teardown's double
+# free, "EAL: Error: Invalid memory").
+gen_no_eal_errors()
+{
+	! grep -n 'EAL: Error' "$LAB_DIR/$1.log" || fail "EAL errors in $1's log"
 }
 
 # gen_cleanup NAME...: at the end of a test, however it ends: stop the processes it started
@@ -512,6 +520,7 @@ test_gen_sigint_and_duration()
 	lab_bg_wait dur 20 || rc=$?
 	wall=$((SECONDS - start))
 	assert_eq "$rc" 0 "generator exit status (duration)"
+	gen_no_eal_errors dur
 	assert_le "$wall" 10 "wall time of a 1 s run, EAL setup included"
 	sent=$(gen_val "$j" counters.tx_syn_flood)
 	assert_ge "$sent" 9000 "SYNs in 1 s at 10000 pps"
@@ -527,6 +536,7 @@ test_gen_sigint_and_duration()
 	lab_bg_wait int 10 || rc=$?
 	cat "$LAB_DIR/int.log"
 	assert_eq "$rc" 0 "generator exit status (SIGINT)"
+	gen_no_eal_errors int
 	assert_file_match "$LAB_DIR/int.log" "final report" "final report after SIGINT"
 	assert_le "$(gen_val "$LAB_DIR/int.json" run_s)" 10 "run time after SIGINT"
 }
