@@ -108,8 +108,14 @@ dp_ratelimit_syn_limited(struct sw_worker *w, const struct dp_pkt *p)
 		!src_allow(w, p, &cfg->general))
 		return false;
 	if (svc->syn_rate != 0) {
-		/* The service's rate is shared by the workers. */
-		uint32_t rate = svc->syn_rate / w->sh->nb_workers;
+		/*
+		 * The service's rate is shared by the workers: syn_rate / n each
+		 * and one more for the first syn_rate % n, so that the shares add
+		 * up to syn_rate; at least 1 (a rate below the worker count lets
+		 * one SYN/s through per worker, or some clients never would).
+		 */
+		const uint32_t n = w->sh->nb_workers;
+		uint32_t rate = svc->syn_rate / n + (w->idx < svc->syn_rate % n);
 		struct dp_svc_bucket *sb = &w->svc_bucket[p->service_id];
 
 		if (rate == 0)

@@ -21,6 +21,7 @@
  *   flows           "flows N" then "state NAME COUNT" for non-empty states
  *   stats           the JSON counters
  *   banks ID        "banks N0 N1": SYNs of service ID in the worker's two one-second banks
+ *   workers N IDX   the worker is worker IDX of N (shares of per-service limits)
  *   reload FILE     load FILE, swap it in (errors: "error ..." lines)
  *   quit
  */
@@ -273,6 +274,7 @@ main(int argc, char **argv)
 	struct sw_config_errors errs;
 	struct sw_config *cfg;
 	struct sw_runtime *rt;
+	unsigned nw, wi;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s CONFIG\n", argv[0]);
@@ -359,6 +361,10 @@ main(int argc, char **argv)
 			printf("extbufs %u\n", ext_outstanding);
 		} else if (strcmp(line, "flows") == 0) {
 			cmd_flows();
+		} else if (strcmp(line, "workers") == 0 && arg != NULL &&
+			sscanf(arg, "%u %u", &nw, &wi) == 2 && nw >= 1 && nw <= 64 && wi < nw) {
+			sh.nb_workers = nw;
+			w->idx = (uint16_t)wi;
 		} else if (strcmp(line, "banks") == 0 && arg != NULL &&
 			strtoul(arg, NULL, 10) <= SW_CONFIG_SERVICES_MAX) {
 			unsigned long id = strtoul(arg, NULL, 10);

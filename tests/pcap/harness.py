@@ -99,6 +99,10 @@ class Harness:
             states[name] = int(n)
         return total, states
 
+    def workers(self, n, idx):
+        """Make the worker worker idx of n (the shares of per-service limits)."""
+        self.cmd("workers %d %d" % (n, idx))
+
     def banks(self, sid):
         """SYNs of service id sid in the worker's two one-second banks (even, odd second)."""
         return tuple(int(x) for x in self.cmd("banks %d" % sid)[0].split()[1:])

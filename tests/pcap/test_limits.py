@@ -90,6 +90,19 @@ def test_service_syn_rate(start):
     assert len(h.send("o", _syn(22000, 1))) == 1, "the limit must refill"
 
 
+@pytest.mark.parametrize("workers,idx,share", [(2, 0, 2), (2, 1, 1), (4, 2, 1), (4, 3, 1),
+                                               (3, 0, 1)])
+def test_service_syn_rate_shares_add_up(start, workers, idx, share):
+    """syn_rate = 3 over the workers: syn_rate / n each, one more for the first
+    syn_rate % n, at least 1 (4 workers: 1 each, 4 SYN/s in all, no worker at 0)."""
+    h = start(make_config(service="syn_rate = 3\n"))
+    h.workers(workers, idx)
+    outs = h.send("o", *[_syn(sp, 1) for sp in range(24000, 24000 + 8)])
+    assert len(outs) == share, "worker %d of %d answered %d SYNs at once" % (
+        idx, workers, len(outs))
+    assert h.drops() == {"rate_limit": 8 - share}
+
+
 @pytest.mark.fresh
 def test_syn_banks_after_a_stalled_worker(h):
     """The detector reads the SYNs (and sources) of the second that just ended from the
