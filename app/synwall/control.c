@@ -74,6 +74,13 @@ rate(uint64_t now, uint64_t before, double secs)
 }
 
 void
+sw_app_stats_mark(struct sw_app *app)
+{
+	sw_app_stats_collect(app, &app->last);
+	app->last_tsc = rte_get_timer_cycles();
+}
+
+void
 sw_app_stats_line(struct sw_app *app)
 {
 	struct sw_stats s;

@@ -399,10 +399,20 @@ control_loop(struct sw_app *app)
 		rte_delay_us_sleep(50 * 1000);
 		now = rte_get_timer_cycles();
 		if (got_reload || atomic_exchange(&app->reload_requested, false)) {
+			const unsigned interval0 = app->stats_interval_s;
+
 			got_reload = 0;
 			if (sw_app_reload(app) == 0) {
 				sw_app_observe_config(app, atomic_load(&app->sh.rt)->cfg);
-				/* A new stats_interval applies at once: the next line counts from the last. */
+				/*
+				 * Lines turned on: the first covers one interval from
+				 * now, not the time since start. A changed interval
+				 * applies at once: the next line counts from the last.
+				 */
+				if (interval0 == 0 && app->stats_interval_s > 0) {
+					sw_app_stats_mark(app);
+					last_stats = now;
+				}
 				next_stats = last_stats + (uint64_t)app->stats_interval_s * hz;
 			}
 		}

@@ -76,5 +76,7 @@ void sw_app_observe(struct sw_app *app);
 void sw_app_pmd_json(const struct sw_app *app, char *buf, size_t len);
 /* The testpmd-style periodic line. */
 void sw_app_stats_line(struct sw_app *app);
+/* The counters and time the next stats line counts from, without printing one. */
+void sw_app_stats_mark(struct sw_app *app);
 
 #endif /* SYNWALL_APP_H */

@@ -131,3 +131,34 @@ test_reload_stats_interval_at_once()
 	n=$(grep -c 'synwall: outside rx .* pps' "$log" || true)
 	assert_ge "$n" 2 "stats lines within 3.5 s of a reload to stats_interval = 1s"
 }
+
+# A reload that turns the stats line on (stats_interval 0 -> 1s): the first line covers one
+# interval from the reload, not the time since start. 1000 frames arrive from a pcap at
+# start (net_pcap, read once), none later: the first line must show outside rx 0 pps, not
+# 1000 frames averaged over the 2 s before the reload.
+test_reload_stats_line_turned_on()
+{
+	local cfg="$LAB_DIR/on.ini" log="$LAB_DIR/on.log" pcap="$LAB_DIR/on-rx.pcap" first
+	"$LAB_PYTHON" - "$pcap" <<'EOF'
+import sys
+from scapy.all import Ether, IP, UDP, wrpcap
+wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+                     IP(src="198.18.1.2", dst="198.18.2.1") / UDP(sport=1000 + i, dport=53)
+                     for i in range(1000)])
+EOF
+	printf '%s\n' '[ports]' 'outside = net_pcap0' 'inside = net_null1' '[general]' \
+		'stats_interval = 0' 'mbufs = 4096' 'flow_capacity = 4096' '[service web]' \
+		'dst = 198.18.2.1/32' 'ports = 80' >"$cfg"
+	LAB_NULL_VDEVS="--vdev net_pcap0,rx_pcap=$pcap,tx_pcap=$LAB_DIR/on-tx.pcap \
+--vdev net_null1,no-rx=1" lab_null_synwall "$log" "$cfg" || { cat "$log"; fail "synwall did not start"; }
+	sleep 2
+	sed -i 's/^stats_interval = 0$/stats_interval = 1s/' "$cfg"
+	kill -HUP "$LAB_NULL_PID"
+	sleep 2.5
+	kill -TERM "$LAB_NULL_PID"
+	lab_wait_for 10 test -e "$log.rc" || fail "synwall did not stop"
+	grep -v '^EAL\|^TELEMETRY' "$log" | head -20
+	first=$(grep -m1 'synwall: outside rx .* pps' "$log" || true)
+	[[ -n "$first" ]] || fail "no stats line after the reload"
+	assert_match "$first" '^synwall: outside rx 0 pps ' "the first line's outside rx rate"
+}

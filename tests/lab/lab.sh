@@ -456,10 +456,13 @@ lab_synwall_bin()
 lab_null_synwall()
 {
 	local log=$1 cfg=$2 i
+	local -a vdevs=(--vdev net_null0 --vdev net_null1)
 	shift 2
+	# LAB_NULL_VDEVS="--vdev A --vdev B": other devices (one word each, no spaces).
+	[[ -n "${LAB_NULL_VDEVS:-}" ]] && read -r -a vdevs <<<"$LAB_NULL_VDEVS"
 	(
 		ip netns exec "$LAB_DUT" "$(lab_synwall_bin)" -l 0-1 --no-pci --no-huge -m 512 \
-			--file-prefix "sw-null-$LAB_ID" --vdev net_null0 --vdev net_null1 -- \
+			--file-prefix "sw-null-$LAB_ID" "${vdevs[@]}" -- \
 			-f "$cfg" "$@" >"$log" 2>&1 </dev/null &
 		echo $! >"$log.pid"
 		wait $!
