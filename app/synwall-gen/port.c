@@ -11,6 +11,7 @@
 #include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 
@@ -168,25 +169,6 @@ links_down(const struct gen_worker *w)
 }
 
 /*
- * The value of devargs key KEY= (up to ',') in args, into out; def when absent.
- */
-static void
-devarg_get(const char *args, const char *key, const char *def, char *out, size_t size)
-{
-	size_t klen = strlen(key);
-
-	for (const char *a = args; a != NULL && *a != '\0'; a = strchr(a, ',')) {
-		if (*a == ',')
-			a++;
-		if (strncmp(a, key, klen) == 0 && a[klen] == '=') {
-			snprintf(out, size, "%.*s", (int)strcspn(a + klen + 1, ","), a + klen + 1);
-			return;
-		}
-	}
-	snprintf(out, size, "%s", def);
-}
-
-/*
  * The client and server ports are two memif ports of this process wired to
  * each other: the same socket and interface id (net_memif's defaults:
  * /run/memif.sock, 0).
@@ -199,15 +181,20 @@ memif_looped(const struct gen_worker *w)
 	for (int r = 0; r < GEN_ROLE_MAX; r++) {
 		struct rte_eth_dev_info info;
 		const struct rte_devargs *da;
+		struct rte_kvargs *kv;
+		const char *v;
 
 		if (!w->port[r].is_used || rte_eth_dev_info_get(w->port[r].port_id, &info) != 0 ||
 			info.driver_name == NULL || strcmp(info.driver_name, "net_memif") != 0 ||
 			info.device == NULL)
 			return false;
 		da = rte_dev_devargs(info.device);
-		devarg_get(da != NULL ? da->args : NULL, "socket", "/run/memif.sock", sock[r],
-			sizeof(sock[r]));
-		devarg_get(da != NULL ? da->args : NULL, "id", "0", id[r], sizeof(id[r]));
+		kv = da != NULL && da->args != NULL ? rte_kvargs_parse(da->args, NULL) : NULL;
+		v = kv != NULL ? rte_kvargs_get(kv, "socket") : NULL;
+		snprintf(sock[r], sizeof(sock[r]), "%s", v != NULL ? v : "/run/memif.sock");
+		v = kv != NULL ? rte_kvargs_get(kv, "id") : NULL;
+		snprintf(id[r], sizeof(id[r]), "%s", v != NULL ? v : "0");
+		rte_kvargs_free(kv);
 	}
 	return strcmp(sock[0], sock[1]) == 0 && strcmp(id[0], id[1]) == 0;
 }

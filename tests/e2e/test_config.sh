@@ -111,23 +111,33 @@ test_start_refuses_bad_config()
 	assert_file_match "$LAB_DIR/synwall.log" "$cfg:[0-9]+:" "FILE:LINE in the log"
 }
 
+# stats_reload LOG OUTSIDE INSIDE FROM BEFORE_S AFTER_S: synwall on the devices named
+# OUTSIDE and INSIDE (lab_null_synwall; LAB_NULL_VDEVS for others than net_null) with
+# stats_interval = FROM, reloaded to 1s after BEFORE_S seconds, stopped by PID AFTER_S
+# seconds later; prints its log.
+stats_reload()
+{
+	local log=$1 cfg="$1.ini" from=$4
+	printf '%s\n' '[ports]' "outside = $2" "inside = $3" '[general]' \
+		"stats_interval = $from" 'mbufs = 4096' 'flow_capacity = 4096' '[service web]' \
+		'dst = 198.18.2.1/32' 'ports = 80' >"$cfg"
+	lab_null_synwall "$log" "$cfg" || { cat "$log"; fail "synwall did not start"; }
+	sleep "$5"
+	sed -i "s/^stats_interval = $from\$/stats_interval = 1s/" "$cfg"
+	kill -HUP "$LAB_NULL_PID"
+	sleep "$6"
+	kill -TERM "$LAB_NULL_PID"
+	lab_wait_for 10 test -e "$log.rc" || fail "synwall did not stop"
+	grep -v '^EAL\|^TELEMETRY' "$log" | head -20
+}
+
 # A reload that changes stats_interval applies it at once (README "Config reload"), not
 # after the old interval has run out: started with 1h, reloaded to 1s, the stats lines
 # follow within seconds. net_null ports, no traffic of the lab's; stopped by PID.
 test_reload_stats_interval_at_once()
 {
-	local cfg="$LAB_DIR/si.ini" log="$LAB_DIR/si.log" n
-	printf '%s\n' '[ports]' 'outside = net_null0' 'inside = net_null1' '[general]' \
-		'stats_interval = 1h' 'mbufs = 4096' 'flow_capacity = 4096' '[service web]' \
-		'dst = 198.18.2.1/32' 'ports = 80' >"$cfg"
-	lab_null_synwall "$log" "$cfg" || { cat "$log"; fail "synwall did not start"; }
-	sleep 1
-	sed -i 's/^stats_interval = 1h$/stats_interval = 1s/' "$cfg"
-	kill -HUP "$LAB_NULL_PID"
-	sleep 3.5
-	kill -TERM "$LAB_NULL_PID"
-	lab_wait_for 10 test -e "$log.rc" || fail "synwall did not stop"
-	grep -v '^EAL\|^TELEMETRY' "$log" | head -20
+	local log="$LAB_DIR/si.log" n
+	stats_reload "$log" net_null0 net_null1 1h 1 3.5
 	n=$(grep -c 'synwall: outside rx .* pps' "$log" || true)
 	assert_ge "$n" 2 "stats lines within 3.5 s of a reload to stats_interval = 1s"
 }
@@ -138,7 +148,7 @@ test_reload_stats_interval_at_once()
 # 1000 frames averaged over the 2 s before the reload.
 test_reload_stats_line_turned_on()
 {
-	local cfg="$LAB_DIR/on.ini" log="$LAB_DIR/on.log" pcap="$LAB_DIR/on-rx.pcap" first
+	local log="$LAB_DIR/on.log" pcap="$LAB_DIR/on-rx.pcap" first
 	"$LAB_PYTHON" - "$pcap" <<'EOF'
 import sys
 from scapy.all import Ether, IP, UDP, wrpcap
@@ -146,18 +156,8 @@ wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
                      IP(src="198.18.1.2", dst="198.18.2.1") / UDP(sport=1000 + i, dport=53)
                      for i in range(1000)])
 EOF
-	printf '%s\n' '[ports]' 'outside = net_pcap0' 'inside = net_null1' '[general]' \
-		'stats_interval = 0' 'mbufs = 4096' 'flow_capacity = 4096' '[service web]' \
-		'dst = 198.18.2.1/32' 'ports = 80' >"$cfg"
 	LAB_NULL_VDEVS="--vdev net_pcap0,rx_pcap=$pcap,tx_pcap=$LAB_DIR/on-tx.pcap \
---vdev net_null1,no-rx=1" lab_null_synwall "$log" "$cfg" || { cat "$log"; fail "synwall did not start"; }
-	sleep 2
-	sed -i 's/^stats_interval = 0$/stats_interval = 1s/' "$cfg"
-	kill -HUP "$LAB_NULL_PID"
-	sleep 2.5
-	kill -TERM "$LAB_NULL_PID"
-	lab_wait_for 10 test -e "$log.rc" || fail "synwall did not stop"
-	grep -v '^EAL\|^TELEMETRY' "$log" | head -20
+--vdev net_null1,no-rx=1" stats_reload "$log" net_pcap0 net_null1 0 2 2.5
 	first=$(grep -m1 'synwall: outside rx .* pps' "$log" || true)
 	[[ -n "$first" ]] || fail "no stats line after the reload"
 	assert_match "$first" '^synwall: outside rx 0 pps ' "the first line's outside rx rate"

@@ -366,10 +366,8 @@ main(int argc, char **argv)
 			sh.nb_workers = nw;
 			w->idx = (uint16_t)wi;
 		} else if (strcmp(line, "banks") == 0 && arg != NULL &&
-			strtoul(arg, NULL, 10) <= SW_CONFIG_SERVICES_MAX) {
-			unsigned long id = strtoul(arg, NULL, 10);
-
-			printf("banks %u %u\n", w->syn_bank[0][id], w->syn_bank[1][id]);
+			sscanf(arg, "%u", &nw) == 1 && nw <= SW_CONFIG_SERVICES_MAX) {
+			printf("banks %u %u\n", w->syn_bank[0][nw], w->syn_bank[1][nw]);
 		} else if (strcmp(line, "stats") == 0) {
 			sw_stats_write_json(&w->stats, stdout);
 		} else if (strcmp(line, "reload") == 0 && arg != NULL) {
