@@ -532,7 +532,7 @@ _lab_tap_unwire()
 	local ifname
 	[[ "$LAB_PMD" == tap && -n "${LAB_DUT:-}" ]] || return 0
 	for ifname in "$LAB_OUT_IF" "$LAB_IN_IF" "$LAB_OUT_TAP" "$LAB_IN_TAP"; do
-		tc -n "$LAB_DUT" qdisc del dev "$ifname" ingress >/dev/null 2>&1
+		tc -n "$LAB_DUT" qdisc del dev "$ifname" ingress >/dev/null 2>&1 || true
 	done
 	return 0
 }
