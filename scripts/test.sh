@@ -185,7 +185,8 @@ e2e()
 # golden tests cannot reach (control thread, telemetry, capture, reload under traffic,
 # several workers, the generator, af_xdp close). A sanitizer report aborts the process,
 # which fails the test that was running or the file's teardown (exit code check).
-E2E_ASAN_FILES="test_proxy_close test_reload test_observe test_workers test_gen test_afxdp"
+E2E_ASAN_FILES="test_proxy_close test_reload test_observe test_workers test_workers_rss test_gen
+	test_afxdp"
 # Not again under the sanitizers: tests that mostly wait for timing (a deny within 1 s,
 # detector thresholds over seconds of flood, the stats line's period, a 7-s handshake
 # latency), whose code the other tests of these files reach too.

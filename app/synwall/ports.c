@@ -203,7 +203,7 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
 		} else {
 			/*
-			 * No symmetric RSS (af_packet, tap, pcap, ring): whichever
+			 * No symmetric RSS (af_packet, pcap, ring): whichever
 			 * worker receives a packet hands it to the owner chosen by a
 			 * symmetric software hash.
 			 */

@@ -581,8 +581,8 @@ struct dp_icmp_quote {
 bool dp_icmp_quote(const uint8_t *frame, const struct sw_pkt_view *v, struct dp_icmp_quote *q);
 /*
  * Translate the quoted sequence number of a spliced flow's server segment to
- * the server's numbering, and both checksums. False (nothing written) when
- * this worker has no such flow, or it is not spliced yet.
+ * the server's numbering, and both checksums (nothing to write while it is
+ * not spliced yet). False (nothing written) when this worker has no such flow.
  */
 bool dp_icmp_error(struct sw_worker *w, struct dp_pkt *p, const struct dp_icmp_quote *q);
 void dp_learned_put(struct sw_worker *w, const struct sw_tuple *t, const struct sw_tcpopt *o,

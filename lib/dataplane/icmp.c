@@ -90,8 +90,10 @@ dp_icmp_error(struct sw_worker *w, struct dp_pkt *p, const struct dp_icmp_quote 
 	struct sw_flow *f = sw_flowtab_lookup(w->ft, &q->t, sw_flowtab_hash(w->ft, &q->t));
 	rte_be32_t old_seq, new_seq;
 
-	if (f == NULL || !(f->conn.flags & SW_CONN_F_DELTA))
+	if (f == NULL)
 		return false;
+	if (!(f->conn.flags & SW_CONN_F_DELTA))
+		return true;
 	memcpy(&old_seq, frame + q->seq_off, 4);
 	new_seq = rte_cpu_to_be_32(rte_be_to_cpu_32(old_seq) + f->conn.seq_delta);
 	memcpy(frame + q->seq_off, &new_seq, 4);

@@ -57,6 +57,7 @@ struct sw_dp_shared {
 	uint16_t port_id[SW_NB_PORTS]; /* DPDK port of outside / inside */
 	uint16_t nb_workers;
 	bool steer; /* software steering: queues < workers or no symmetric RSS */
+	/* (With RSS and several workers the inboxes below carry the hand-ons of worker.c.) */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES]; /* for generated packets */
 	struct sw_cookie_master cookie_master;
 	uint32_t cookie_epoch_ms;
@@ -169,6 +170,12 @@ struct sw_worker {
 	 * packet of a burst came in on it, so it is set once, not per packet.
 	 */
 	unsigned rx_port;
+	/*
+	 * Workers the burst's packets went through before this one (0 for a
+	 * burst from a port): with RSS, an ICMP error or a first fragment
+	 * whose flow a worker does not have goes on to the next (worker.c).
+	 */
+	uint16_t rx_hops;
 	/*
 	 * Both ports insert IPv4 header and TCP checksums on TX (cp sets it
 	 * before the worker starts): the packets synwall writes in one pass

@@ -315,31 +315,63 @@ dp_no_flow(struct sw_worker *w, struct dp_pkt *p)
 }
 
 /*
- * Steer p to its owner worker when that is not w. Returns true when p left
- * (queued on the owner's ring, or dropped when the ring is full): the caller
- * then takes its bytes out of the burst's rx bytes (the owner counts them
- * again; a packet dropped here counts in rx but not in rx_bytes). The count
- * is the caller's register, not ours through a pointer: a local whose
- * address escapes would be stored and reloaded for every packet.
+ * Queue p on worker `to`'s inbox as having gone through `hops` workers
+ * before it, or drop it as steer_full when that is full. Consumes p->m. The
+ * receiver counts rx again: ours is undone, so each packet counts once. The
+ * caller takes p's bytes out of the burst's rx bytes (a packet dropped here
+ * counts in rx but not in rx_bytes).
  */
-static __rte_noinline bool
-steer_away_hash(struct sw_worker *w, struct dp_pkt *p, uint32_t hash)
+static void
+hand_to(struct sw_worker *w, struct dp_pkt *p, uint16_t to, uint16_t hops)
 {
-	uint16_t owner = hash % w->sh->nb_workers;
 	unsigned port = w->rx_port;
 	struct rte_mbuf *m = p->m;
 
-	if (owner == w->idx)
-		return false;
-	/* The owner counts rx again: undo ours so each packet counts once. */
 	w->stats.port[port][SW_PC_rx]--;
-	m->hash.usr = port;
-	if (rte_ring_mp_enqueue(w->sh->steer_rings[owner], m) != 0) {
+	m->hash.usr = port | (uint32_t)hops << 8;
+	if (rte_ring_mp_enqueue(w->sh->steer_rings[to], m) != 0) {
 		w->stats.port[port][SW_PC_rx]++;
 		dp_drop(w, p, SW_DROP_steer_full);
 	} else {
 		w->stats.ev[SW_EV_steered]++;
 	}
+}
+
+/*
+ * Steer p to its owner worker when that is not w. Returns true when p left
+ * (hand_to()). The rx bytes are the caller's register, not ours through a
+ * pointer: a local whose address escapes would be stored and reloaded for
+ * every packet.
+ */
+static __rte_noinline bool
+steer_away_hash(struct sw_worker *w, struct dp_pkt *p, uint32_t hash)
+{
+	uint16_t owner = hash % w->sh->nb_workers;
+
+	if (owner == w->idx)
+		return false;
+	hand_to(w, p, owner, 0);
+	return true;
+}
+
+/*
+ * With RSS (no software steering) and several workers: a packet the NIC
+ * hashed on other fields than its flow's segments, so that it may have
+ * landed on another worker than the flow's: an ICMP error (hashed on its own
+ * addresses) or a first fragment (addresses only, no ports). When this
+ * worker does not have the flow, p goes on to the next worker; each worker
+ * is tried once, and the last does what a worker without the flow does.
+ * Returns true when p left (hand_to()). Under software steering it was
+ * handed to its owner already.
+ */
+static __rte_noinline bool
+hand_on(struct sw_worker *w, struct dp_pkt *p)
+{
+	const unsigned n = w->sh->nb_workers;
+
+	if (w->sh->steer || w->rx_hops + 1u >= n)
+		return false;
+	hand_to(w, p, (uint16_t)((w->idx + 1u) % n), (uint16_t)(w->rx_hops + 1u));
 	return true;
 }
 
@@ -352,8 +384,8 @@ steer_away(struct sw_worker *w, struct dp_pkt *p)
 /*
  * Parse failures and non-TCP: out of the way of the TCP loop. True when
  * steered away. An ICMP error to a server about one of its segments goes to
- * the worker of the quoted segment's flow (software steering; with RSS, one
- * that lands elsewhere finds no flow) and is bridged, translated (icmp.c).
+ * the worker of the quoted segment's flow (software steering; with RSS,
+ * hand_on()) and is bridged, translated (icmp.c).
  */
 static __rte_noinline bool
 not_tcp(struct sw_worker *w, struct dp_pkt *p, enum sw_pkt_verdict pv)
@@ -367,7 +399,8 @@ not_tcp(struct sw_worker *w, struct dp_pkt *p, enum sw_pkt_verdict pv)
 	} else if (w->rx_port == SW_PORT_OUTSIDE && dp_icmp_quote(p->frame, &p->v, &q)) {
 		if (w->sh->steer && steer_away_hash(w, p, steer_hash_tuple(&q.t)))
 			return true;
-		dp_icmp_error(w, p, &q);
+		if (!dp_icmp_error(w, p, &q) && hand_on(w, p))
+			return true;
 		dp_fwd(w, p);
 	} else if (w->sh->steer && steer_away(w, p)) {
 		return true;
@@ -420,13 +453,20 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 		p->frame = rte_pktmbuf_mtod(m, uint8_t *);
 		if (unlikely(!sw_pkt_parse_tcp(
 			    p->frame, rte_pktmbuf_data_len(m), reverse, &p->v, t, &pv))) {
+			/* Its length read first: a packet handed to another worker may be gone. */
+			const uint32_t len = rte_pktmbuf_pkt_len(m);
+
 			if (not_tcp(w, p, pv))
-				rx_bytes -= rte_pktmbuf_pkt_len(m);
+				rx_bytes -= len;
 			continue;
 		}
-		if (unlikely(steer) && steer_away(w, p)) {
-			rx_bytes -= rte_pktmbuf_pkt_len(m);
-			continue;
+		if (unlikely(steer)) {
+			const uint32_t len = rte_pktmbuf_pkt_len(m);
+
+			if (steer_away(w, p)) {
+				rx_bytes -= len;
+				continue;
+			}
 		}
 		p->t = t;
 		keys[nq++] = t;
@@ -505,6 +545,14 @@ sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **pkts, 
 			/* Its flow went away earlier in this burst: classify it alone. */
 			sw_classify_tuples(w->rt->cl, &p->t, 1, &p->action, &p->service_id);
 		}
+		if (unlikely(p->v.is_fragment)) {
+			const uint32_t len = rte_pktmbuf_pkt_len(p->m);
+
+			if (hand_on(w, p)) {
+				w->stats.port[port][SW_PC_rx_bytes] -= len;
+				continue;
+			}
+		}
 		no_flow(w, p, port, p->action);
 	}
 	if (w->syn_n != 0)
@@ -571,19 +619,22 @@ sw_dp_poll(struct sw_worker *w, uint64_t now_tsc)
 			total += n;
 		}
 	}
-	if (w->sh->steer) {
+	if (w->sh->nb_workers > 1) {
 		unsigned n =
 			rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts, SW_BURST, NULL);
 
-		/* Steered packets are processed one port-run at a time. */
+		/* Handed-over packets are processed one run of port and hops (hand_to()) at a time. */
 		for (unsigned i = 0; i < n;) {
-			unsigned port = (unsigned)pkts[i]->hash.usr, j = i + 1;
+			uint32_t usr = pkts[i]->hash.usr;
+			unsigned j = i + 1;
 
-			while (j < n && pkts[j]->hash.usr == port)
+			while (j < n && pkts[j]->hash.usr == usr)
 				j++;
-			sw_dp_process_burst(w, port, pkts + i, (uint16_t)(j - i));
+			w->rx_hops = (uint16_t)(usr >> 8);
+			sw_dp_process_burst(w, usr & 0xff, pkts + i, (uint16_t)(j - i));
 			i = j;
 		}
+		w->rx_hops = 0;
 		total += n;
 	}
 	sw_dp_flush(w);

@@ -80,7 +80,7 @@ extern "C" {
 	X(challenge_ack, "challenge ACKs sent for a SYN on a live flow (RFC 5961 4.2)") \
 	X(icmp_xlated, "ICMP errors to a server whose quoted sequence number was translated") \
 	X(gen_no_mbuf, "packets synwall had to create but the mempool was empty") \
-	X(steered, "packets handed to their owning worker") \
+	X(steered, "packets handed to another worker (steering, or RSS hand-on)") \
 	X(polls_busy, "RX polls that returned packets") \
 	X(polls_idle, "RX polls that returned nothing") \
 	X(cycles_busy, "TSC cycles spent in busy polls")

@@ -84,25 +84,30 @@ PYEOF2
 }
 
 # An ICMP "fragmentation needed" from a router on the client's side, quoting the server's
-# next segment as the client's side numbers it: synwall gives the quote back the server's
-# sequence number (the ICMP reaches the flow's worker by the quoted tuple), so the server's
-# kernel takes it (RFC 5927 4.1: a quote outside its send window is ignored, counted as
-# TcpExtOutOfWindowIcmps) and caches the path MTU towards the client.
+# next segment as the client's side numbers it, on each of four connections: synwall gives
+# each quote back the server's sequence number (the ICMP reaches the flow's worker by the
+# quoted tuple), so the server's kernel takes them (RFC 5927 4.1: a quote outside its send
+# window is ignored, counted as TcpExtOutOfWindowIcmps) and caches the path MTU towards
+# the client. (Four, so that an error that lands on the wrong worker is all but certain
+# to happen once where the workers' queues are chosen by a hash, test_workers_rss.sh.)
 test_icmp_frag_needed_reaches_server()
 {
-	local out mtu oow0 oow1 xl
+	local out mtu oow0 oow1
 	lab_bg srv icmpsrv "$LAB_PYTHON" -c '
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 5001))
-s.listen(1)
-c, _ = s.accept()
-c.sendall(b"x" * 1000)
+s.listen(4)
+conns = []
+for i in range(4):
+    c, _ = s.accept()
+    c.sendall(b"x" * 1000)
+    conns.append(c)
 time.sleep(8)' "$LAB_SRV_IP"
 	lab_wait_tcp srv 5001 10
 	oow0=$(lab_srv nstat -az TcpExtOutOfWindowIcmps | awk '/OutOfWindow/ { print $2 }')
-	out=$(lab_cli timeout 20 "$LAB_PYTHON" - "$LAB_CLI_IP" "$LAB_SRV_IP" <<'PYEOF'
+	out=$(lab_cli timeout 20 "$LAB_PYTHON" - "$LAB_CLI_IP" "$LAB_SRV_IP" <<'PYEOF2'
 import os, socket, sys, time
 from scapy.all import ICMP, IP, TCP, conf, send
 
@@ -111,23 +116,27 @@ from tcprepair import seq_pair  # noqa: E402
 
 cli, srv = sys.argv[1:3]
 conf.verb = 0
-s = socket.create_connection((srv, 5001), timeout=5)
-got = b""
-while len(got) < 1000:
-    got += s.recv(4096)
-# The client's RCV.NXT (the server's SND.NXT as the client numbers it) and SND.NXT.
-rcv_nxt, snd_nxt = seq_pair(s)
-cport = s.getsockname()[1]
-quote = bytes(IP(src=srv, dst=cli, ttl=63) /
-              TCP(sport=5001, dport=cport, seq=rcv_nxt, ack=snd_nxt, flags="PA") /
-              (b"x" * 1400))
-send(IP(src="198.18.1.254", dst=srv) / ICMP(type=3, code=4, nexthopmtu=1280) / quote[:548])
+socks = []
+for i in range(4):
+    s = socket.create_connection((srv, 5001), timeout=5)
+    got = b""
+    while len(got) < 1000:
+        got += s.recv(4096)
+    # The client's RCV.NXT (the server's SND.NXT as the client numbers it) and SND.NXT.
+    rcv_nxt, snd_nxt = seq_pair(s)
+    cport = s.getsockname()[1]
+    quote = bytes(IP(src=srv, dst=cli, ttl=63) /
+                  TCP(sport=5001, dport=cport, seq=rcv_nxt, ack=snd_nxt, flags="PA") /
+                  (b"x" * 1400))
+    send(IP(src="198.18.1.254", dst=srv) / ICMP(type=3, code=4, nexthopmtu=1280) /
+         quote[:548])
+    socks.append(s)
 time.sleep(1)
-print("sent", rcv_nxt)
-PYEOF
+print("sent", len(socks))
+PYEOF2
 )
 	echo "$out"
-	assert_match "$out" "^sent " "ICMP error sent from the client's side"
+	assert_match "$out" "^sent 4" "ICMP errors sent from the client's side"
 	mtu=$(lab_srv ip route get "$LAB_CLI_IP" | grep -o 'mtu [0-9]*' || true)
 	oow1=$(lab_srv nstat -az TcpExtOutOfWindowIcmps | awk '/OutOfWindow/ { print $2 }')
 	assert_eq "$mtu" "mtu 1280" "server's cached path MTU towards the client"

@@ -34,13 +34,14 @@
 /*
  * Input layout (integers big endian; bytes past the end read as zero, so any
  * input decodes):
- *   setup (1): bit 0 two workers with software steering (else one), bit 1 the
- *     workers' tx_csum, bit 2 start on config B (else A)
+ *   setup (1): bit 0 two workers with software steering, bit 3 two workers
+ *     without it (RSS: each frame stays on the RX queue it names; else one
+ *     worker), bit 1 the workers' tx_csum, bit 2 start on config B (else A)
  *   then up to MAX_RECORDS records, each op (1) then fields; kind = op & 15,
  *   a = op >> 4:
  *   0-5 FRAME: a: bit 0 server -> client on the inside port (else client ->
  *       server on the outside port), bit 1 fix the checksums, bit 2 poll after,
- *       bit 3 RX queue 1 (steering only);
+ *       bit 3 RX queue 1 (two workers only);
  *       sel (1): tuple (bits 0-3, tuples[]), seq mode (4-5), ack mode (6-7):
  *         0 the field as is, 1 learned, 2 learned + (int8_t)field, 3 learned + field
  *         (learned: this side's next seq / the peer's next seq it saw in the
@@ -1010,9 +1011,9 @@ op_offload(struct rd *r, uint8_t a)
 static void
 workers_create(uint8_t setup)
 {
-	n_wk = setup & 1 ? 2 : 1;
+	n_wk = setup & 9 ? 2 : 1;
 	sh.nb_workers = (uint16_t)n_wk;
-	sh.steer = n_wk > 1;
+	sh.steer = setup & 1;
 	set_config(setup & 4 ? 1 : 0);
 	for (unsigned i = 0; i < n_wk; i++) {
 		wk[i] = sw_dp_worker_create(&sh, (uint16_t)i, rte_lcore_id(), 0);

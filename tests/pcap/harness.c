@@ -365,6 +365,9 @@ main(int argc, char **argv)
 			sscanf(arg, "%u %u", &nw, &wi) == 2 && nw >= 1 && nw <= 64 && wi < nw) {
 			sh.nb_workers = nw;
 			w->idx = (uint16_t)wi;
+			/* Every inbox is ours: what the worker hands on comes back as the next one's. */
+			for (unsigned i = 0; i < nw; i++)
+				sh.steer_rings[i] = w->steer_ring;
 		} else if (strcmp(line, "banks") == 0 && arg != NULL &&
 			sscanf(arg, "%u", &nw) == 1 && nw <= SW_CONFIG_SERVICES_MAX) {
 			printf("banks %u %u\n", w->syn_bank[0][nw], w->syn_bank[1][nw]);

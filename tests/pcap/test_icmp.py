@@ -3,8 +3,9 @@
 server segment as the client's side saw it; the server must find its own sequence number in
 the quote, or it ignores the error (RFC 5927 4.1) and path MTU discovery fails."""
 import pytest
-from scapy.layers.inet import ICMP, IP, TCP
-from scapy.layers.inet6 import ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6
+from scapy.layers.inet import ICMP, IP, TCP, fragment
+from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6,
+                                IPv6ExtHdrFragment, fragment6)
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
@@ -88,3 +89,42 @@ def test_icmp_errors_left_alone(h, v6):
     back[Ether].src, back[Ether].dst = SRV_MAC, CLI_MAC
     assert bytes(one(h.send("i", back), "o")) == bytes(back)
     assert h.counters()["icmp_xlated"] == 0
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+def test_rss_hand_on_without_the_flow(h, v6):
+    """With RSS and two workers (no software steering), an ICMP error and a first fragment
+    land on either worker: one without their flow hands them on to the next, once each.
+    Here every inbox is the worker's own: what it hands on comes back as the other
+    worker's, at the end of the same poll, and is then bridged (the error) or dropped (a
+    forged third ACK) by that last worker. Each counts once in rx and ends once (the
+    fixture's accounting check)."""
+    l3 = IPv6 if v6 else IP
+    f = Flow(h, v6=v6).open()
+    _, outs = f.s2c(b"z" * 10, flags="PA")
+    seen = one(outs, "o")
+    h.workers(2, 0)
+    # The flow is here: translated at once, nothing handed on.
+    one(h.send("o", _error(v6, "too_big", f.srv, _quote(seen, l3))), "i")
+    assert (h.counters()["icmp_xlated"], h.counters()["steered"]) == (1, 0)
+    # A flow no worker has: handed on once, then bridged untouched.
+    other = seen.copy()
+    other[TCP].dport ^= 1
+    err = _error(v6, "too_big", f.srv, _quote(other, l3))
+    assert bytes(one(h.send("o", err), "i")) == bytes(err)
+    assert (h.counters()["icmp_xlated"], h.counters()["steered"]) == (1, 1)
+    # A first fragment of a segment of no flow: handed on once, then dropped.
+    seg = f.cli_frame("PA", 1000, 2000, payload=bytes(1500))
+    seg[TCP].sport ^= 1
+    if v6:
+        ip = seg[IPv6].copy()
+        l4 = ip.payload
+        ip.remove_payload()
+        frags = fragment6(ip / IPv6ExtHdrFragment(id=9) / l4, 1000)
+    else:
+        frags = fragment(seg[IP], 1000)
+    first = Ether(src=CLI_MAC, dst=SRV_MAC) / frags[0]
+    drops0 = sum(h.drops().values())
+    assert h.send("o", first) == []
+    assert h.counters()["steered"] == 2
+    assert sum(h.drops().values()) == drops0 + 1
