@@ -239,7 +239,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* /synwall/ports: per port role, its device, driver and the checksum offloads in use. */
+/* /synwall/ports: per port role, its device, driver, the checksum offloads and RSS in use. */
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -259,6 +259,8 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(c, "driver", g_app->port_driver[p]);
 		rte_tel_data_add_dict_u64(c, "rx_csum_offload", g_app->csum_rx[p]);
 		rte_tel_data_add_dict_u64(c, "tx_csum_offload", g_app->csum_tx[p]);
+		rte_tel_data_add_dict_u64(c, "rss", g_app->port_rss[p]);
+		rte_tel_data_add_dict_string(c, "reta", g_app->reta);
 		rte_tel_data_add_dict_container(d, sw_stats_port_role[p], c, 0);
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Port and mempool setup: one RX/TX queue per worker on every port, symmetric RSS. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -164,11 +165,10 @@ csum_offloads(struct sw_app *app, unsigned role, const struct rte_eth_dev_info *
 	}
 }
 
+/* Find port role's device and what it offers; the queue count must cover the workers. */
 static int
-port_setup(struct sw_app *app, unsigned role, const char *devname)
+port_probe(struct sw_app *app, unsigned role, const char *devname, struct rte_eth_dev_info *info)
 {
-	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
 	uint16_t port_id;
 	uint16_t nq = app->sh.nb_workers;
 	int ret;
@@ -179,43 +179,44 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 		return -ENODEV;
 	}
 	app->sh.port_id[role] = port_id;
-	ret = rte_eth_dev_info_get(port_id, &info);
+	ret = rte_eth_dev_info_get(port_id, info);
 	if (ret != 0)
 		return ret;
-	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+	if (info->max_rx_queues < nq || info->max_tx_queues < nq) {
 		SW_LOG(ERR,
 			"%s port %s has %u RX / %u TX queues, %u workers need one each "
 			"(af_packet: add qpairs=%u to its --vdev)\n",
-			sw_stats_port_role[role], devname, info.max_rx_queues, info.max_tx_queues,
+			sw_stats_port_role[role], devname, info->max_rx_queues, info->max_tx_queues,
 			nq, nq);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Configure and start port role; rss_hf: the RSS hash types (0: no RSS). */
+static int
+port_setup(struct sw_app *app, unsigned role, const char *devname,
+	const struct rte_eth_dev_info *info, uint64_t rss_hf)
+{
+	struct rte_eth_conf conf;
+	const uint16_t port_id = app->sh.port_id[role];
+	uint16_t nq = app->sh.nb_workers;
+	int ret;
 
 	memset(&conf, 0, sizeof(conf));
-	if (nq > 1) {
-		uint64_t hf = info.flow_type_rss_offloads &
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
-
-		if (hf != 0 && info.hash_key_size == sizeof(sym_rss_key)) {
-			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-			conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
-			conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_rss_key);
-			conf.rx_adv_conf.rss_conf.rss_hf = hf;
-		} else {
-			/*
-			 * No symmetric RSS (af_packet, pcap, ring): whichever
-			 * worker receives a packet hands it to the owner chosen by a
-			 * symmetric software hash.
-			 */
-			app->sh.steer = true;
-		}
+	if (rss_hf != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_rss_key);
+		conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+		app->port_rss[role] = true;
 	}
 	/* Frames bigger than an mbuf (PMDs that ignore the data room) arrive chained. */
-	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	csum_offloads(app, role, &info, &conf);
+	csum_offloads(app, role, info, &conf);
 
 	ret = rte_eth_dev_configure(port_id, nq, nq, &conf);
 	if (ret != 0) {
@@ -228,7 +229,7 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 		 * af_packet (DPDK 22.11) reports a 1518-byte maximum whatever the
 		 * interface: the kernel interface's MTU and the ring's framesz rule.
 		 */
-		if (ret == -EINVAL && strcmp(info.driver_name, "net_af_packet") == 0) {
+		if (ret == -EINVAL && strcmp(info->driver_name, "net_af_packet") == 0) {
 			SW_LOG(WARNING, "%s: MTU %u left to the kernel interface (af_packet)\n",
 				devname, app->mtu);
 			ret = 0;
@@ -269,17 +270,64 @@ port_setup(struct sw_app *app, unsigned role, const char *devname)
 	return 0;
 }
 
+/*
+ * With RSS on both ports, a flow's two directions (one hash, by the
+ * symmetric key) must pick the same queue on both: sw_dp_reta_setup() fills
+ * their redirection tables alike, reads them back and compares. Where that
+ * cannot be made sure, the workers steer in software. Ports that expose no
+ * table (net_tap) are left to their drivers.
+ */
+static void
+rss_reta_setup(struct sw_app *app)
+{
+	int ret = sw_dp_reta_setup(app->sh.port_id, app->sh.nb_workers);
+
+	if (ret == 0) {
+		snprintf(app->reta, sizeof(app->reta), "set");
+	} else if (ret == -ENOENT) {
+		snprintf(app->reta, sizeof(app->reta), "driver");
+	} else {
+		SW_LOG(WARNING, "RSS: %s: software steering\n",
+			ret == -EINVAL	      ? "redirection tables of sizes with no common fill"
+				: ret == -EIO ? "the redirection tables read back disagree"
+					      : rte_strerror(-ret));
+		app->sh.steer = true;
+	}
+}
+
 int
 sw_app_ports_init(struct sw_app *app)
 {
 	const char *names[SW_NB_PORTS] = {app->outside_name, app->inside_name};
+	struct rte_eth_dev_info info[SW_NB_PORTS];
+	/* The RSS hash types both ports offer: the same fields hashed on both. */
+	uint64_t hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 
 	if (strcmp(names[0], names[1]) == 0) {
 		SW_LOG(ERR, "outside and inside are the same port '%s'\n", names[0]);
 		return -EINVAL;
 	}
 	for (unsigned role = 0; role < SW_NB_PORTS; role++) {
-		int ret = port_setup(app, role, names[role]);
+		int ret = port_probe(app, role, names[role], &info[role]);
+
+		if (ret != 0)
+			return ret;
+		hf &= info[role].flow_type_rss_offloads;
+		if (info[role].hash_key_size != sizeof(sym_rss_key))
+			hf = 0; /* our symmetric key cannot be set */
+	}
+	snprintf(app->reta, sizeof(app->reta), "none");
+	if (app->sh.nb_workers > 1 && hf == 0) {
+		/*
+		 * No symmetric RSS on both ports (af_packet, pcap, ring):
+		 * whichever worker receives a packet hands it to the owner
+		 * chosen by a symmetric software hash.
+		 */
+		app->sh.steer = true;
+	}
+	for (unsigned role = 0; role < SW_NB_PORTS; role++) {
+		int ret = port_setup(app, role, names[role], &info[role],
+			app->sh.nb_workers > 1 && !app->sh.steer ? hf : 0);
 
 		if (ret != 0)
 			return ret;
@@ -287,6 +335,8 @@ sw_app_ports_init(struct sw_app *app)
 			sw_stats_port_role[role], names[role], app->port_driver[role],
 			app->csum_rx[role] ? "on" : "off", app->csum_tx[role] ? "on" : "off");
 	}
+	if (app->sh.nb_workers > 1 && !app->sh.steer)
+		rss_reta_setup(app);
 	/* The generated packets go out of either port: offloaded only when both insert. */
 	for (unsigned i = 0; i < app->sh.nb_workers; i++)
 		app->workers[i]->tx_csum = app->csum_tx[0] && app->csum_tx[1];

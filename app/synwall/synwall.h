@@ -42,6 +42,9 @@ struct sw_app {
 	bool csum_offload; /* [ports] csum_offload = auto */
 	bool csum_rx[SW_NB_PORTS], csum_tx[SW_NB_PORTS]; /* checksum offloads enabled */
 	char port_driver[SW_NB_PORTS][64]; /* rte_eth_dev_info.driver_name */
+	bool port_rss[SW_NB_PORTS]; /* configured with RSS (symmetric key) */
+	/* RSS redirection tables: "set" (filled alike, read back), "driver" (none exposed), "none" */
+	char reta[8];
 	bool pool0_alias;
 
 	uint64_t reload_ok, reload_failed; /* SIGHUP outcomes */

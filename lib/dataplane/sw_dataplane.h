@@ -297,4 +297,25 @@ void sw_dp_process_burst(struct sw_worker *w, unsigned port, struct rte_mbuf **p
 /* Flush buffered TX on every port. */
 void sw_dp_flush(struct sw_worker *w);
 
+/*
+ * RSS redirection tables of the two ports (reta.c): a hash must pick the
+ * same queue on both. sw_dp_reta_common(): the size to fill from, for tables
+ * of sa and sb entries (equal, or both powers of two), 0 when none works.
+ * sw_dp_reta_fill(): reta[i] = (i mod common) mod nq, for a table of size
+ * entries. sw_dp_reta_agree(): every hash gets the same queue, below nq, from
+ * table a (sa entries) and table b (sb).
+ */
+unsigned sw_dp_reta_common(unsigned sa, unsigned sb);
+void sw_dp_reta_fill(uint16_t *reta, unsigned size, unsigned common, uint16_t nq);
+bool sw_dp_reta_agree(const uint16_t *a, unsigned sa, const uint16_t *b, unsigned sb, uint16_t nq);
+
+/*
+ * Fill the redirection tables of the two ports (configured, RSS) alike for
+ * nq queues, read them back and compare: 0 when every hash picks the same
+ * queue on both; -ENOENT when neither port exposes a table; -EINVAL for sizes
+ * with no common fill; -EIO when the tables read back disagree; another
+ * negative errno when one could not be written or read.
+ */
+int sw_dp_reta_setup(const uint16_t port_id[SW_NB_PORTS], uint16_t nq);
+
 #endif /* SW_DATAPLANE_H */

@@ -18,10 +18,17 @@ rss_tel()
 	"$LAB_PYTHON" "$LAB_LIB_DIR/swtel.py" get "sw-$LAB_ID" "$@"
 }
 
+# Both ports take the symmetric key; net_tap exposes no redirection table, so the queues
+# are as the driver picks them ("driver"; on a NIC: "set", both tables filled alike).
 test_rss_in_use()
 {
+	local role
 	assert_eq "$(rss_tel /synwall/config workers)" 2 "workers"
 	assert_eq "$(rss_tel /synwall/config software_steering)" 0 "software steering"
+	for role in outside inside; do
+		assert_eq "$(rss_tel /synwall/ports "$role" rss)" 1 "$role port RSS"
+		assert_eq "$(rss_tel /synwall/ports "$role" reta)" driver "$role port RETA"
+	done
 }
 
 TIMEOUT_test_rss_first_fragments_reach_their_flow=60
