@@ -144,9 +144,10 @@ PYEOF2
 	lab_bg_wait icmpsrv 15 || true
 }
 
-test_two_workers_proxy()
+# workers_traffic: 40 proxied HTTP requests, then 16 MiB each way, all of it through.
+workers_traffic()
 {
-	local ok=0 i steered est
+	local ok=0 i
 	lab_bg srv http "$LAB_PYTHON" -m http.server 80 --bind "$LAB_SRV_IP"
 	lab_wait_tcp srv 80 10
 	for i in $(seq 40); do
@@ -155,6 +156,12 @@ test_two_workers_proxy()
 	assert_eq "$ok" 40 "proxied HTTP requests over two workers"
 	e2e_transfer up 5001 16
 	e2e_transfer down 5001 16
+}
+
+test_two_workers_proxy()
+{
+	local steered est
+	workers_traffic
 	lab_stop_synwall
 	lab_summary_check
 	steered=$(lab_summary_get counters.steered)

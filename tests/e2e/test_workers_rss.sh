@@ -47,16 +47,9 @@ test_rss_icmp_frag_needed_reaches_server()
 # so the count is printed, not checked; their servers check that each packet arrived.)
 test_rss_two_workers_proxy()
 {
-	local ok=0 i steered0 steered1
+	local steered0 steered1
 	steered0=$(rss_tel /synwall/stats steered)
-	lab_bg srv http "$LAB_PYTHON" -m http.server 80 --bind "$LAB_SRV_IP"
-	lab_wait_tcp srv 80 10
-	for i in $(seq 40); do
-		lab_cli curl -s -o /dev/null --max-time 5 "http://$LAB_SRV_IP/" && ok=$((ok + 1))
-	done
-	assert_eq "$ok" 40 "proxied HTTP requests over two workers"
-	e2e_transfer up 5001 16
-	e2e_transfer down 5001 16
+	workers_traffic
 	steered1=$(rss_tel /synwall/stats steered)
 	assert_eq "$((steered1 - steered0))" 0 "plain segments handed to another worker"
 	lab_stop_synwall

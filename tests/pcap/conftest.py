@@ -11,8 +11,8 @@ import os
 import pathlib
 
 import pytest
-from scapy.layers.inet import IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet import IP, TCP, UDP, fragment
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
 from scapy.layers.l2 import Dot1Q, Ether
 from scapy.packet import Raw
 
@@ -143,6 +143,19 @@ def assert_frame(actual, expected, what="frame"):
     diff = "\n".join(difflib.unified_diff(_dump(exp), _dump(actual), "expected", "actual",
                                           lineterm="", n=1))
     raise AssertionError("%s differs from the golden frame:\n%s" % (what, diff))
+
+
+def fragments(pkt, v6, ident=7):
+    """pkt (Ether / IP / TCP / data) as two or more 1000-byte fragments, each a whole frame."""
+    eth = pkt[Ether]
+    if v6:
+        ip = pkt[IPv6].copy()
+        l4 = ip.payload
+        ip.remove_payload()
+        frags = fragment6(ip / IPv6ExtHdrFragment(id=ident) / l4, 1000)
+    else:
+        frags = fragment(pkt[IP], 1000)
+    return [Ether(src=eth.src, dst=eth.dst) / f for f in frags]
 
 
 def one(outs, port):

@@ -3,26 +3,12 @@
 it is tracked and translated, the rest bridged. The tracker never learns the segment's
 length, so the receiver's ACK for all of it, beyond what it saw, is its proof."""
 import pytest
-from scapy.layers.inet import IP, TCP, fragment
-from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
-from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
 
-from conftest import Flow, assert_frame, u32
+from conftest import Flow, assert_frame, fragments, u32
 
 PAYLOAD = 1500
-
-
-def _fragments(pkt, v6):
-    """pkt (Ether / IP / TCP / data) as two or more fragments, each a whole frame."""
-    eth = pkt[Ether]
-    if v6:
-        ip = pkt[IPv6].copy()
-        l4 = ip.payload
-        ip.remove_payload()
-        frags = fragment6(ip / IPv6ExtHdrFragment(id=7) / l4, 1000)
-    else:
-        frags = fragment(pkt[IP], 1000)
-    return [Ether(src=eth.src, dst=eth.dst) / f for f in frags]
 
 
 @pytest.mark.parametrize("sender", ["client", "server"])
@@ -44,7 +30,7 @@ def test_fragmented_segment_and_its_ack(h, v6, sender):
         p = f.srv_frame("PA", f.snd_s, f.snd_c, win=f.bwin >> f.ws_srv, payload=data)
         port_in, port_out = "i", "o"
         want_seq, want_ack = u32(f.snd_s - f.delta), f.snd_c
-    frags = _fragments(p, v6)
+    frags = fragments(p, v6)
     assert len(frags) >= 2
     outs = []
     for fr in frags:
@@ -85,7 +71,7 @@ def test_ack_beyond_window_after_fragment_dropped(h):
     dropped as before; the ACK that fits still passes."""
     f = Flow(h, ts=False).open()
     p = f.cli_frame("PA", f.snd_c, u32(f.snd_s - f.delta), payload=b"w" * PAYLOAD)
-    for fr in _fragments(p, False):
+    for fr in fragments(p, False):
         h.send("o", fr)
     far = f.srv_frame("A", f.snd_s, u32(f.snd_c + f.bwin + 4096), win=f.bwin >> f.ws_srv)
     assert h.send("i", far) == []

@@ -3,13 +3,12 @@
 server segment as the client's side saw it; the server must find its own sequence number in
 the quote, or it ignores the error (RFC 5927 4.1) and path MTU discovery fails."""
 import pytest
-from scapy.layers.inet import ICMP, IP, TCP, fragment
-from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6,
-                                IPv6ExtHdrFragment, fragment6)
+from scapy.layers.inet import ICMP, IP, TCP
+from scapy.layers.inet6 import ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from conftest import CLI_MAC, SRV_MAC, Flow, one
+from conftest import CLI_MAC, SRV_MAC, Flow, fragments, one
 
 ROUTER4, ROUTER6 = "198.18.1.254", "2001:2:0:1::fe"
 
@@ -116,14 +115,7 @@ def test_rss_hand_on_without_the_flow(h, v6):
     # A first fragment of a segment of no flow: handed on once, then dropped.
     seg = f.cli_frame("PA", 1000, 2000, payload=bytes(1500))
     seg[TCP].sport ^= 1
-    if v6:
-        ip = seg[IPv6].copy()
-        l4 = ip.payload
-        ip.remove_payload()
-        frags = fragment6(ip / IPv6ExtHdrFragment(id=9) / l4, 1000)
-    else:
-        frags = fragment(seg[IP], 1000)
-    first = Ether(src=CLI_MAC, dst=SRV_MAC) / frags[0]
+    first = fragments(seg, v6)[0]
     drops0 = sum(h.drops().values())
     assert h.send("o", first) == []
     assert h.counters()["steered"] == 2
