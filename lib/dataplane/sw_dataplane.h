@@ -57,14 +57,14 @@ struct sw_dp_shared {
 	uint16_t port_id[SW_NB_PORTS]; /* DPDK port of outside / inside */
 	uint16_t nb_workers;
 	bool steer; /* software steering: queues < workers or no symmetric RSS */
-	/* (With RSS and several workers the inboxes below carry the hand-ons of worker.c.) */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES]; /* for generated packets */
 	struct sw_cookie_master cookie_master;
 	uint32_t cookie_epoch_ms;
 	uint32_t flow_capacity;
 	uint32_t src_rate_slots; /* per-source SYN buckets per worker (fixed at start) */
 	uint8_t flow_hash_key[16];
-	struct rte_ring *steer_rings[SW_MAX_WORKERS]; /* each worker's inbox (MP/SC) */
+	/* Each worker's inbox (MP/SC): steered packets, or with RSS the hand-ons of worker.c. */
+	struct rte_ring *steer_rings[SW_MAX_WORKERS];
 	struct rte_rcu_qsbr *rcu; /* workers report quiescent states each loop */
 	uint64_t hll_seed; /* seed of the source-address hash for the sketches */
 	_Atomic(struct sw_runtime *) rt; /* cp: rw, dp: ro (acquire) */

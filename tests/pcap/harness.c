@@ -21,7 +21,8 @@
  *   flows           "flows N" then "state NAME COUNT" for non-empty states
  *   stats           the JSON counters
  *   banks ID        "banks N0 N1": SYNs of service ID in the worker's two one-second banks
- *   workers N IDX   the worker is worker IDX of N (shares of per-service limits)
+ *   workers N IDX   the worker is worker IDX of N (shares of per-service limits); every
+ *                   inbox is its own (what it hands on comes back to it)
  *   reload FILE     load FILE, swap it in (errors: "error ..." lines)
  *   quit
  */

@@ -100,7 +100,8 @@ class Harness:
         return total, states
 
     def workers(self, n, idx):
-        """Make the worker worker idx of n (the shares of per-service limits)."""
+        """Make the worker worker idx of n (the shares of per-service limits); what it hands
+        on to the next worker comes back to itself, in the same poll."""
         self.cmd("workers %d %d" % (n, idx))
 
     def banks(self, sid):

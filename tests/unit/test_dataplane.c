@@ -70,20 +70,25 @@ test_reta_fill_agrees(void **state)
 			}
 }
 
+/* Tables of sa and sb entries filled from ca and cb for nq queues: do they agree? */
+static bool
+filled_agree(unsigned sa, unsigned ca, unsigned sb, unsigned cb, uint16_t nq)
+{
+	static uint16_t a[RETA_MAX], b[RETA_MAX];
+
+	sw_dp_reta_fill(a, sa, ca, nq);
+	sw_dp_reta_fill(b, sb, cb, nq);
+	return sw_dp_reta_agree(a, sa, b, sb, nq);
+}
+
 /* The default fill of each table (i mod queues) disagrees when the count divides neither. */
 static void
 test_reta_default_fill_disagrees(void **state)
 {
-	static uint16_t a[RETA_MAX], b[RETA_MAX];
-
 	(void)state;
-	sw_dp_reta_fill(a, 128, 128, 3);
-	sw_dp_reta_fill(b, 512, 512, 3);
-	assert_false(sw_dp_reta_agree(a, 128, b, 512, 3));
+	assert_false(filled_agree(128, 128, 512, 512, 3));
 	/* With two queues it happens to agree. */
-	sw_dp_reta_fill(a, 128, 128, 2);
-	sw_dp_reta_fill(b, 512, 512, 2);
-	assert_true(sw_dp_reta_agree(a, 128, b, 512, 2));
+	assert_true(filled_agree(128, 128, 512, 512, 2));
 }
 
 static void
@@ -92,9 +97,9 @@ test_reta_agree_rejects(void **state)
 	static uint16_t a[RETA_MAX], b[RETA_MAX];
 
 	(void)state;
+	assert_true(filled_agree(128, 128, 128, 128, 4));
 	sw_dp_reta_fill(a, 128, 128, 4);
 	sw_dp_reta_fill(b, 128, 128, 4);
-	assert_true(sw_dp_reta_agree(a, 128, b, 128, 4));
 	/* A queue no worker polls. */
 	assert_false(sw_dp_reta_agree(a, 128, b, 128, 3));
 	/* One entry changed on one port. */
